@@ -1,0 +1,8 @@
+"""skscratch: neural-network estimators for scikit-learn, written from scratch on numpy."""
+
+from ._classifier import ScratchMLPClassifier
+from ._regressor import ScratchMLPRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "__version__"]

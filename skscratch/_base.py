@@ -1,0 +1,301 @@
+"""The estimator machinery shared by the classifier and the regressor.
+
+:class:`BaseScratchMLP` holds scikit-learn's MLP parameters, validates them
+and the data, builds a :class:`~skscratch.core.Network`, hands it to a
+training loop (:mod:`skscratch._training`) and keeps only plain arrays and
+numbers as fitted state. Subclasses say how targets are encoded and decoded.
+"""
+
+import copy
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._training import fit_lbfgs, fit_stochastic
+from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network, predict_output
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the skscratch MLPs; use a subclass."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # ------------------------------------------------------- subclass contract
+    @abstractmethod
+    def _encode_targets(self, y, incremental, first_pass):
+        """Validate ``y`` and return ``(Y, info)``: a 2-D target matrix and a dict
+        of target attributes (``classes_`` ...) that the fit sets."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """Name of the core loss, once the target attributes are set."""
+
+    @abstractmethod
+    def _stratify_validation(self, Y):
+        """Whether the early-stopping split should be stratified on the labels."""
+
+    @abstractmethod
+    def _score_output(self, output, y, sample_weight):
+        """Score (accuracy or R^2) of raw network output against original targets."""
+
+    # --------------------------------------------------------------- fitting
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if not all(isinstance(n, Integral) and not isinstance(n, bool) for n in sizes):
+            raise TypeError(f"hidden_layer_sizes must hold integers, got {sizes!r}.")
+        if any(n <= 0 for n in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(n) for n in sizes]
+
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if sp.issparse(X):
+            X = X.tocsr()
+        return X
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        """Train and, only if training succeeds, set the fitted attributes.
+
+        Any exception, in validation or in training, restores the attributes
+        the estimator had before the call, so a failed call leaves a previously
+        fitted model as it was.
+        """
+        self._validate_params()
+        hidden_sizes = self._hidden_layer_sizes()
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+
+        fitted = hasattr(self, "coefs_")
+        first_pass = not fitted or (not self.warm_start and not incremental)
+        saved_state = dict(self.__dict__)
+        try:
+            X, y = self._validate_X_y(X, y, reset=first_pass)
+            Y, info = self._encode_targets(y, incremental, first_pass)
+            Y = Y.astype(X.dtype, copy=False)
+            for name, value in info.items():
+                setattr(self, name, value)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            net = self._build_network(X, Y, hidden_sizes, first_pass)
+            state = self._training_state(first_pass)
+            rng = check_random_state(self.random_state)
+            if first_pass:
+                net.initialize(rng, self._init_factors(len(hidden_sizes)))
+            if self.solver == "lbfgs":
+                fit_lbfgs(self, net, X, Y, sample_weight, state)
+            else:
+                fit_stochastic(self, net, X, Y, y, sample_weight, rng, incremental, state)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+
+        self.coefs_ = net.coefs
+        self.intercepts_ = net.intercepts
+        self.n_layers_ = net.n_layers
+        self.n_outputs_ = Y.shape[1]
+        self.out_activation_ = net.output_activation.name
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _validate_X_y(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            y_numeric=self._y_numeric,
+            reset=reset,
+        )
+        if sp.issparse(X):
+            X = X.tocsr()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _init_factors(self, n_hidden):
+        # scikit-learn's choice: every layer uses 2 for a logistic network, else 6.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        return [factor] * (n_hidden + 1)
+
+    def _build_network(self, X, Y, hidden_sizes, first_pass):
+        layer_sizes = [X.shape[1], *hidden_sizes, Y.shape[1]]
+        net = Network(layer_sizes, self.activation, self._loss_name(), dtype=X.dtype)
+        if not first_pass:
+            old_sizes = [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
+            if old_sizes != layer_sizes:
+                raise ValueError(
+                    f"The network has layer sizes {old_sizes} from the previous fit but "
+                    f"this call needs {layer_sizes}; warm_start and partial_fit must keep "
+                    "hidden_layer_sizes and the number of features and outputs."
+                )
+            net.set_weights(self.coefs_, self.intercepts_)
+        return net
+
+    def _training_state(self, first_pass):
+        """The bookkeeping attributes a fit starts from (fresh, or the previous fit's)."""
+        if self.solver == "lbfgs":
+            return {"n_iter_": 0, "t_": 0, "loss_curve_": []}
+        if first_pass or not hasattr(self, "loss_curve_"):
+            return {
+                "n_iter_": 0,
+                "t_": 0,
+                "loss_curve_": [],
+                "_no_improvement_count": 0,
+                "validation_scores_": [] if self.early_stopping else None,
+                "best_validation_score_": -np.inf if self.early_stopping else None,
+                "best_loss_": None if self.early_stopping else np.inf,
+                "_optimizer": None,
+            }
+        state = {
+            name: getattr(self, name)
+            for name in (
+                "n_iter_",
+                "t_",
+                "_no_improvement_count",
+                "validation_scores_",
+                "best_validation_score_",
+                "best_loss_",
+            )
+        }
+        state["loss_curve_"] = list(self.loss_curve_)
+        if state["validation_scores_"] is not None:
+            state["validation_scores_"] = list(state["validation_scores_"])
+        # A copy, so that a failed partial_fit cannot leave the saved optimizer changed.
+        state["_optimizer"] = copy.deepcopy(getattr(self, "_optimizer", None))
+        return state
+
+    # ------------------------------------------------------------ prediction
+    def _forward(self, X):
+        """Network output (after the output activation) for validated ``X``."""
+        hidden = [HIDDEN_ACTIVATIONS[self.activation]] * (self.n_layers_ - 2)
+        return predict_output(
+            X,
+            self.coefs_,
+            self.intercepts_,
+            hidden,
+            OUTPUT_ACTIVATIONS[self.out_activation_],
+        )
+
+    def _predict_output(self, X):
+        check_is_fitted(self)
+        return self._forward(self._validate_X(X, reset=False))
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers; "
+                f"{self.solver!r} is not stochastic."
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

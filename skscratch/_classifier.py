@@ -1,0 +1,277 @@
+"""ScratchMLPClassifier: class labels in, probabilities and labels out."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ._base import BaseScratchMLP
+from ._docstrings import fill
+
+MULTILABEL = "multilabel-indicator"
+
+
+class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
+    """Multi-layer perceptron classifier trained by skscratch's numpy backprop.
+
+        A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+        the same parameters, defaults and fitted attributes. It minimises the
+        log-loss with a softmax output for several classes and a logistic output
+        for two classes or for multilabel targets.
+
+        Parameters
+        ----------
+    {parameters}
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            Class labels (for multilabel targets, the label indices).
+
+    {attributes}
+        See Also
+        --------
+        ScratchMLPRegressor : The same network for regression.
+        sklearn.neural_network.MLPClassifier : scikit-learn's MLP, which this mirrors.
+
+        Notes
+        -----
+        Losses are computed from the logits, so ``loss_`` can differ from
+        scikit-learn's (which clips probabilities) when a prediction is very confident.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.model_selection import cross_val_score
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skscratch import ScratchMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = make_pipeline(
+        ...     StandardScaler(), ScratchMLPClassifier(max_iter=1000, random_state=0)
+        ... )
+        >>> scores = cross_val_score(model, X, y, cv=5)
+        >>> bool(scores.mean() > 0.9)
+        True
+    """
+
+    __doc__ = fill(__doc__)
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+
+    _y_numeric = False
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : ScratchMLPClassifier
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that any call will see. Required on the first call
+            (unless ``y`` is a multilabel indicator matrix), ignored after.
+
+        Returns
+        -------
+        self : ScratchMLPClassifier
+            The updated model.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        self._partial_fit_classes = classes
+        try:
+            return super()._fit(X, y, sample_weight, incremental)
+        finally:
+            del self._partial_fit_classes
+
+    def _encode_targets(self, y, incremental, first_pass):
+        check_classification_targets(y)
+        y_type = type_of_target(y)
+        if first_pass:
+            classes = self._partial_fit_classes if incremental else None
+            if incremental and classes is None and y_type != MULTILABEL:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "The classifier needs samples of at least 2 classes; got only "
+                    f"class {binarizer.classes_[0]!r}."
+                )
+            return binarizer.transform(y), {
+                "classes_": binarizer.classes_,
+                "_y_type": MULTILABEL if y_type == MULTILABEL else binarizer.y_type_,
+            }
+        if (y_type == MULTILABEL) != (self._y_type == MULTILABEL):
+            raise ValueError(
+                f"y is {y_type!r} but the model was fitted on {self._y_type!r} targets."
+            )
+        if y_type == MULTILABEL:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels; the model was fitted on "
+                    f"{len(self.classes_)}."
+                )
+            return np.asarray(y), {}
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            what = "warm_start" if self.warm_start and not incremental else "partial_fit"
+            raise ValueError(
+                f"y has classes {unseen.tolist()} not in classes_ "
+                f"{self.classes_.tolist()}; {what} must keep the classes of the first fit."
+            )
+        if self.warm_start and not incremental and set(np.unique(y)) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where y has the same classes as in the "
+                f"previous call to fit; previously {self.classes_.tolist()}, "
+                f"now {np.unique(y).tolist()}."
+            )
+        return LabelBinarizer().fit(self.classes_).transform(y), {}
+
+    def _loss_name(self):
+        return "log_loss" if self._y_type == "multiclass" else "binary_log_loss"
+
+    def _stratify_validation(self, Y):
+        return self._y_type != MULTILABEL
+
+    def _decode(self, output):
+        if self._y_type == MULTILABEL:
+            return (output > 0.5).astype(int)
+        if output.shape[1] == 1:
+            return self.classes_[(output[:, 0] > 0.5).astype(int)]
+        return self.classes_[np.argmax(output, axis=1)]
+
+    def _score_output(self, output, y, sample_weight):
+        return accuracy_score(y, self._decode(output), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted classes (an indicator matrix for multilabel models).
+        """
+        return self._decode(self._predict_output(X))
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        output = self._predict_output(X)
+        if output.shape[1] == 1 and self._y_type != MULTILABEL:
+            return np.hstack([1 - output, output])
+        return output
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

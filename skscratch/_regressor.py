@@ -1,0 +1,194 @@
+"""ScratchMLPRegressor: real-valued targets, one or several outputs."""
+
+from typing import ClassVar
+
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+
+from ._base import BaseScratchMLP
+from ._docstrings import fill
+
+
+class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
+    """Multi-layer perceptron regressor trained by skscratch's numpy backprop.
+
+        A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+        the same parameters, defaults and fitted attributes. It minimises half the
+        squared error with an identity output, or half the Poisson deviance with
+        an exponential output.
+
+        Parameters
+        ----------
+        loss : {'squared_error', 'poisson'}, default='squared_error'
+            The loss to minimise. 'poisson' needs non-negative targets and predicts
+            ``exp`` of the last layer, so predictions are always positive.
+
+    {parameters}
+        Attributes
+        ----------
+    {attributes}
+        See Also
+        --------
+        ScratchMLPClassifier : The same network for classification.
+        sklearn.neural_network.MLPRegressor : scikit-learn's MLP, which this mirrors.
+
+        Notes
+        -----
+        With several outputs the loss sums over outputs (scikit-learn reports the
+        mean but descends the gradient of the sum); ``loss_`` is then
+        ``n_outputs`` times scikit-learn's, and training is the same.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscratch import ScratchMLPRegressor
+        >>> X = np.linspace(0, 7, 200).reshape(-1, 1)
+        >>> y = 0.4 * np.sin(X.ravel()) + 0.5
+        >>> model = ScratchMLPRegressor(
+        ...     hidden_layer_sizes=(20, 20), solver="lbfgs", max_iter=2000, random_state=0
+        ... ).fit(X, y)
+        >>> bool(model.score(X, y) > 0.99)
+        True
+    """
+
+    __doc__ = fill(__doc__)
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseScratchMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+        self.loss = loss
+
+    _y_numeric = True
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : ScratchMLPRegressor
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : ScratchMLPRegressor
+            The updated model.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, incremental, first_pass):
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
+        return (y.reshape(-1, 1) if y.ndim == 1 else y), {}
+
+    def _loss_name(self):
+        return self.loss
+
+    def _stratify_validation(self, Y):
+        return False
+
+    def _score_output(self, output, y, sample_weight):
+        if output.shape[1] == 1:
+            output = output.ravel()
+        return r2_score(y, output, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict target values.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        output = self._predict_output(X)
+        return output.ravel() if output.shape[1] == 1 else output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,241 @@
+"""The training loops: mini-batch epochs for sgd/adam, one scipy call for lbfgs.
+
+Both loops work on a :class:`~skscratch.core.Network` and a dict ``state`` of
+bookkeeping attributes (``loss_curve_``, ``n_iter_`` ...). They read the
+estimator's parameters but never set attributes on it: the estimator commits
+the network and the state once training has succeeded.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches, shuffle
+
+from .core import SCHEDULES, SGD, Adam, minimize_lbfgs
+
+
+def fit_lbfgs(est, net, X, Y, sample_weight, state):
+    """Full-batch training with L-BFGS; fills ``state``."""
+    loss_curve = state["loss_curve_"]
+
+    def fun_grad(x):
+        net.params[...] = x
+        loss = net.loss_gradient(X, Y, sample_weight, est.alpha)
+        return loss, net.grad.astype(np.float64)
+
+    def record(intermediate_result):
+        loss_curve.append(float(intermediate_result.fun))
+        if est.verbose:
+            print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
+
+    result = minimize_lbfgs(
+        fun_grad, net.params, est.max_iter, est.max_fun, est.tol, callback=record
+    )
+    net.params[...] = result.x
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations "
+            f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    state["n_iter_"] = min(int(result.nit), est.max_iter)
+    state["loss_"] = float(result.fun)
+
+
+def _make_optimizer(est, net):
+    if est.solver == "sgd":
+        schedule = SCHEDULES[est.learning_rate](est.learning_rate_init, est.power_t)
+        return SGD(
+            net.params.size,
+            schedule,
+            momentum=est.momentum,
+            nesterov=est.nesterovs_momentum,
+            dtype=net.dtype,
+        )
+    # scikit-learn applies learning_rate schedules to sgd only; adam keeps its rate.
+    schedule = SCHEDULES["constant"](est.learning_rate_init, est.power_t)
+    return Adam(
+        net.params.size,
+        schedule,
+        beta_1=est.beta_1,
+        beta_2=est.beta_2,
+        epsilon=est.epsilon,
+        dtype=net.dtype,
+    )
+
+
+def _split_validation(est, X, Y, y, sample_weight, rng):
+    """Hold out ``validation_fraction`` of the data, stratified for single-label classes."""
+    stratify = y if est._stratify_validation(Y) else None
+    arrays = [X, Y, y] + ([sample_weight] if sample_weight is not None else [])
+    parts = train_test_split(
+        *arrays, random_state=rng, test_size=est.validation_fraction, stratify=stratify
+    )
+    train, val = parts[0::2], parts[1::2]
+    if val[0].shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small: increase validation_fraction or the "
+            "number of samples."
+        )
+    if sample_weight is None:
+        train.append(None)
+        val.append(None)
+    X_train, Y_train, _, sw_train = train
+    X_val, _, y_val, sw_val = val
+    return (X_train, Y_train, sw_train), (X_val, y_val, sw_val)
+
+
+def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
+    """Mini-batch training with sgd or adam; fills ``state``.
+
+    Parameters
+    ----------
+    est : BaseScratchMLP
+        Supplies the hyper-parameters and ``_score_output`` for early stopping.
+    net : Network
+    X, Y : training inputs and encoded targets (in the network's dtype).
+    y : ndarray
+        The targets as the user gave them (for the validation score).
+    sample_weight : ndarray or None
+    rng : numpy.random.RandomState
+    incremental : bool
+        True for ``partial_fit``: one epoch, optimizer state carried over.
+    state : dict
+        Bookkeeping attributes; updated in place.
+    """
+    optimizer = state["_optimizer"] if incremental else None
+    if optimizer is None:
+        optimizer = _make_optimizer(est, net)
+
+    if est.early_stopping:
+        (X, Y, sample_weight), validation = _split_validation(
+            est, X, Y, y, sample_weight, rng
+        )
+    n_samples = X.shape[0]
+    if est.batch_size == "auto":
+        batch_size = min(200, n_samples)
+    else:
+        if est.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={est.batch_size} is larger than the {n_samples} training "
+                "samples; it is clipped to that number.",
+                stacklevel=4,
+            )
+        batch_size = int(np.clip(est.batch_size, 1, n_samples))
+    weight_total = n_samples if sample_weight is None else float(sample_weight.sum())
+
+    # Buffers that shuffled batches are gathered into, reused every batch.
+    sparse_X = sp.issparse(X)
+    if est.shuffle:
+        X_buf = None if sparse_X else np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        Y_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        sw_buf = None if sample_weight is None else np.empty(batch_size, dtype=X.dtype)
+    sample_idx = np.arange(n_samples)
+    loss_curve = state["loss_curve_"]
+    best_params = net.params.copy() if est.early_stopping else None
+
+    state["n_iter_"] = 0
+    for _ in range(est.max_iter):
+        if est.shuffle:
+            sample_idx = shuffle(sample_idx, random_state=rng)
+        accumulated = 0.0
+        for batch in gen_batches(n_samples, batch_size):
+            if est.shuffle:
+                idx = sample_idx[batch]
+                n = idx.shape[0]
+                X_batch = X[idx] if sparse_X else np.take(X, idx, axis=0, out=X_buf[:n])
+                Y_batch = np.take(Y, idx, axis=0, out=Y_buf[:n])
+                sw_batch = (
+                    None
+                    if sample_weight is None
+                    else np.take(sample_weight, idx, out=sw_buf[:n])
+                )
+            else:
+                X_batch, Y_batch = X[batch], Y[batch]
+                sw_batch = None if sample_weight is None else sample_weight[batch]
+            batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, est.alpha)
+            batch_weight = Y_batch.shape[0] if sw_batch is None else float(sw_batch.sum())
+            accumulated += batch_loss * batch_weight
+            optimizer.step(net.params, net.grad)
+
+        state["n_iter_"] += 1
+        state["t_"] += n_samples
+        loss = accumulated / weight_total
+        state["loss_"] = loss
+        loss_curve.append(loss)
+        if est.verbose:
+            print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
+
+        if est.early_stopping:
+            improved = _track_validation(est, net, validation, state)
+            if improved:
+                best_params[...] = net.params
+        else:
+            _track_loss(est, state)
+        optimizer.schedule.epoch_end(state["t_"])
+
+        if state["_no_improvement_count"] > est.n_iter_no_change:
+            what = "Validation score" if est.early_stopping else "Training loss"
+            message = (
+                f"{what} did not improve more than tol={est.tol:f} for "
+                f"{est.n_iter_no_change} consecutive epochs."
+            )
+            if optimizer.schedule.on_plateau():
+                if est.verbose:
+                    print(message + " Stopping.")
+                break
+            state["_no_improvement_count"] = 0
+            if est.verbose:
+                print(
+                    message
+                    + f" Setting learning rate to {optimizer.schedule.learning_rate:f}"
+                )
+
+        if incremental:
+            break
+        if state["n_iter_"] == est.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    if est.early_stopping:
+        net.params[...] = best_params
+    state["_optimizer"] = optimizer
+
+
+def _track_validation(est, net, validation, state):
+    """Score the held-out set; return True when it is the best so far."""
+    X_val, y_val, sw_val = validation
+    output = net.predict(X_val)
+    if np.all(np.isfinite(output)):
+        score = est._score_output(output, y_val, sw_val)
+    else:
+        score = np.nan
+    state["validation_scores_"].append(score)
+    if est.verbose:
+        print(f"Validation score: {score:f}")
+    best = state["best_validation_score_"]
+    if score < best + est.tol:
+        state["_no_improvement_count"] += 1
+    else:
+        state["_no_improvement_count"] = 0
+    if score > best:
+        state["best_validation_score_"] = score
+        return True
+    return False
+
+
+def _track_loss(est, state):
+    loss = state["loss_curve_"][-1]
+    if loss > state["best_loss_"] - est.tol:
+        state["_no_improvement_count"] += 1
+    else:
+        state["_no_improvement_count"] = 0
+    state["best_loss_"] = min(state["best_loss_"], loss)

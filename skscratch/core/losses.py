@@ -1,0 +1,111 @@
+"""Loss functions, each paired with its output activation.
+
+Every loss here is the *canonical* partner of its output activation
+(squared error with identity, Poisson deviance with exp, log-loss with
+softmax or logistic). For such a pair the derivative of the loss with respect
+to the output layer's pre-activation ``z`` collapses to one expression::
+
+    dL/dz = f_out(z) - y
+
+which is the output-layer delta that back-propagation starts from. Losses
+are computed from the logits ``z`` rather than from ``f_out(z)``, so that a
+confident wrong prediction gives a large finite loss instead of ``log(0)``.
+
+The loss of a batch is the (sample-weighted) mean over samples of each
+sample's loss summed over outputs. Its L2 penalty is added by the network.
+"""
+
+import numpy as np
+from scipy.special import logsumexp, xlogy
+
+from .activations import Exp, Identity, Logistic, Softmax
+
+
+class Loss:
+    """Base class: a per-sample loss and the output activation it pairs with."""
+
+    name = None
+    out_activation = None
+
+    def per_sample(self, y, z):
+        """Loss of each sample, summed over outputs, from logits ``z``."""
+        raise NotImplementedError
+
+    def value(self, y, z, sample_weight=None):
+        """Sample-weighted mean loss of a batch, from logits ``z``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets (one-hot / indicator columns for classification).
+        z : ndarray of shape (n_samples, n_outputs)
+            Output-layer pre-activations. Left unchanged.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples; ``None`` weighs them all 1.
+
+        Returns
+        -------
+        loss : float
+        """
+        return float(np.average(self.per_sample(y, z), weights=sample_weight))
+
+    def delta(self, y, z, sample_weight=None):
+        """Turn logits ``z`` into the output delta ``f_out(z) - y``, in place.
+
+        Each row is multiplied by its sample weight when weights are given.
+        Returns ``z``, which now holds the delta.
+        """
+        self.out_activation.forward(z)
+        z -= y
+        if sample_weight is not None:
+            z *= sample_weight[:, np.newaxis]
+        return z
+
+
+class SquaredError(Loss):
+    """Half squared error ``0.5 * sum_k (z_k - y_k)**2``, identity output."""
+
+    name = "squared_error"
+    out_activation = Identity
+
+    def per_sample(self, y, z):
+        return 0.5 * ((z - y) ** 2).sum(axis=1)
+
+
+class Poisson(Loss):
+    """Half Poisson deviance ``y log(y / mu) - y + mu`` with ``mu = exp(z)``."""
+
+    name = "poisson"
+    out_activation = Exp
+
+    def per_sample(self, y, z):
+        mu = Exp.forward(z.copy())
+        return (xlogy(y, y) - y * z - y + mu).sum(axis=1)
+
+
+class LogLoss(Loss):
+    """Multiclass cross-entropy ``logsumexp(z) - sum_k y_k z_k``, softmax output."""
+
+    name = "log_loss"
+    out_activation = Softmax
+
+    def per_sample(self, y, z):
+        return logsumexp(z, axis=1) - (y * z).sum(axis=1)
+
+
+class BinaryLogLoss(Loss):
+    """Binary cross-entropy per output ``log(1 + exp(z)) - y z``, logistic output.
+
+    Used for two classes (one output) and for multilabel targets (one output
+    per label).
+    """
+
+    name = "binary_log_loss"
+    out_activation = Logistic
+
+    def per_sample(self, y, z):
+        return (np.logaddexp(0, z) - y * z).sum(axis=1)
+
+
+LOSSES = {cls.name: cls for cls in (SquaredError, Poisson, LogLoss, BinaryLogLoss)}
+"""Losses by name."""

@@ -1,0 +1,284 @@
+"""A fully connected feed-forward network: parameters, forward and backward passes.
+
+Notation (the user guide uses the same): layer ``i`` maps its input
+``a[i]`` to ``a[i + 1] = f_i(z[i + 1])`` with ``z[i + 1] = a[i] @ W[i] + b[i]``;
+``a[0]`` is the input batch ``X`` and the last ``z`` are the logits that the
+loss reads. Back-propagation runs the chain rule from the loss down::
+
+    delta[L]     = (f_out(z[L]) - y) * sample_weight / sum(sample_weight)
+    dW[i]        = a[i].T @ delta[i + 1] + alpha / sum(sample_weight) * W[i]
+    db[i]        = delta[i + 1].sum(axis=0)
+    delta[i]     = (delta[i + 1] @ W[i].T) * f_i'(z[i])
+
+All parameters live in one flat vector ``params`` (every layer's weights
+first, then every layer's biases, as scikit-learn packs them); ``coefs`` and
+``intercepts`` are reshaped views into it, and ``grad`` is laid out the same
+way. An optimizer therefore updates the whole network with a few vector
+operations, and L-BFGS gets its parameter vector without copying.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import HIDDEN_ACTIVATIONS
+from .losses import LOSSES
+
+#: Elements (rows times widest layer) that one predict chunk may hold.
+PREDICT_CHUNK_ELEMENTS = 1 << 20
+
+
+class Network:
+    """A multi-layer perceptron with flat parameter and gradient vectors.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input and output included, e.g. ``(4, 10, 3)``.
+    hidden_activations : str or sequence of str
+        Activation of the hidden layers: one name for all of them, or one name
+        per hidden layer. Names are the keys of
+        :data:`skscratch.core.activations.HIDDEN_ACTIVATIONS`.
+    loss : str
+        Name of the loss (a key of :data:`skscratch.core.losses.LOSSES`); it
+        fixes the output activation.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Floating point type of parameters, gradients and buffers.
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_params,)
+        All weights then all biases, flattened.
+    grad : ndarray of shape (n_params,)
+        The gradient of the last :meth:`loss_gradient` call, laid out as ``params``.
+    coefs, intercepts : list of ndarray
+        Per-layer views into ``params``: ``coefs[i]`` has shape
+        ``(layer_sizes[i], layer_sizes[i + 1])``.
+    coef_grads, intercept_grads : list of ndarray
+        The same views into ``grad``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscratch.core import Network
+    >>> net = Network((2, 3, 1), "tanh", "squared_error")
+    >>> net.initialize(np.random.RandomState(0))
+    >>> X, y = np.ones((4, 2)), np.zeros((4, 1))
+    >>> loss = net.loss_gradient(X, y)
+    >>> net.grad.shape
+    (13,)
+    """
+
+    def __init__(self, layer_sizes, hidden_activations, loss, dtype=np.float64):
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        n_hidden = len(self.layer_sizes) - 2
+        if n_hidden < 0:
+            raise ValueError("A network needs at least an input and an output layer.")
+        if isinstance(hidden_activations, str):
+            hidden_activations = [hidden_activations] * n_hidden
+        if len(hidden_activations) != n_hidden:
+            raise ValueError(
+                f"Got {len(hidden_activations)} hidden activations for "
+                f"{n_hidden} hidden layers."
+            )
+        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
+        self.loss = LOSSES[loss]()
+        self.dtype = np.dtype(dtype)
+
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.n_coef = sum(n_in * n_out for n_in, n_out in shapes)
+        n_params = self.n_coef + sum(self.layer_sizes[1:])
+        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.grad = np.zeros(n_params, dtype=self.dtype)
+        self.coefs, self.intercepts = self._layer_views(self.params)
+        self.coef_grads, self.intercept_grads = self._layer_views(self.grad)
+        self._buffers = None
+
+    @property
+    def n_layers(self):
+        """Number of layers, input and output included."""
+        return len(self.layer_sizes)
+
+    @property
+    def output_activation(self):
+        """The output activation that the loss pairs with."""
+        return self.loss.out_activation
+
+    def _layer_views(self, flat):
+        coefs, intercepts = [], []
+        start = 0
+        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
+            start += n_in * n_out
+        for n_out in self.layer_sizes[1:]:
+            intercepts.append(flat[start : start + n_out])
+            start += n_out
+        return coefs, intercepts
+
+    def initialize(self, random_state, factors=None):
+        """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
+
+        This is Glorot's initialisation, drawn in the same order (per layer,
+        weights then biases) as scikit-learn's MLP so that the same
+        ``random_state`` gives the same starting point.
+
+        Parameters
+        ----------
+        random_state : numpy.random.RandomState
+            Source of randomness.
+        factors : sequence of float, default=None
+            One factor per layer. By default 2 for a layer whose activation is
+            logistic and 6 otherwise (the output layer follows the last hidden one).
+        """
+        if factors is None:
+            names = [act.name for act in self.hidden_activations]
+            names.append(names[-1] if names else "identity")
+            factors = [2.0 if name == "logistic" else 6.0 for name in names]
+        for coef, intercept, factor in zip(self.coefs, self.intercepts, factors):
+            n_in, n_out = coef.shape
+            bound = np.sqrt(factor / (n_in + n_out))
+            coef[...] = random_state.uniform(-bound, bound, (n_in, n_out))
+            intercept[...] = random_state.uniform(-bound, bound, n_out)
+
+    def set_weights(self, coefs, intercepts):
+        """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
+        for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
+            dst[...] = src
+
+    # ------------------------------------------------------------------ training
+    def _buffers_for(self, n_rows):
+        """Activation and delta buffers for a batch of ``n_rows``, reused between batches.
+
+        They grow only when a larger batch arrives; a smaller batch uses the
+        first rows, which stay C-contiguous, so ``np.dot(..., out=)`` accepts them.
+        """
+        if self._buffers is None or self._buffers[0][0].shape[0] < n_rows:
+            widths = self.layer_sizes[1:]
+            z = [np.empty((n_rows, w), dtype=self.dtype) for w in widths]
+            deltas = [np.empty((n_rows, w), dtype=self.dtype) for w in widths[:-1]]
+            self._buffers = (z, deltas)
+        z, deltas = self._buffers
+        return [b[:n_rows] for b in z], [b[:n_rows] for b in deltas]
+
+    def forward(self, X, activations):
+        """Forward pass of a training batch, keeping every layer's output.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
+        activations : list of ndarray
+            One buffer per non-input layer, shaped ``(n_samples, width)``.
+            Hidden buffers end up holding ``a[i]``; the last one holds the logits.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, layer_sizes[-1])
+        """
+        a = X
+        last = len(activations) - 1
+        for i, (W, b, out) in enumerate(zip(self.coefs, self.intercepts, activations)):
+            if sp.issparse(a):
+                out[...] = a @ W
+            else:
+                np.dot(a, W, out=out)
+            out += b
+            if i < last:
+                self.hidden_activations[i].forward(out)
+            a = out
+        return a
+
+    def backward(self, X, activations, deltas, delta_out, scale):
+        """Back-propagate ``delta_out`` and write the data gradient into ``grad``.
+
+        ``delta_out`` must already hold the output delta divided by the sum
+        of sample weights; ``scale`` is the coefficient of the weights'
+        own contribution (``alpha / sum(sample_weight)``).
+        """
+        delta = delta_out
+        for i in range(len(self.coefs) - 1, -1, -1):
+            a_in = X if i == 0 else activations[i - 1]
+            if sp.issparse(a_in):
+                self.coef_grads[i][...] = a_in.T @ delta
+            else:
+                np.dot(a_in.T, delta, out=self.coef_grads[i])
+            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            if i > 0:
+                prev = deltas[i - 1]
+                np.dot(delta, self.coefs[i].T, out=prev)
+                self.hidden_activations[i - 1].backward(activations[i - 1], prev)
+                delta = prev
+        if scale:
+            self.grad[: self.n_coef] += scale * self.params[: self.n_coef]
+
+    def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
+        """Loss of a batch and its gradient, written into :attr:`grad`.
+
+        The loss is the sample-weighted mean of the per-sample loss plus the
+        L2 penalty ``alpha / 2 * ||W||**2 / sum(sample_weight)`` (biases are
+        not penalised), as in scikit-learn.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
+        y : ndarray of shape (n_samples, layer_sizes[-1])
+            Targets, in the network's dtype.
+        sample_weight : ndarray of shape (n_samples,), default=None
+        alpha : float, default=0.0
+            L2 penalty strength.
+
+        Returns
+        -------
+        loss : float
+        """
+        n_samples = X.shape[0]
+        activations, deltas = self._buffers_for(n_samples)
+        logits = self.forward(X, activations)
+        loss = self.loss.value(y, logits, sample_weight)
+        sw_sum = n_samples if sample_weight is None else float(sample_weight.sum())
+        coefs = self.params[: self.n_coef]
+        loss += 0.5 * alpha * float(np.dot(coefs, coefs)) / sw_sum
+
+        delta_out = self.loss.delta(y, logits, sample_weight)
+        delta_out *= 1.0 / sw_sum
+        self.backward(X, activations, deltas, delta_out, alpha / sw_sum)
+        return loss
+
+    # ---------------------------------------------------------------- prediction
+    def predict(self, X):
+        """Output of the network (after the output activation) for ``X``."""
+        return predict_output(
+            X, self.coefs, self.intercepts, self.hidden_activations, self.output_activation
+        )
+
+
+def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
+    """Forward pass for prediction, in row chunks so memory does not grow with X.
+
+    Only reads its arguments, so one fitted model can predict from many threads.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        Per-layer weights and biases.
+    hidden_activations : list of activation classes
+        One per hidden layer.
+    output_activation : activation class
+
+    Returns
+    -------
+    output : ndarray of shape (n_samples, n_outputs)
+    """
+    n_samples = X.shape[0]
+    dtype = np.result_type(X.dtype, coefs[0].dtype)
+    widest = max(c.shape[1] for c in coefs)
+    chunk = max(1, PREDICT_CHUNK_ELEMENTS // widest)
+    output = np.empty((n_samples, coefs[-1].shape[1]), dtype=dtype)
+    for start in range(0, n_samples, chunk):
+        a = X[start : start + chunk]
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            a = a @ W
+            a += b
+            if i < len(hidden_activations):
+                hidden_activations[i].forward(a)
+        output[start : start + chunk] = output_activation.forward(a)
+    return output
