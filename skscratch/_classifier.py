@@ -172,8 +172,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             binarizer = LabelBinarizer().fit(y if classes is None else classes)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
-                    "The classifier needs samples of at least 2 classes; got only "
-                    f"class {binarizer.classes_[0]!r}."
+                    "The classifier needs samples of at least 2 classes; y has only "
+                    f"one class: {binarizer.classes_.tolist()}."
                 )
             return binarizer.transform(y), {
                 "classes_": binarizer.classes_,
