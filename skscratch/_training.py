@@ -126,49 +126,33 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
                 stacklevel=4,
             )
         batch_size = int(np.clip(est.batch_size, 1, n_samples))
-    weight_total = n_samples if sample_weight is None else float(sample_weight.sum())
-
-    # Buffers that shuffled batches are gathered into, reused every batch.
-    sparse_X = sp.issparse(X)
-    if est.shuffle:
-        X_buf = None if sparse_X else np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-        Y_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        sw_buf = None if sample_weight is None else np.empty(batch_size, dtype=X.dtype)
-    sample_idx = np.arange(n_samples)
+    batches = _Batches(X, Y, sample_weight, batch_size, est.shuffle)
     loss_curve = state["loss_curve_"]
     best_params = net.params.copy() if est.early_stopping else None
+    # The weights at the start of the epoch, to fall back on if it diverges.
+    last_finite = np.empty_like(net.params)
 
     state["n_iter_"] = 0
     for _ in range(est.max_iter):
         if est.shuffle:
-            sample_idx = shuffle(sample_idx, random_state=rng)
-        accumulated = 0.0
-        for batch in gen_batches(n_samples, batch_size):
-            if est.shuffle:
-                idx = sample_idx[batch]
-                n = idx.shape[0]
-                X_batch = X[idx] if sparse_X else np.take(X, idx, axis=0, out=X_buf[:n])
-                Y_batch = np.take(Y, idx, axis=0, out=Y_buf[:n])
-                sw_batch = (
-                    None
-                    if sample_weight is None
-                    else np.take(sample_weight, idx, out=sw_buf[:n])
-                )
-            else:
-                X_batch, Y_batch = X[batch], Y[batch]
-                sw_batch = None if sample_weight is None else sample_weight[batch]
-            batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, est.alpha)
-            batch_weight = Y_batch.shape[0] if sw_batch is None else float(sw_batch.sum())
-            accumulated += batch_loss * batch_weight
-            optimizer.step(net.params, net.grad)
+            batches.order = shuffle(batches.order, random_state=rng)
+        np.copyto(last_finite, net.params)
+        # A diverging epoch overflows; it is detected below and reported as such.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = _run_epoch(net, optimizer, batches, est.alpha)
 
         state["n_iter_"] += 1
         state["t_"] += n_samples
-        loss = accumulated / weight_total
-        state["loss_"] = loss
         loss_curve.append(loss)
         if est.verbose:
             print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
+        if not (np.isfinite(loss) and np.isfinite(net.params).all()):
+            net.params[...] = last_finite
+            finite = [value for value in loss_curve if np.isfinite(value)]
+            state["loss_"] = finite[-1] if finite else np.nan
+            _warn_diverged(est, state["n_iter_"], loss)
+            break
+        state["loss_"] = loss
 
         if est.early_stopping:
             improved = _track_validation(est, net, validation, state)
@@ -208,6 +192,62 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
     if est.early_stopping:
         net.params[...] = best_params
     state["_optimizer"] = optimizer
+
+
+class _Batches:
+    """The mini-batches of one epoch, in ``order``; shuffled ones go into reused buffers."""
+
+    def __init__(self, X, Y, sample_weight, batch_size, shuffled):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
+        self.shuffled = shuffled
+        self.order = np.arange(X.shape[0])
+        self.weight_total = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if shuffled:
+            dense = not sp.issparse(X)
+            self._X_buf = np.empty((batch_size, X.shape[1]), X.dtype) if dense else None
+            self._Y_buf = np.empty((batch_size, Y.shape[1]), Y.dtype)
+            if sample_weight is not None:
+                self._sw_buf = np.empty(batch_size, sample_weight.dtype)
+
+    def __iter__(self):
+        X, Y, sw = self.X, self.Y, self.sample_weight
+        for batch in gen_batches(X.shape[0], self.batch_size):
+            if not self.shuffled:
+                yield X[batch], Y[batch], None if sw is None else sw[batch]
+                continue
+            idx = self.order[batch]
+            n = idx.shape[0]
+            if self._X_buf is None:
+                X_batch = X[idx]
+            else:
+                X_batch = np.take(X, idx, axis=0, out=self._X_buf[:n])
+            Y_batch = np.take(Y, idx, axis=0, out=self._Y_buf[:n])
+            sw_batch = None if sw is None else np.take(sw, idx, out=self._sw_buf[:n])
+            yield X_batch, Y_batch, sw_batch
+
+
+def _run_epoch(net, optimizer, batches, alpha):
+    """One pass over the batches; returns the mean loss, or the first non-finite one."""
+    accumulated = 0.0
+    for X_batch, Y_batch, sw_batch in batches:
+        batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
+        if not np.isfinite(batch_loss):
+            return batch_loss
+        weight = Y_batch.shape[0] if sw_batch is None else sw_batch.sum()
+        accumulated += batch_loss * weight
+        optimizer.step(net.params, net.grad)
+    return float(accumulated / batches.weight_total)
+
+
+def _warn_diverged(est, epoch, loss):
+    warnings.warn(
+        f"Training diverged at epoch {epoch}: the loss became {loss}. The weights "
+        "from the start of that epoch are kept. Lower learning_rate_init or scale "
+        "the data.",
+        ConvergenceWarning,
+        stacklevel=5,
+    )
 
 
 def _track_validation(est, net, validation, state):
