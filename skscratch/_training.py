@@ -31,19 +31,28 @@ def fit_lbfgs(est, net, X, Y, sample_weight, state):
         if est.verbose:
             print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
 
-    result = minimize_lbfgs(
-        fun_grad, net.params, est.max_iter, est.max_fun, est.tol, callback=record
-    )
-    net.params[...] = result.x
-    if result.status != 0:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iterations "
-            f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
-            ConvergenceWarning,
-            stacklevel=4,
+    x0 = net.params.copy()
+    # Overflow in a trial step is seen by scipy as an infinite loss and rejected;
+    # a non-finite result is reported below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = minimize_lbfgs(
+            fun_grad, x0, est.max_iter, est.max_fun, est.tol, callback=record
         )
+    if np.isfinite(result.fun) and np.isfinite(result.x).all():
+        net.params[...] = result.x
+        state["loss_"] = float(result.fun)
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations "
+                f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+    else:
+        net.params[...] = x0
+        state["loss_"] = np.nan
+        _warn_diverged(est, result.nit, result.fun)
     state["n_iter_"] = min(int(result.nit), est.max_iter)
-    state["loss_"] = float(result.fun)
 
 
 def _make_optimizer(est, net):
@@ -242,9 +251,10 @@ def _run_epoch(net, optimizer, batches, alpha):
 
 def _warn_diverged(est, epoch, loss):
     warnings.warn(
-        f"Training diverged at epoch {epoch}: the loss became {loss}. The weights "
-        "from the start of that epoch are kept. Lower learning_rate_init or scale "
-        "the data.",
+        f"Training diverged at iteration {epoch}: the loss became {loss}. The "
+        "weights from before that iteration are kept. Scale the data (e.g. with "
+        "StandardScaler)"
+        + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
         ConvergenceWarning,
         stacklevel=5,
     )
