@@ -16,9 +16,19 @@ sample's loss summed over outputs. Its L2 penalty is added by the network.
 """
 
 import numpy as np
-from scipy.special import logsumexp, xlogy
+from scipy.special import xlogy
 
 from .activations import Exp, Identity, Logistic, Softmax
+
+
+def logsumexp_rows(z):
+    """``log(sum(exp(z), axis=1))`` without overflow: the row maximum is factored out.
+
+    scipy.special.logsumexp computes the same, but its array-API dispatch costs
+    about 5 times more than the arithmetic on a (200, 10) batch of logits.
+    """
+    top = z.max(axis=1)
+    return top + np.log(np.exp(z - top[:, np.newaxis]).sum(axis=1))
 
 
 class Loss:
@@ -90,7 +100,7 @@ class LogLoss(Loss):
     out_activation = Softmax
 
     def per_sample(self, y, z):
-        return logsumexp(z, axis=1) - (y * z).sum(axis=1)
+        return logsumexp_rows(z) - (y * z).sum(axis=1)
 
 
 class BinaryLogLoss(Loss):
