@@ -6,7 +6,6 @@ training loop (:mod:`skscratch._training`) and keeps only plain arrays and
 numbers as fitted state. Subclasses say how targets are encoded and decoded.
 """
 
-import copy
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 from typing import ClassVar
@@ -251,7 +250,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 "validation_scores_": [] if self.early_stopping else None,
                 "best_validation_score_": -np.inf if self.early_stopping else None,
                 "best_loss_": None if self.early_stopping else np.inf,
-                "_optimizer": None,
+                "_optimizer_state": None,
             }
         state = {
             name: getattr(self, name)
@@ -267,8 +266,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         state["loss_curve_"] = list(self.loss_curve_)
         if state["validation_scores_"] is not None:
             state["validation_scores_"] = list(state["validation_scores_"])
-        # A copy, so that a failed partial_fit cannot leave the saved optimizer changed.
-        state["_optimizer"] = copy.deepcopy(getattr(self, "_optimizer", None))
+        state["_optimizer_state"] = getattr(self, "_optimizer_state", None)
         return state
 
     # ------------------------------------------------------------ prediction

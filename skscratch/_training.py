@@ -116,9 +116,9 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
     state : dict
         Bookkeeping attributes; updated in place.
     """
-    optimizer = state["_optimizer"] if incremental else None
-    if optimizer is None:
-        optimizer = _make_optimizer(est, net)
+    optimizer = _make_optimizer(est, net)
+    if incremental and state["_optimizer_state"] is not None:
+        optimizer.load_state_dict(state["_optimizer_state"])
 
     if est.early_stopping:
         (X, Y, sample_weight), validation = _split_validation(
@@ -200,7 +200,7 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
 
     if est.early_stopping:
         net.params[...] = best_params
-    state["_optimizer"] = optimizer
+    state["_optimizer_state"] = optimizer.state_dict()
 
 
 class _Batches:

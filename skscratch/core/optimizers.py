@@ -9,6 +9,8 @@ L-BFGS is not a step-by-step optimizer: :func:`minimize_lbfgs` hands the
 whole loss-and-gradient function to :func:`scipy.optimize.minimize`.
 """
 
+import copy
+
 import numpy as np
 import scipy.optimize
 
@@ -60,12 +62,31 @@ SCHEDULES = {
 
 # ----------------------------------------------------------------- optimizers
 class _Optimizer:
-    """Shared plumbing: a schedule and one scratch vector that is never pickled."""
+    """Shared plumbing: a schedule, a scratch vector, and state as a plain dict.
 
-    def __init__(self, schedule, dtype):
+    Subclasses list in ``_state_names`` the attributes that make up their state
+    (moment vectors, step count); :meth:`state_dict` returns them with the
+    current learning rate, as plain arrays and numbers that pickle and skops
+    store without trusting any skscratch class.
+    """
+
+    _state_names = ()
+
+    def __init__(self, schedule):
         self.schedule = schedule
-        self.dtype = np.dtype(dtype)
         self._scratch = None
+
+    def state_dict(self):
+        """The optimizer's state: copies of its arrays, its step count, its rate."""
+        state = {name: copy.copy(getattr(self, name)) for name in self._state_names}
+        state["learning_rate"] = self.schedule.learning_rate
+        return state
+
+    def load_state_dict(self, state):
+        """Resume from a :meth:`state_dict`."""
+        for name in self._state_names:
+            setattr(self, name, copy.copy(state[name]))
+        self.schedule.learning_rate = state["learning_rate"]
 
     @property
     def learning_rate(self):
@@ -76,10 +97,6 @@ class _Optimizer:
         if self._scratch is None or self._scratch.shape != params.shape:
             self._scratch = np.empty_like(params)
         return self._scratch
-
-    def __getstate__(self):
-        # The scratch vector is a work buffer, not state: a saved model stays small.
-        return {**self.__dict__, "_scratch": None}
 
 
 class SGD(_Optimizer):
@@ -100,10 +117,12 @@ class SGD(_Optimizer):
     """
 
     def __init__(self, n_params, schedule, momentum=0.9, nesterov=True, dtype=np.float64):
-        super().__init__(schedule, dtype)
+        super().__init__(schedule)
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
+
+    _state_names = ("velocity",)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
@@ -134,13 +153,15 @@ class Adam(_Optimizer):
     def __init__(
         self, n_params, schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8, dtype=np.float64
     ):
-        super().__init__(schedule, dtype)
+        super().__init__(schedule)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
+
+    _state_names = ("t", "m", "v")
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
