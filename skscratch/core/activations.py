@@ -5,30 +5,32 @@ loop allocates nothing per batch:
 
 * ``forward(z)`` overwrites the pre-activations ``z`` with ``f(z)`` and
   returns the same array;
-* ``backward(a, delta)`` multiplies the back-propagated error ``delta`` by
-  ``f'(z)`` in place, written in terms of the layer's *output* ``a = f(z)``.
-  All activations here have a derivative that can be read off the output,
-  which is why the network does not have to keep ``z`` once ``a`` is known.
+* ``backward(a, delta, z)`` multiplies the back-propagated error ``delta``
+  by ``f'(z)`` in place. Most derivatives can be read off the layer's
+  *output* ``a = f(z)``, so the network need not keep ``z``; an activation
+  whose derivative needs ``z`` itself (GELU) sets ``needs_preactivation``
+  and the network then keeps a copy of ``z`` for it (otherwise ``z`` is None).
 
 Adding an activation means writing one such class and registering it in
 :data:`HIDDEN_ACTIVATIONS` (hidden layers) or :data:`OUTPUT_ACTIVATIONS`.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import erf, expit
 
 
 class Identity:
     """``f(z) = z``; ``f'(z) = 1``."""
 
     name = "identity"
+    needs_preactivation = False
 
     @staticmethod
     def forward(z):
         return z
 
     @staticmethod
-    def backward(a, delta):
+    def backward(a, delta, z=None):
         return delta
 
 
@@ -36,6 +38,7 @@ class Logistic:
     """``f(z) = 1 / (1 + exp(-z))``; ``f'(z) = a (1 - a)``."""
 
     name = "logistic"
+    needs_preactivation = False
 
     @staticmethod
     def forward(z):
@@ -43,7 +46,7 @@ class Logistic:
         return expit(z, out=z)
 
     @staticmethod
-    def backward(a, delta):
+    def backward(a, delta, z=None):
         delta *= a
         delta *= 1 - a
         return delta
@@ -53,13 +56,14 @@ class Tanh:
     """``f(z) = tanh(z)``; ``f'(z) = 1 - a**2``."""
 
     name = "tanh"
+    needs_preactivation = False
 
     @staticmethod
     def forward(z):
         return np.tanh(z, out=z)
 
     @staticmethod
-    def backward(a, delta):
+    def backward(a, delta, z=None):
         delta *= 1 - a**2
         return delta
 
@@ -68,14 +72,74 @@ class ReLU:
     """``f(z) = max(z, 0)``; ``f'(z) = 1 where a > 0, else 0``."""
 
     name = "relu"
+    needs_preactivation = False
 
     @staticmethod
     def forward(z):
         return np.maximum(z, 0, out=z)
 
     @staticmethod
-    def backward(a, delta):
+    def backward(a, delta, z=None):
         delta[a <= 0] = 0
+        return delta
+
+
+class LeakyReLU:
+    """``f(z) = z`` for ``z > 0``, else ``0.01 z``; ``f'`` is 1 or 0.01 (sign of ``a``)."""
+
+    name = "leaky_relu"
+    needs_preactivation = False
+    slope = 0.01
+
+    @classmethod
+    def forward(cls, z):
+        return np.maximum(z, cls.slope * z, out=z)
+
+    @classmethod
+    def backward(cls, a, delta, z=None):
+        delta[a < 0] *= cls.slope
+        return delta
+
+
+class ELU:
+    """``f(z) = z`` for ``z > 0``, else ``exp(z) - 1``; ``f'`` is 1, or ``a + 1``."""
+
+    name = "elu"
+    needs_preactivation = False
+
+    @staticmethod
+    def forward(z):
+        negative = z < 0
+        z[negative] = np.expm1(z[negative])
+        return z
+
+    @staticmethod
+    def backward(a, delta, z=None):
+        negative = a < 0
+        delta[negative] *= a[negative] + 1
+        return delta
+
+
+class GELU:
+    """``f(z) = z Phi(z)``, ``Phi`` the standard normal CDF (exact, not the tanh form).
+
+    ``f'(z) = Phi(z) + z phi(z)`` cannot be recovered from ``a``, so this
+    activation asks the network to keep ``z``.
+    """
+
+    name = "gelu"
+    needs_preactivation = True
+
+    @staticmethod
+    def forward(z):
+        z *= 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        return z
+
+    @staticmethod
+    def backward(a, delta, z=None):
+        cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        pdf = np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
+        delta *= cdf + z * pdf
         return delta
 
 
@@ -110,7 +174,9 @@ class Exp:
         return np.exp(z, out=z)
 
 
-HIDDEN_ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Tanh, ReLU)}
+HIDDEN_ACTIVATIONS = {
+    cls.name: cls for cls in (Identity, Logistic, Tanh, ReLU, LeakyReLU, ELU, GELU)
+}
 """Activations usable in hidden layers, by name."""
 
 OUTPUT_ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Softmax, Exp)}

@@ -43,6 +43,11 @@ class Network:
         fixes the output activation.
     dtype : {np.float64, np.float32}, default=np.float64
         Floating point type of parameters, gradients and buffers.
+    dropout : float or sequence of float, default=0.0
+        Probability of zeroing each hidden unit during training (inverted
+        dropout): one rate for all hidden layers, or one per hidden layer.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seeds the dropout masks.
 
     Attributes
     ----------
@@ -68,7 +73,15 @@ class Network:
     (13,)
     """
 
-    def __init__(self, layer_sizes, hidden_activations, loss, dtype=np.float64):
+    def __init__(
+        self,
+        layer_sizes,
+        hidden_activations,
+        loss,
+        dtype=np.float64,
+        dropout=0.0,
+        random_state=None,
+    ):
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         n_hidden = len(self.layer_sizes) - 2
         if n_hidden < 0:
@@ -81,6 +94,15 @@ class Network:
                 f"{n_hidden} hidden layers."
             )
         self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
+        if np.ndim(dropout) == 0:
+            dropout = [dropout] * n_hidden
+        if len(dropout) != n_hidden or not all(0 <= rate < 1 for rate in dropout):
+            raise ValueError(
+                f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+                f"got {dropout!r}."
+            )
+        self.dropout = [float(rate) for rate in dropout]
+        self.dropout_rng = np.random.default_rng(random_state)
         self.loss = LOSSES[loss]()
         self.dtype = np.dtype(dtype)
 
@@ -145,48 +167,58 @@ class Network:
             dst[...] = src
 
     # ------------------------------------------------------------------ training
-    def _buffers_for(self, n_rows):
-        """Activation and delta buffers for a batch of ``n_rows``, reused between batches.
+    def _workspace(self, n_rows):
+        """Training buffers for a batch of ``n_rows``, reused between batches.
 
         They grow only when a larger batch arrives; a smaller batch uses the
         first rows, which stay C-contiguous, so ``np.dot(..., out=)`` accepts them.
         """
-        if self._buffers is None or self._buffers[0][0].shape[0] < n_rows:
-            widths = self.layer_sizes[1:]
-            z = [np.empty((n_rows, w), dtype=self.dtype) for w in widths]
-            deltas = [np.empty((n_rows, w), dtype=self.dtype) for w in widths[:-1]]
-            self._buffers = (z, deltas)
-        z, deltas = self._buffers
-        return [b[:n_rows] for b in z], [b[:n_rows] for b in deltas]
+        if self._buffers is None or self._buffers.capacity < n_rows:
+            self._buffers = _Workspace(self, n_rows)
+        return self._buffers.rows(n_rows)
 
-    def forward(self, X, activations):
-        """Forward pass of a training batch, keeping every layer's output.
+    def forward(self, X, ws):
+        """Forward pass of a training batch, keeping what backward needs.
 
         Parameters
         ----------
         X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
-        activations : list of ndarray
-            One buffer per non-input layer, shaped ``(n_samples, width)``.
-            Hidden buffers end up holding ``a[i]``; the last one holds the logits.
+        ws : _Workspace
+            Buffers for ``n_samples`` rows (see :meth:`_workspace`). After the
+            call ``ws.outputs[i]`` holds layer ``i``'s output ``f(z)``,
+            ``ws.inputs[i]`` the input of layer ``i`` (after dropout), and the
+            last output buffer holds the logits.
 
         Returns
         -------
         logits : ndarray of shape (n_samples, layer_sizes[-1])
         """
-        a = X
-        last = len(activations) - 1
-        for i, (W, b, out) in enumerate(zip(self.coefs, self.intercepts, activations)):
+        last = len(self.coefs) - 1
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            a, out = ws.inputs[i], ws.outputs[i]
             if sp.issparse(a):
                 out[...] = a @ W
             else:
                 np.dot(a, W, out=out)
             out += b
-            if i < last:
-                self.hidden_activations[i].forward(out)
-            a = out
-        return a
+            if i == last:
+                break
+            if ws.pre[i] is not None:
+                np.copyto(ws.pre[i], out)
+            self.hidden_activations[i].forward(out)
+            if ws.masks[i] is not None:
+                self._draw_dropout_mask(ws.masks[i], self.dropout[i])
+                np.multiply(out, ws.masks[i], out=ws.inputs[i + 1])
+        return ws.outputs[last]
 
-    def backward(self, X, activations, deltas, delta_out, scale):
+    def _draw_dropout_mask(self, mask, rate):
+        # Inverted dropout: keep a unit with probability 1 - rate and scale it by
+        # 1 / (1 - rate), so that nothing needs rescaling at prediction time.
+        self.dropout_rng.random(out=mask, dtype=mask.dtype)
+        np.greater_equal(mask, rate, out=mask)
+        mask *= 1.0 / (1.0 - rate)
+
+    def backward(self, ws, delta_out, scale):
         """Back-propagate ``delta_out`` and write the data gradient into ``grad``.
 
         ``delta_out`` must already hold the output delta divided by the sum
@@ -195,16 +227,20 @@ class Network:
         """
         delta = delta_out
         for i in range(len(self.coefs) - 1, -1, -1):
-            a_in = X if i == 0 else activations[i - 1]
+            a_in = ws.inputs[i]
             if sp.issparse(a_in):
                 self.coef_grads[i][...] = a_in.T @ delta
             else:
                 np.dot(a_in.T, delta, out=self.coef_grads[i])
             np.sum(delta, axis=0, out=self.intercept_grads[i])
             if i > 0:
-                prev = deltas[i - 1]
+                prev = ws.deltas[i - 1]
                 np.dot(delta, self.coefs[i].T, out=prev)
-                self.hidden_activations[i - 1].backward(activations[i - 1], prev)
+                if ws.masks[i - 1] is not None:
+                    prev *= ws.masks[i - 1]
+                self.hidden_activations[i - 1].backward(
+                    ws.outputs[i - 1], prev, ws.pre[i - 1]
+                )
                 delta = prev
         if scale:
             self.grad[: self.n_coef] += scale * self.params[: self.n_coef]
@@ -214,7 +250,8 @@ class Network:
 
         The loss is the sample-weighted mean of the per-sample loss plus the
         L2 penalty ``alpha / 2 * ||W||**2 / sum(sample_weight)`` (biases are
-        not penalised), as in scikit-learn.
+        not penalised), as in scikit-learn. With dropout, each call draws new
+        masks.
 
         Parameters
         ----------
@@ -230,8 +267,9 @@ class Network:
         loss : float
         """
         n_samples = X.shape[0]
-        activations, deltas = self._buffers_for(n_samples)
-        logits = self.forward(X, activations)
+        ws = self._workspace(n_samples)
+        ws.inputs[0] = X
+        logits = self.forward(X, ws)
         loss = self.loss.value(y, logits, sample_weight)
         sw_sum = n_samples if sample_weight is None else float(sample_weight.sum())
         coefs = self.params[: self.n_coef]
@@ -239,7 +277,7 @@ class Network:
 
         delta_out = self.loss.delta(y, logits, sample_weight)
         delta_out *= 1.0 / sw_sum
-        self.backward(X, activations, deltas, delta_out, alpha / sw_sum)
+        self.backward(ws, delta_out, alpha / sw_sum)
         return loss
 
     # ---------------------------------------------------------------- prediction
@@ -282,3 +320,51 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
                 hidden_activations[i].forward(a)
         output[start : start + chunk] = output_activation.forward(a)
     return output
+
+
+class _Workspace:
+    """The per-batch buffers of one network, allocated once for ``capacity`` rows.
+
+    For hidden layer ``i``: ``outputs[i]`` holds ``f(z)``, ``deltas[i]`` its
+    delta, ``pre[i]`` a copy of ``z`` (only for activations that need it) and
+    ``masks[i]`` the dropout mask (only with dropout). ``inputs[i]`` is what
+    layer ``i`` reads: X for the first layer, then the previous output, or its
+    dropped-out copy.
+    """
+
+    def __init__(self, net, capacity, _parts=None):
+        self.capacity = capacity
+        if _parts is not None:
+            self.outputs, self.deltas, self.pre, self.masks, self.inputs = _parts
+            return
+
+        def buffer(width):
+            return np.empty((capacity, width), dtype=net.dtype)
+
+        hidden = net.layer_sizes[1:-1]
+        self.outputs = [buffer(w) for w in net.layer_sizes[1:]]
+        self.deltas = [buffer(w) for w in hidden]
+        self.pre = [
+            buffer(w) if act.needs_preactivation else None
+            for w, act in zip(hidden, net.hidden_activations)
+        ]
+        self.masks = [buffer(w) if rate else None for w, rate in zip(hidden, net.dropout)]
+        dropped = [buffer(w) if rate else None for w, rate in zip(hidden, net.dropout)]
+        self.inputs = [None] + [
+            d if d is not None else out for d, out in zip(dropped, self.outputs)
+        ]
+
+    def rows(self, n_rows):
+        """A view of the first ``n_rows`` rows of every buffer."""
+
+        def head(buffers):
+            return [None if b is None else b[:n_rows] for b in buffers]
+
+        parts = (
+            head(self.outputs),
+            head(self.deltas),
+            head(self.pre),
+            head(self.masks),
+            head(self.inputs),
+        )
+        return _Workspace(None, n_rows, parts)
