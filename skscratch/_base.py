@@ -113,7 +113,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
-    def _encode_targets(self, y, incremental, first_pass):
+    def _encode_targets(self, y, incremental, first_pass, classes=None):
         """Validate ``y`` and return ``(Y, info)``: a 2-D target matrix and a dict
         of target attributes (``classes_`` ...) that the fit sets."""
 
@@ -153,7 +153,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X = X.tocsr()
         return X
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         """Train and, only if training succeeds, set the fitted attributes.
 
         Any exception, in validation or in training, restores the attributes
@@ -170,7 +170,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         saved_state = dict(self.__dict__)
         try:
             X, y = self._validate_X_y(X, y, reset=first_pass)
-            Y, info = self._encode_targets(y, incremental, first_pass)
+            Y, info = self._encode_targets(y, incremental, first_pass, classes)
             Y = Y.astype(X.dtype, copy=False)
             for name, value in info.items():
                 setattr(self, name, value)

@@ -155,18 +155,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        self._partial_fit_classes = classes
-        try:
-            return super()._fit(X, y, sample_weight, incremental)
-        finally:
-            del self._partial_fit_classes
-
-    def _encode_targets(self, y, incremental, first_pass):
+    def _encode_targets(self, y, incremental, first_pass, classes=None):
         check_classification_targets(y)
         y_type = type_of_target(y)
         if first_pass:
-            classes = self._partial_fit_classes if incremental else None
+            classes = classes if incremental else None
             if incremental and classes is None and y_type != MULTILABEL:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             binarizer = LabelBinarizer().fit(y if classes is None else classes)

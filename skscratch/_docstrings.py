@@ -110,7 +110,7 @@ SHARED_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when X had string column names.
 
     n_iter_ : int
@@ -128,7 +128,12 @@ SHARED_ATTRIBUTES = """\
 
 
 def fill(docstring):
-    """Insert the shared sections into a docstring's placeholders."""
-    return docstring.replace("{parameters}", SHARED_PARAMETERS).replace(
-        "{attributes}", SHARED_ATTRIBUTES
+    """Insert the shared sections in place of a docstring's placeholder lines.
+
+    A placeholder line is ``{parameters}`` or ``{attributes}`` indented like the
+    rest of the docstring (ruff format indents it); the shared text carries its
+    own indentation.
+    """
+    return docstring.replace("    {parameters}\n", SHARED_PARAMETERS + "\n").replace(
+        "    {attributes}\n", SHARED_ATTRIBUTES + "\n"
     )

@@ -156,7 +156,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_targets(self, y, incremental, first_pass):
+    def _encode_targets(self, y, incremental, first_pass, classes=None):
         if self.loss == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
         return (y.reshape(-1, 1) if y.ndim == 1 else y), {}

@@ -12,7 +12,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import gen_batches, shuffle
 
 from .core import SCHEDULES, SGD, Adam, minimize_lbfgs
 
@@ -144,7 +143,9 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
     state["n_iter_"] = 0
     for _ in range(est.max_iter):
         if est.shuffle:
-            batches.order = shuffle(batches.order, random_state=rng)
+            # The same draws as sklearn.utils.shuffle, whose argument checks cost
+            # more than a small data set's whole epoch.
+            batches.order = batches.order[rng.permutation(n_samples)]
         np.copyto(last_finite, net.params)
         # A diverging epoch overflows; it is detected below and reported as such.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -221,7 +222,8 @@ class _Batches:
 
     def __iter__(self):
         X, Y, sw = self.X, self.Y, self.sample_weight
-        for batch in gen_batches(X.shape[0], self.batch_size):
+        for start in range(0, X.shape[0], self.batch_size):
+            batch = slice(start, start + self.batch_size)
             if not self.shuffled:
                 yield X[batch], Y[batch], None if sw is None else sw[batch]
                 continue

@@ -8,7 +8,7 @@ loss reads. Back-propagation runs the chain rule from the loss down::
     delta[L]     = (f_out(z[L]) - y) * sample_weight / sum(sample_weight)
     dW[i]        = a[i].T @ delta[i + 1] + alpha / sum(sample_weight) * W[i]
     db[i]        = delta[i + 1].sum(axis=0)
-    delta[i]     = (delta[i + 1] @ W[i].T) * f_i'(z[i])
+    delta[i]     = (delta[i + 1] @ W[i].T) * f_{i-1}'(z[i])
 
 All parameters live in one flat vector ``params`` (every layer's weights
 first, then every layer's biases, as scikit-learn packs them); ``coefs`` and
