@@ -25,7 +25,8 @@ from sklearn.utils.validation import (
 from ._training import fit_lbfgs, fit_stochastic
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network, predict_output
 
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop")
+CALLBACK_HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
 
 
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
@@ -33,11 +34,14 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
+        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "cosine"}),
+            callable,
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -58,6 +62,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "callbacks": [None, list],
     }
 
     @abstractmethod
@@ -86,6 +92,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         epsilon,
         n_iter_no_change,
         max_fun,
+        dropout,
+        callbacks,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -110,6 +118,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.callbacks = callbacks
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
@@ -120,6 +130,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _loss_name(self):
         """Name of the core loss, once the target attributes are set."""
+
+    def _training_weights(self, y, sample_weight, incremental):
+        """The per-sample weights training uses (the classifier adds class weights)."""
+        return sample_weight
 
     @abstractmethod
     def _stratify_validation(self, Y):
@@ -140,6 +154,55 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         if any(n <= 0 for n in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(n) for n in sizes]
+
+    def _hidden_activations(self, n_hidden):
+        """One activation name per hidden layer, from ``activation``."""
+        if isinstance(self.activation, str):
+            return [self.activation] * n_hidden
+        names = list(self.activation)
+        unknown = [name for name in names if name not in HIDDEN_ACTIVATIONS]
+        if unknown:
+            raise ValueError(
+                f"Unknown activation {unknown[0]!r} in activation={names!r}; choose "
+                f"from {sorted(HIDDEN_ACTIVATIONS)}."
+            )
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"activation lists {len(names)} names for {n_hidden} hidden layers "
+                f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); give one per layer."
+            )
+        return names
+
+    def _dropout_rates(self, n_hidden):
+        """One dropout rate per hidden layer, from ``dropout``."""
+        rates = self.dropout
+        if np.ndim(rates) == 0:
+            return [float(rates)] * n_hidden
+        rates = np.asarray(rates, dtype=float).ravel().tolist()
+        if len(rates) != n_hidden or not all(0 <= rate < 1 for rate in rates):
+            raise ValueError(
+                f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+                f"got {self.dropout!r}."
+            )
+        return rates
+
+    def _check_callbacks(self):
+        callbacks = list(self.callbacks or [])
+        for callback in callbacks:
+            if not any(callable(getattr(callback, hook, None)) for hook in CALLBACK_HOOKS):
+                raise TypeError(
+                    f"Callback {callback!r} has none of the methods {CALLBACK_HOOKS}."
+                )
+        return callbacks
+
+    def _notify(self, callbacks, hook, *args):
+        """Call ``hook`` on every callback that has it; True if one asked to stop."""
+        stop = False
+        for callback in callbacks:
+            method = getattr(callback, hook, None)
+            if method is not None:
+                stop = bool(method(self, *args)) or stop
+        return stop
 
     def _validate_X(self, X, reset):
         X = validate_data(
@@ -162,6 +225,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         """
         self._validate_params()
         hidden_sizes = self._hidden_layer_sizes()
+        activations = self._hidden_activations(len(hidden_sizes))
+        dropout = self._dropout_rates(len(hidden_sizes))
+        callbacks = self._check_callbacks()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
 
@@ -178,15 +244,25 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
-            net = self._build_network(X, Y, hidden_sizes, first_pass)
+            sample_weight = self._training_weights(y, sample_weight, incremental)
+            if sample_weight is not None:
+                sample_weight = sample_weight.astype(X.dtype, copy=False)
+            net = self._build_network(X, Y, hidden_sizes, activations, dropout, first_pass)
             state = self._training_state(first_pass)
             rng = check_random_state(self.random_state)
             if first_pass:
-                net.initialize(rng, self._init_factors(len(hidden_sizes)))
+                net.initialize(rng, self._init_factors(activations))
+            if any(dropout):
+                # Drawn only with dropout, so that fits without it consume the
+                # random stream exactly as scikit-learn's MLP does.
+                net.dropout_rng = np.random.default_rng(rng.randint(2**31 - 1))
+            self._notify(callbacks, "on_fit_begin")
             if self.solver == "lbfgs":
-                fit_lbfgs(self, net, X, Y, sample_weight, state)
+                fit_lbfgs(self, net, X, Y, sample_weight, state, callbacks)
             else:
-                fit_stochastic(self, net, X, Y, y, sample_weight, rng, incremental, state)
+                fit_stochastic(
+                    self, net, X, Y, y, sample_weight, rng, incremental, state, callbacks
+                )
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved_state)
@@ -197,8 +273,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.n_layers_ = net.n_layers
         self.n_outputs_ = Y.shape[1]
         self.out_activation_ = net.output_activation.name
+        self._hidden_activations_ = activations
         for name, value in state.items():
             setattr(self, name, value)
+        self._notify(callbacks, "on_fit_end")
         return self
 
     def _validate_X_y(self, X, y, reset):
@@ -218,14 +296,18 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             y = column_or_1d(y, warn=True)
         return X, y
 
-    def _init_factors(self, n_hidden):
-        # scikit-learn's choice: every layer uses 2 for a logistic network, else 6.
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        return [factor] * (n_hidden + 1)
+    def _init_factors(self, activations):
+        if isinstance(self.activation, str):
+            # scikit-learn's choice: every layer uses 2 for a logistic network, else 6.
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            return [factor] * (len(activations) + 1)
+        return None  # per layer, from each layer's own activation
 
-    def _build_network(self, X, Y, hidden_sizes, first_pass):
+    def _build_network(self, X, Y, hidden_sizes, activations, dropout, first_pass):
         layer_sizes = [X.shape[1], *hidden_sizes, Y.shape[1]]
-        net = Network(layer_sizes, self.activation, self._loss_name(), dtype=X.dtype)
+        net = Network(
+            layer_sizes, activations, self._loss_name(), dtype=X.dtype, dropout=dropout
+        )
         if not first_pass:
             old_sizes = [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
             if old_sizes != layer_sizes:
@@ -240,12 +322,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def _training_state(self, first_pass):
         """The bookkeeping attributes a fit starts from (fresh, or the previous fit's)."""
         if self.solver == "lbfgs":
-            return {"n_iter_": 0, "t_": 0, "loss_curve_": []}
+            return {"n_iter_": 0, "t_": 0, "loss_curve_": [], "history_": []}
         if first_pass or not hasattr(self, "loss_curve_"):
             return {
                 "n_iter_": 0,
                 "t_": 0,
                 "loss_curve_": [],
+                "history_": [],
                 "_no_improvement_count": 0,
                 "validation_scores_": [] if self.early_stopping else None,
                 "best_validation_score_": -np.inf if self.early_stopping else None,
@@ -264,6 +347,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             )
         }
         state["loss_curve_"] = list(self.loss_curve_)
+        state["history_"] = list(getattr(self, "history_", []))
         if state["validation_scores_"] is not None:
             state["validation_scores_"] = list(state["validation_scores_"])
         state["_optimizer_state"] = getattr(self, "_optimizer_state", None)
@@ -272,7 +356,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------ prediction
     def _forward(self, X):
         """Network output (after the output activation) for validated ``X``."""
-        hidden = [HIDDEN_ACTIVATIONS[self.activation]] * (self.n_layers_ - 2)
+        hidden = [HIDDEN_ACTIVATIONS[name] for name in self._hidden_activations_]
         return predict_output(
             X,
             self.coefs_,

@@ -1,9 +1,13 @@
 """ScratchMLPClassifier: class labels in, probabilities and labels out."""
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
@@ -16,47 +20,58 @@ MULTILABEL = "multilabel-indicator"
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     """Multi-layer perceptron classifier trained by skscratch's numpy backprop.
 
-        A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
-        the same parameters, defaults and fitted attributes. It minimises the
-        log-loss with a softmax output for several classes and a logistic output
-        for two classes or for multilabel targets.
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters, defaults and fitted attributes. It minimises the
+    log-loss with a softmax output for several classes and a logistic output
+    for two classes or for multilabel targets.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {parameters}
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            Class labels (for multilabel targets, the label indices).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{label: weight}``, or 'balanced' for ``n_samples / (n_classes *
+        count(label))``. Not in scikit-learn's MLP. 'balanced' is not available
+        to ``partial_fit``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the label indices).
 
     {attributes}
-        See Also
-        --------
-        ScratchMLPRegressor : The same network for regression.
-        sklearn.neural_network.MLPClassifier : scikit-learn's MLP, which this mirrors.
+    See Also
+    --------
+    ScratchMLPRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : scikit-learn's MLP, which this mirrors.
 
-        Notes
-        -----
-        Losses are computed from the logits, so ``loss_`` can differ from
-        scikit-learn's (which clips probabilities) when a prediction is very confident.
+    Notes
+    -----
+    Losses are computed from the logits, so ``loss_`` can differ from
+    scikit-learn's (which clips probabilities) when a prediction is very confident.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn.model_selection import cross_val_score
-        >>> from sklearn.pipeline import make_pipeline
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skscratch import ScratchMLPClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> model = make_pipeline(
-        ...     StandardScaler(), ScratchMLPClassifier(max_iter=1000, random_state=0)
-        ... )
-        >>> scores = cross_val_score(model, X, y, cv=5)
-        >>> bool(scores.mean() > 0.9)
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skscratch import ScratchMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(
+    ...     StandardScaler(), ScratchMLPClassifier(max_iter=1000, random_state=0)
+    ... )
+    >>> scores = cross_val_score(model, X, y, cv=5)
+    >>> bool(scores.mean() > 0.9)
+    True
     """
 
     __doc__ = fill(__doc__)
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseScratchMLP._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), dict],
+    }
 
     def __init__(
         self,
@@ -84,6 +99,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
+        callbacks=None,
+        class_weight=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -109,7 +127,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            dropout=dropout,
+            callbacks=callbacks,
         )
+        self.class_weight = class_weight
 
     _y_numeric = False
 
@@ -197,6 +218,17 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                 f"now {np.unique(y).tolist()}."
             )
         return LabelBinarizer().fit(self.classes_).transform(y), {}
+
+    def _training_weights(self, y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of the whole data are unknown. Pass a dict of weights."
+            )
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else weights * sample_weight
 
     def _loss_name(self):
         return "log_loss" if self._y_type == "multiclass" else "binary_log_loss"

@@ -4,27 +4,41 @@ SHARED_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function of the hidden layers: ``z``, ``1 / (1 + exp(-z))``,
-        ``tanh(z)`` or ``max(z, 0)``.
+    activation : str or sequence of str, default='relu'
+        Activation of the hidden layers, one name for all or one per hidden
+        layer: 'identity' ``z``, 'logistic' ``1 / (1 + exp(-z))``, 'tanh',
+        'relu' ``max(z, 0)`` (scikit-learn's four), and skscratch's
+        'leaky_relu' (slope 0.01 below 0), 'elu' (``exp(z) - 1`` below 0) and
+        'gelu' (``z * Phi(z)``, exact).
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop'}, default='adam'
         The weight optimizer: scipy's quasi-Newton L-BFGS-B (full batch; often
-        best on small data), mini-batch stochastic gradient descent, or Adam.
+        best on small data), mini-batch stochastic gradient descent, Adam, and
+        skscratch's AdamW (Adam with decoupled weight decay ``alpha``) and
+        RMSprop (decay rate ``beta_2``).
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weights (not the biases). It is
         divided by the sum of sample weights of the batch, as in scikit-learn.
+        With 'adamw' it is instead the decoupled weight decay: each step
+        shrinks the weights by ``learning_rate * alpha``, and the loss has no
+        penalty term.
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size for 'sgd' and 'adam'; 'auto' means
         ``min(200, n_samples)``. Ignored by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule for 'sgd': keep ``learning_rate_init``; use
-        ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples; or divide
-        the rate by 5 each time the loss (or validation score) stalls for
-        ``n_iter_no_change`` epochs.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'} or callable, \
+default='constant'
+        Learning-rate schedule. For 'sgd' only, as in scikit-learn: keep
+        ``learning_rate_init``; use ``learning_rate_init / (t + 1) ** power_t``
+        after ``t`` samples; or divide the rate by 5 each time the loss (or
+        validation score) stalls for ``n_iter_no_change`` epochs. For every
+        stochastic solver: 'cosine' anneals the rate to 0 over ``max_iter``
+        epochs on a half cosine, and a callable ``factor(epoch) -> float``
+        (epochs counted from 0) sets the rate to
+        ``learning_rate_init * factor(epoch)``, e.g.
+        ``lambda epoch: 1 / (1 + 0.01 * epoch)``.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'.
@@ -80,6 +94,21 @@ SHARED_PARAMETERS = """\
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float or sequence of float, default=0.0
+        Probability of dropping each hidden unit during training, for all
+        hidden layers or one rate per hidden layer, in [0, 1). Inverted
+        dropout: kept units are scaled by ``1 / (1 - rate)`` while training,
+        so prediction uses the whole network unchanged. Masks are drawn from
+        ``random_state``.
+
+    callbacks : list of objects, default=None
+        Objects notified during ``fit`` and ``partial_fit``: each may define
+        ``on_fit_begin(estimator)``, ``on_epoch_end(estimator, record)`` (after
+        each epoch, or each 'lbfgs' iteration, with the record just added to
+        ``history_``; return True to stop training) and
+        ``on_fit_end(estimator)`` (after the fitted attributes are set).
+        See :class:`skscratch.callbacks.ProgressBar`.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -97,6 +126,13 @@ SHARED_ATTRIBUTES = """\
 
     best_validation_score_ : float or None
         The best of ``validation_scores_``, with ``early_stopping=True``.
+
+    history_ : list of dict
+        One record per epoch (or 'lbfgs' iteration) across fits that continue
+        one another (``warm_start``, ``partial_fit``): ``epoch``, ``loss``,
+        ``validation_score`` (None without early stopping), ``learning_rate``
+        (None for 'lbfgs') and ``seconds``. ``pandas.DataFrame(model.history_)``
+        makes it a table.
 
     t_ : int
         The number of training samples seen by the stochastic solvers.

@@ -14,50 +14,50 @@ from ._docstrings import fill
 class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     """Multi-layer perceptron regressor trained by skscratch's numpy backprop.
 
-        A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
-        the same parameters, defaults and fitted attributes. It minimises half the
-        squared error with an identity output, or half the Poisson deviance with
-        an exponential output.
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    the same parameters, defaults and fitted attributes. It minimises half the
+    squared error with an identity output, or half the Poisson deviance with
+    an exponential output.
 
-        Parameters
-        ----------
-        loss : {'squared_error', 'poisson'}, default='squared_error'
-            The loss to minimise. 'poisson' needs non-negative targets and predicts
-            ``exp`` of the last layer, so predictions are always positive.
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss to minimise. 'poisson' needs non-negative targets and predicts
+        ``exp`` of the last layer, so predictions are always positive.
 
     {parameters}
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
-        See Also
-        --------
-        ScratchMLPClassifier : The same network for classification.
-        sklearn.neural_network.MLPRegressor : scikit-learn's MLP, which this mirrors.
+    See Also
+    --------
+    ScratchMLPClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : scikit-learn's MLP, which this mirrors.
 
-        Notes
-        -----
-        With several outputs the loss sums over outputs (scikit-learn reports the
-        mean but descends the gradient of the sum); ``loss_`` is then
-        ``n_outputs`` times scikit-learn's, and training is the same.
+    Notes
+    -----
+    With several outputs the loss sums over outputs (scikit-learn reports the
+    mean but descends the gradient of the sum); ``loss_`` is then
+    ``n_outputs`` times scikit-learn's, and training is the same.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skscratch import ScratchMLPRegressor
-        >>> X = np.linspace(0, 7, 200).reshape(-1, 1)
-        >>> y = 0.4 * np.sin(X.ravel()) + 0.5
-        >>> model = ScratchMLPRegressor(
-        ...     hidden_layer_sizes=(20, 20), solver="lbfgs", max_iter=2000, random_state=0
-        ... ).fit(X, y)
-        >>> bool(model.score(X, y) > 0.99)
-        True
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscratch import ScratchMLPRegressor
+    >>> X = np.linspace(0, 7, 200).reshape(-1, 1)
+    >>> y = 0.4 * np.sin(X.ravel()) + 0.5
+    >>> model = ScratchMLPRegressor(
+    ...     hidden_layer_sizes=(20, 20), solver="lbfgs", max_iter=2000, random_state=0
+    ... ).fit(X, y)
+    >>> bool(model.score(X, y) > 0.99)
+    True
     """
 
     __doc__ = fill(__doc__)
 
     _parameter_constraints: ClassVar[dict] = {
         **BaseScratchMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "huber"})],
     }
 
     def __init__(
@@ -87,6 +87,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
+        callbacks=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -112,6 +114,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            dropout=dropout,
+            callbacks=callbacks,
         )
         self.loss = loss
 

@@ -1,11 +1,14 @@
-"""The training loops: mini-batch epochs for sgd/adam, one scipy call for lbfgs.
+"""The training loops: mini-batch epochs for the stochastic solvers, scipy for lbfgs.
 
 Both loops work on a :class:`~skscratch.core.Network` and a dict ``state`` of
-bookkeeping attributes (``loss_curve_``, ``n_iter_`` ...). They read the
-estimator's parameters but never set attributes on it: the estimator commits
-the network and the state once training has succeeded.
+bookkeeping attributes (``loss_curve_``, ``history_``, ``n_iter_`` ...). They
+read the estimator's parameters but never set attributes on it: the estimator
+commits the network and the state once training has succeeded. After every
+epoch (or L-BFGS iteration) they append a record to ``history_`` and pass it
+to the callbacks' ``on_epoch_end``, any of which can stop training.
 """
 
+import time
 import warnings
 
 import numpy as np
@@ -13,12 +16,26 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from .core import SCHEDULES, SGD, Adam, minimize_lbfgs
+from .core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
 
 
-def fit_lbfgs(est, net, X, Y, sample_weight, state):
+def _record_epoch(est, state, callbacks, loss, learning_rate, started, score=None):
+    """Append the epoch's record to ``history_``; True if a callback asks to stop."""
+    record = {
+        "epoch": len(state["history_"]) + 1,
+        "loss": loss,
+        "validation_score": score,
+        "learning_rate": learning_rate,
+        "seconds": time.perf_counter() - started,
+    }
+    state["history_"].append(record)
+    return est._notify(callbacks, "on_epoch_end", record)
+
+
+def fit_lbfgs(est, net, X, Y, sample_weight, state, callbacks=()):
     """Full-batch training with L-BFGS; fills ``state``."""
     loss_curve = state["loss_curve_"]
+    started = time.perf_counter()
 
     def fun_grad(x):
         net.params[...] = x
@@ -26,9 +43,14 @@ def fit_lbfgs(est, net, X, Y, sample_weight, state):
         return loss, net.grad.astype(np.float64)
 
     def record(intermediate_result):
+        nonlocal started
         loss_curve.append(float(intermediate_result.fun))
         if est.verbose:
             print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
+        stop = _record_epoch(est, state, callbacks, loss_curve[-1], None, started)
+        started = time.perf_counter()
+        if stop:
+            raise StopIteration  # scipy ends the minimisation and keeps this point
 
     x0 = net.params.copy()
     # Overflow in a trial step is seen by scipy as an infinite loss and rejected;
@@ -40,7 +62,7 @@ def fit_lbfgs(est, net, X, Y, sample_weight, state):
     if np.isfinite(result.fun) and np.isfinite(result.x).all():
         net.params[...] = result.x
         state["loss_"] = float(result.fun)
-        if result.status != 0:
+        if result.status != 0 and not _stopped_by_callback(result):
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
@@ -54,26 +76,36 @@ def fit_lbfgs(est, net, X, Y, sample_weight, state):
     state["n_iter_"] = min(int(result.nit), est.max_iter)
 
 
+def _stopped_by_callback(result):
+    return "StopIteration" in str(result.message) or "callback" in str(result.message)
+
+
 def _make_optimizer(est, net):
-    if est.solver == "sgd":
-        schedule = SCHEDULES[est.learning_rate](est.learning_rate_init, est.power_t)
-        return SGD(
-            net.params.size,
-            schedule,
-            momentum=est.momentum,
-            nesterov=est.nesterovs_momentum,
-            dtype=net.dtype,
-        )
-    # scikit-learn applies learning_rate schedules to sgd only; adam keeps its rate.
-    schedule = SCHEDULES["constant"](est.learning_rate_init, est.power_t)
-    return Adam(
-        net.params.size,
-        schedule,
-        beta_1=est.beta_1,
-        beta_2=est.beta_2,
-        epsilon=est.epsilon,
-        dtype=net.dtype,
+    # scikit-learn applies its schedules (invscaling, adaptive) to sgd only and
+    # adam keeps a constant rate; skscratch's additions ('cosine' and a
+    # callable) apply to every stochastic solver.
+    scheduled = est.solver == "sgd" or est.learning_rate == "cosine"
+    scheduled = scheduled or callable(est.learning_rate)
+    schedule = make_schedule(
+        est.learning_rate if scheduled else "constant",
+        est.learning_rate_init,
+        power_t=est.power_t,
+        max_iter=est.max_iter,
     )
+    n, dtype = net.params.size, net.dtype
+    if est.solver == "sgd":
+        return SGD(
+            n, schedule, momentum=est.momentum, nesterov=est.nesterovs_momentum, dtype=dtype
+        )
+    if est.solver == "rmsprop":
+        return RMSprop(n, schedule, rho=est.beta_2, epsilon=est.epsilon, dtype=dtype)
+    adam = {"beta_1": est.beta_1, "beta_2": est.beta_2, "epsilon": est.epsilon}
+    if est.solver == "adamw":
+        decay = slice(0, net.n_coef)  # the weights, not the biases
+        return AdamW(
+            n, schedule, weight_decay=est.alpha, decay_slice=decay, **adam, dtype=dtype
+        )
+    return Adam(n, schedule, **adam, dtype=dtype)
 
 
 def _split_validation(est, X, Y, y, sample_weight, rng):
@@ -97,7 +129,7 @@ def _split_validation(est, X, Y, y, sample_weight, rng):
     return (X_train, Y_train, sw_train), (X_val, y_val, sw_val)
 
 
-def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
+def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, callbacks=()):
     """Mini-batch training with sgd or adam; fills ``state``.
 
     Parameters
@@ -114,6 +146,8 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
         True for ``partial_fit``: one epoch, optimizer state carried over.
     state : dict
         Bookkeeping attributes; updated in place.
+    callbacks : sequence
+        Objects whose ``on_epoch_end(estimator, record)`` may stop training.
     """
     optimizer = _make_optimizer(est, net)
     if incremental and state["_optimizer_state"] is not None:
@@ -137,6 +171,8 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
     batches = _Batches(X, Y, sample_weight, batch_size, est.shuffle)
     loss_curve = state["loss_curve_"]
     best_params = net.params.copy() if est.early_stopping else None
+    # AdamW decays the weights itself; the others take alpha as an L2 penalty.
+    alpha = 0.0 if est.solver == "adamw" else est.alpha
     # The weights at the start of the epoch, to fall back on if it diverges.
     last_finite = np.empty_like(net.params)
 
@@ -147,9 +183,10 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
             # more than a small data set's whole epoch.
             batches.order = batches.order[rng.permutation(n_samples)]
         np.copyto(last_finite, net.params)
+        started, learning_rate = time.perf_counter(), optimizer.learning_rate
         # A diverging epoch overflows; it is detected below and reported as such.
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = _run_epoch(net, optimizer, batches, est.alpha)
+            loss = _run_epoch(net, optimizer, batches, alpha)
 
         state["n_iter_"] += 1
         state["t_"] += n_samples
@@ -161,16 +198,21 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state):
             finite = [value for value in loss_curve if np.isfinite(value)]
             state["loss_"] = finite[-1] if finite else np.nan
             _warn_diverged(est, state["n_iter_"], loss)
+            _record_epoch(est, state, callbacks, loss, learning_rate, started)
             break
         state["loss_"] = loss
 
+        score = None
         if est.early_stopping:
             improved = _track_validation(est, net, validation, state)
+            score = state["validation_scores_"][-1]
             if improved:
                 best_params[...] = net.params
         else:
             _track_loss(est, state)
         optimizer.schedule.epoch_end(state["t_"])
+        if _record_epoch(est, state, callbacks, loss, learning_rate, started, score):
+            break
 
         if state["_no_improvement_count"] > est.n_iter_no_change:
             what = "Validation score" if est.early_stopping else "Training loss"

@@ -9,15 +9,17 @@ It imports numpy and scipy only. One training step reads::
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .losses import LOSSES
 from .network import Network, predict_output
-from .optimizers import SCHEDULES, SGD, Adam, minimize_lbfgs
+from .optimizers import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",
     "LOSSES",
     "OUTPUT_ACTIVATIONS",
-    "SCHEDULES",
     "SGD",
     "Adam",
+    "AdamW",
+    "RMSprop",
+    "make_schedule",
     "Network",
     "minimize_lbfgs",
     "predict_output",

@@ -1,13 +1,14 @@
 """Loss functions, each paired with its output activation.
 
-Every loss here is the *canonical* partner of its output activation
+Most losses here are the *canonical* partner of their output activation
 (squared error with identity, Poisson deviance with exp, log-loss with
 softmax or logistic). For such a pair the derivative of the loss with respect
 to the output layer's pre-activation ``z`` collapses to one expression::
 
     dL/dz = f_out(z) - y
 
-which is the output-layer delta that back-propagation starts from. Losses
+which is the output-layer delta that back-propagation starts from. A loss
+that is not canonical (Huber) overrides :meth:`Loss.delta`. Losses
 are computed from the logits ``z`` rather than from ``f_out(z)``, so that a
 confident wrong prediction gives a large finite loss instead of ``log(0)``.
 
@@ -117,5 +118,31 @@ class BinaryLogLoss(Loss):
         return (np.logaddexp(0, z) - y * z).sum(axis=1)
 
 
-LOSSES = {cls.name: cls for cls in (SquaredError, Poisson, LogLoss, BinaryLogLoss)}
+class Huber(Loss):
+    """Huber loss with threshold ``delta = 1``, identity output.
+
+    ``0.5 r**2`` for a residual ``|r| <= delta`` and ``delta (|r| - delta / 2)``
+    beyond, summed over outputs: quadratic near the fit, linear for outliers,
+    whose pull on the weights is therefore capped. It is not a canonical
+    pair, so its delta is the clipped residual rather than ``f_out(z) - y``.
+    """
+
+    name = "huber"
+    out_activation = Identity
+    delta_threshold = 1.0
+
+    def per_sample(self, y, z):
+        d = self.delta_threshold
+        r = np.abs(z - y)
+        return np.where(r <= d, 0.5 * r**2, d * (r - 0.5 * d)).sum(axis=1)
+
+    def delta(self, y, z, sample_weight=None):
+        z -= y
+        np.clip(z, -self.delta_threshold, self.delta_threshold, out=z)
+        if sample_weight is not None:
+            z *= sample_weight[:, np.newaxis]
+        return z
+
+
+LOSSES = {cls.name: cls for cls in (SquaredError, Poisson, LogLoss, BinaryLogLoss, Huber)}
 """Losses by name."""

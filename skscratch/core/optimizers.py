@@ -17,13 +17,24 @@ import scipy.optimize
 
 # ------------------------------------------------------------------ schedules
 class ConstantSchedule:
-    """Keep ``learning_rate_init`` throughout."""
+    """Keep ``learning_rate_init`` throughout.
+
+    Every schedule counts the epochs it has seen (``epochs_done``) and sets
+    ``learning_rate`` for the next one in :meth:`epoch_end`.
+    """
 
     def __init__(self, learning_rate_init):
-        self.learning_rate = float(learning_rate_init)
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = self.learning_rate_init
+        self.epochs_done = 0
 
     def epoch_end(self, n_samples_seen):
         """Called after each epoch with the number of samples trained on so far."""
+        self.epochs_done += 1
+        self._update(n_samples_seen)
+
+    def _update(self, n_samples_seen):
+        pass
 
     def on_plateau(self):
         """Called when the loss stopped improving; return True to stop training."""
@@ -35,10 +46,9 @@ class InvScalingSchedule(ConstantSchedule):
 
     def __init__(self, learning_rate_init, power_t):
         super().__init__(learning_rate_init)
-        self.learning_rate_init = float(learning_rate_init)
         self.power_t = power_t
 
-    def epoch_end(self, n_samples_seen):
+    def _update(self, n_samples_seen):
         self.learning_rate = self.learning_rate_init / (n_samples_seen + 1) ** self.power_t
 
 
@@ -52,12 +62,71 @@ class AdaptiveSchedule(ConstantSchedule):
         return False
 
 
-SCHEDULES = {
-    "constant": lambda lr, power_t: ConstantSchedule(lr),
-    "invscaling": InvScalingSchedule,
-    "adaptive": lambda lr, power_t: AdaptiveSchedule(lr),
-}
-"""Schedule factories by name, each called as ``factory(learning_rate_init, power_t)``."""
+class CosineSchedule(ConstantSchedule):
+    """Anneal from ``learning_rate_init`` towards 0 over ``n_epochs`` on a half cosine.
+
+    ``learning_rate_init * (1 + cos(pi * epoch / n_epochs)) / 2`` for epoch
+    ``epoch`` (counting from 0); it stays at 0 after ``n_epochs``.
+    """
+
+    def __init__(self, learning_rate_init, n_epochs):
+        super().__init__(learning_rate_init)
+        self.n_epochs = n_epochs
+
+    def _update(self, n_samples_seen):
+        progress = min(self.epochs_done / self.n_epochs, 1.0)
+        self.learning_rate = (
+            self.learning_rate_init * 0.5 * (1.0 + np.cos(np.pi * progress))
+        )
+
+
+class CallableSchedule(ConstantSchedule):
+    """``learning_rate_init * factor(epoch)`` for a user's ``factor(epoch) -> float``.
+
+    ``epoch`` counts from 0, so ``lambda epoch: 1 / (1 + decay * epoch)`` gives
+    the classic ``lr / (1 + decay * t)`` decay per epoch.
+    """
+
+    def __init__(self, learning_rate_init, factor):
+        super().__init__(learning_rate_init)
+        self.factor = factor
+        self._update(0)
+
+    def _update(self, n_samples_seen):
+        value = self.factor(self.epochs_done)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            value = np.nan
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"The learning_rate callable returned {value!r} for epoch "
+                f"{self.epochs_done}; it must return a finite number >= 0."
+            )
+        self.learning_rate = self.learning_rate_init * value
+
+
+def make_schedule(learning_rate, learning_rate_init, power_t=0.5, max_iter=200):
+    """The schedule named ``learning_rate``, or a :class:`CallableSchedule` for a callable.
+
+    Parameters
+    ----------
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'} or callable
+    learning_rate_init : float
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    max_iter : int, default=200
+        Epochs that 'cosine' anneals over.
+    """
+    if callable(learning_rate):
+        return CallableSchedule(learning_rate_init, learning_rate)
+    if learning_rate == "invscaling":
+        return InvScalingSchedule(learning_rate_init, power_t)
+    if learning_rate == "adaptive":
+        return AdaptiveSchedule(learning_rate_init)
+    if learning_rate == "cosine":
+        return CosineSchedule(learning_rate_init, max_iter)
+    return ConstantSchedule(learning_rate_init)
 
 
 # ----------------------------------------------------------------- optimizers
@@ -80,6 +149,7 @@ class _Optimizer:
         """The optimizer's state: copies of its arrays, its step count, its rate."""
         state = {name: copy.copy(getattr(self, name)) for name in self._state_names}
         state["learning_rate"] = self.schedule.learning_rate
+        state["epochs_done"] = self.schedule.epochs_done
         return state
 
     def load_state_dict(self, state):
@@ -87,6 +157,7 @@ class _Optimizer:
         for name in self._state_names:
             setattr(self, name, copy.copy(state[name]))
         self.schedule.learning_rate = state["learning_rate"]
+        self.schedule.epochs_done = state["epochs_done"]
 
     @property
     def learning_rate(self):
@@ -110,7 +181,7 @@ class SGD(_Optimizer):
     n_params : int
         Length of the parameter vector.
     schedule : schedule object
-        Gives the learning rate; see :data:`SCHEDULES`.
+        Gives the learning rate; see :func:`make_schedule`.
     momentum : float, default=0.9
     nesterov : bool, default=True
     dtype : dtype, default=np.float64
@@ -178,6 +249,82 @@ class Adam(_Optimizer):
         s += self.epsilon
         np.divide(self.m, s, out=s)
         s *= step_size
+        params -= s
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Before each Adam step the weights shrink by ``lr * weight_decay * W``
+    instead of an L2 term entering the gradient, so the decay is not rescaled
+    by Adam's per-parameter step sizes. Only ``params[decay_slice]`` decays
+    (the network's weights, not its biases).
+
+    Parameters
+    ----------
+    n_params : int
+    schedule : schedule object
+    weight_decay : float, default=0.01
+    decay_slice : slice, default=slice(None)
+    beta_1, beta_2, epsilon : float
+    dtype : dtype, default=np.float64
+    """
+
+    def __init__(
+        self,
+        n_params,
+        schedule,
+        weight_decay=0.01,
+        decay_slice=slice(None),
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        dtype=np.float64,
+    ):
+        super().__init__(n_params, schedule, beta_1, beta_2, epsilon, dtype)
+        self.weight_decay = weight_decay
+        self.decay_slice = decay_slice
+
+    def step(self, params, grad):
+        """Decay the weights, then take an Adam step, in place."""
+        if self.weight_decay:
+            params[self.decay_slice] *= 1.0 - self.learning_rate * self.weight_decay
+        super().step(params, grad)
+
+
+class RMSprop(_Optimizer):
+    """RMSprop (Hinton, 2012): divide the step by a running RMS of the gradient.
+
+    ``v <- rho v + (1 - rho) g**2``; ``params -= lr * g / (sqrt(v) + eps)``.
+
+    Parameters
+    ----------
+    n_params : int
+    schedule : schedule object
+    rho : float, default=0.9
+    epsilon : float, default=1e-8
+    dtype : dtype, default=np.float64
+    """
+
+    def __init__(self, n_params, schedule, rho=0.9, epsilon=1e-8, dtype=np.float64):
+        super().__init__(schedule)
+        self.rho = rho
+        self.epsilon = epsilon
+        self.v = np.zeros(n_params, dtype=dtype)
+
+    _state_names = ("v",)
+
+    def step(self, params, grad):
+        """Update ``params`` in place from ``grad``."""
+        s = self._scratch_like(params)
+        self.v *= self.rho
+        np.multiply(grad, grad, out=s)
+        s *= 1 - self.rho
+        self.v += s
+        np.sqrt(self.v, out=s)
+        s += self.epsilon
+        np.divide(grad, s, out=s)
+        s *= self.learning_rate
         params -= s
 
 
