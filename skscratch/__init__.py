@@ -1,8 +1,9 @@
 """skscratch: neural-network estimators for scikit-learn, written from scratch on numpy."""
 
 from ._classifier import ScratchMLPClassifier
+from ._gradient_check import check_gradients
 from ._regressor import ScratchMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "__version__"]
+__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "check_gradients", "__version__"]

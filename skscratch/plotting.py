@@ -1,0 +1,46 @@
+"""Training curves from ``history_`` (needs matplotlib: ``pip install "skscratch[plot]"``).
+
+For decision boundaries use scikit-learn's
+:class:`~sklearn.inspection.DecisionBoundaryDisplay`, which works with
+skscratch's estimators as they are.
+"""
+
+
+def plot_history(model, ax=None):
+    """Plot the training loss per epoch and, when recorded, the validation score.
+
+    Parameters
+    ----------
+    model : fitted ScratchMLPClassifier or ScratchMLPRegressor, or its ``history_``
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure's axes by default.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The loss axes; the validation score, if any, is on a twin axis
+        (``ax.right_ax``).
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            'plot_history needs matplotlib: pip install "skscratch[plot]"'
+        ) from error
+    history = getattr(model, "history_", model)
+    if not history:
+        raise ValueError("The history is empty: fit the model first.")
+    if ax is None:
+        _, ax = plt.subplots()
+    epochs = [record["epoch"] for record in history]
+    ax.plot(epochs, [record["loss"] for record in history], color="C0", label="loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    scores = [record["validation_score"] for record in history]
+    ax.right_ax = None
+    if any(score is not None for score in scores):
+        right = ax.twinx()
+        right.plot(epochs, scores, color="C1", label="validation score")
+        right.set_ylabel("validation score")
+        ax.right_ax = right
+    return ax
