@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -160,7 +161,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         if isinstance(self.activation, str):
             return [self.activation] * n_hidden
         names = list(self.activation)
-        unknown = [name for name in names if name not in HIDDEN_ACTIVATIONS]
+        unknown = [name for name in names if not isinstance(name, str)]
+        unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
         if unknown:
             raise ValueError(
                 f"Unknown activation {unknown[0]!r} in activation={names!r}; choose "
@@ -178,8 +180,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         rates = self.dropout
         if np.ndim(rates) == 0:
             return [float(rates)] * n_hidden
-        rates = np.asarray(rates, dtype=float).ravel().tolist()
-        if len(rates) != n_hidden or not all(0 <= rate < 1 for rate in rates):
+        try:
+            rates = np.asarray(rates, dtype=float).ravel().tolist()
+        except (TypeError, ValueError):
+            rates = None
+        if rates is None or len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
             raise ValueError(
                 f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
                 f"got {self.dropout!r}."
@@ -230,6 +235,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         callbacks = self._check_callbacks()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True needs validation_fraction > 0 to hold out data."
+            )
 
         fitted = hasattr(self, "coefs_")
         first_pass = not fitted or (not self.warm_start and not incremental)
@@ -237,7 +246,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         try:
             X, y = self._validate_X_y(X, y, reset=first_pass)
             Y, info = self._encode_targets(y, incremental, first_pass, classes)
-            Y = Y.astype(X.dtype, copy=False)
+            with np.errstate(over="ignore"):
+                Y = Y.astype(X.dtype, copy=False)
+            if not np.isfinite(Y).all():
+                raise ValueError(
+                    f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
+                    f"X's dtype {X.dtype}; scale y or pass X as float64."
+                )
             for name, value in info.items():
                 setattr(self, name, value)
             if sample_weight is not None:
@@ -245,8 +260,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
             sample_weight = self._training_weights(y, sample_weight, incremental)
-            if sample_weight is not None:
-                sample_weight = sample_weight.astype(X.dtype, copy=False)
+            sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
             net = self._build_network(X, Y, hidden_sizes, activations, dropout, first_pass)
             state = self._training_state(first_pass)
             rng = check_random_state(self.random_state)
@@ -258,10 +272,20 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 net.dropout_rng = np.random.default_rng(rng.randint(2**31 - 1))
             self._notify(callbacks, "on_fit_begin")
             if self.solver == "lbfgs":
-                fit_lbfgs(self, net, X, Y, sample_weight, state, callbacks)
+                fit_lbfgs(self, net, X, Y, sample_weight, alpha, state, callbacks)
             else:
                 fit_stochastic(
-                    self, net, X, Y, y, sample_weight, rng, incremental, state, callbacks
+                    self,
+                    net,
+                    X,
+                    Y,
+                    y,
+                    sample_weight,
+                    alpha,
+                    rng,
+                    incremental,
+                    state,
+                    callbacks,
                 )
         except BaseException:
             self.__dict__.clear()
@@ -279,6 +303,43 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self._notify(callbacks, "on_fit_end")
         return self
 
+    def _normalized_weights(self, sample_weight, dtype):
+        """Sample weights scaled to a maximum of 1, and ``alpha`` scaled to match.
+
+        Only the weights' ratios matter to the data term, while the L2 penalty
+        is divided by their sum; dividing both the weights and ``alpha`` by
+        the largest weight keeps the objective and keeps sums from overflowing.
+        AdamW's decoupled decay does not involve the weights at all.
+        """
+        alpha = 0.0 if self.solver == "adamw" else self.alpha
+        if sample_weight is None:
+            return None, alpha
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        largest = sample_weight.max()
+        if not largest > 0:
+            raise ValueError("sample_weight (times class_weight) must not be all zero.")
+        return (sample_weight / largest).astype(dtype, copy=False), alpha / largest
+
+    def set_params(self, **params):
+        """Set parameters; on an invalid name, none of them is changed.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        before = self.get_params(deep=False)
+        try:
+            return super().set_params(**params)
+        except BaseException:
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise
+
     def _validate_X_y(self, X, y, reset):
         X, y = validate_data(
             self,
@@ -294,6 +355,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self._y_numeric and y.dtype.kind not in "fiub":
+            # validate_data converts only object arrays; numpy strings need this.
+            try:
+                y = y.astype(np.float64)
+            except ValueError as error:
+                raise ValueError(f"y must be numeric for regression: {error}") from None
+            assert_all_finite(y, input_name="y")
         return X, y
 
     def _init_factors(self, activations):

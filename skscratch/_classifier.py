@@ -184,6 +184,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             if incremental and classes is None and y_type != MULTILABEL:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            if classes is not None and y_type != MULTILABEL:
+                unseen = np.setdiff1d(np.unique(y), binarizer.classes_)
+                if unseen.size:
+                    raise ValueError(
+                        f"y has classes {unseen.tolist()} that are not in classes="
+                        f"{binarizer.classes_.tolist()}."
+                    )
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     "The classifier needs samples of at least 2 classes; y has only "
@@ -227,6 +234,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                 "class_weight='balanced' is not supported by partial_fit: the class "
                 "frequencies of the whole data are unknown. Pass a dict of weights."
             )
+        if isinstance(self.class_weight, dict):
+            values = np.asarray(list(self.class_weight.values()), dtype=float)
+            if not (np.isfinite(values).all() and (values >= 0).all()):
+                raise ValueError(
+                    "class_weight must map classes to finite weights >= 0; got "
+                    f"{self.class_weight!r}."
+                )
         weights = compute_sample_weight(self.class_weight, y)
         return weights if sample_weight is None else weights * sample_weight
 

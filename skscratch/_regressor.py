@@ -36,9 +36,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     Notes
     -----
-    With several outputs the loss sums over outputs (scikit-learn reports the
-    mean but descends the gradient of the sum); ``loss_`` is then
-    ``n_outputs`` times scikit-learn's, and training is the same.
+    With several outputs the loss sums the outputs' losses, so that the loss
+    and its gradient agree. scikit-learn reports their mean but descends the
+    gradient of the sum; the data term of ``loss_`` is therefore ``n_outputs``
+    times scikit-learn's, ``tol`` acts on that larger loss, and L-BFGS (which
+    needs the two to agree) can end at different weights.
 
     Examples
     --------

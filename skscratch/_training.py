@@ -32,14 +32,14 @@ def _record_epoch(est, state, callbacks, loss, learning_rate, started, score=Non
     return est._notify(callbacks, "on_epoch_end", record)
 
 
-def fit_lbfgs(est, net, X, Y, sample_weight, state, callbacks=()):
+def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, callbacks=()):
     """Full-batch training with L-BFGS; fills ``state``."""
     loss_curve = state["loss_curve_"]
     started = time.perf_counter()
 
     def fun_grad(x):
         net.params[...] = x
-        loss = net.loss_gradient(X, Y, sample_weight, est.alpha)
+        loss = net.loss_gradient(X, Y, sample_weight, alpha)
         return loss, net.grad.astype(np.float64)
 
     def record(intermediate_result):
@@ -74,6 +74,8 @@ def fit_lbfgs(est, net, X, Y, sample_weight, state, callbacks=()):
         state["loss_"] = np.nan
         _warn_diverged(est, result.nit, result.fun)
     state["n_iter_"] = min(int(result.nit), est.max_iter)
+    guard = _DivergenceGuard(x0)
+    guard.check_predictions(est, net, X)
 
 
 def _stopped_by_callback(result):
@@ -129,7 +131,9 @@ def _split_validation(est, X, Y, y, sample_weight, rng):
     return (X_train, Y_train, sw_train), (X_val, y_val, sw_val)
 
 
-def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, callbacks=()):
+def fit_stochastic(
+    est, net, X, Y, y, sample_weight, alpha, rng, incremental, state, callbacks=()
+):
     """Mini-batch training with sgd or adam; fills ``state``.
 
     Parameters
@@ -141,6 +145,8 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, ca
     y : ndarray
         The targets as the user gave them (for the validation score).
     sample_weight : ndarray or None
+    alpha : float
+        The L2 penalty (0 for adamw, which decays the weights itself).
     rng : numpy.random.RandomState
     incremental : bool
         True for ``partial_fit``: one epoch, optimizer state carried over.
@@ -171,10 +177,7 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, ca
     batches = _Batches(X, Y, sample_weight, batch_size, est.shuffle)
     loss_curve = state["loss_curve_"]
     best_params = net.params.copy() if est.early_stopping else None
-    # AdamW decays the weights itself; the others take alpha as an L2 penalty.
-    alpha = 0.0 if est.solver == "adamw" else est.alpha
-    # The weights at the start of the epoch, to fall back on if it diverges.
-    last_finite = np.empty_like(net.params)
+    guard = _DivergenceGuard(net.params)
 
     state["n_iter_"] = 0
     for _ in range(est.max_iter):
@@ -182,7 +185,7 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, ca
             # The same draws as sklearn.utils.shuffle, whose argument checks cost
             # more than a small data set's whole epoch.
             batches.order = batches.order[rng.permutation(n_samples)]
-        np.copyto(last_finite, net.params)
+        guard.start_epoch(net.params)
         started, learning_rate = time.perf_counter(), optimizer.learning_rate
         # A diverging epoch overflows; it is detected below and reported as such.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -193,18 +196,19 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, ca
         loss_curve.append(loss)
         if est.verbose:
             print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
-        if not (np.isfinite(loss) and np.isfinite(net.params).all()):
-            net.params[...] = last_finite
-            finite = [value for value in loss_curve if np.isfinite(value)]
-            state["loss_"] = finite[-1] if finite else np.nan
+        if guard.diverged(loss, net.params):
+            net.params[...] = guard.params
+            state["loss_"] = guard.loss
             _warn_diverged(est, state["n_iter_"], loss)
             _record_epoch(est, state, callbacks, loss, learning_rate, started)
             break
+        guard.update(loss)
         state["loss_"] = loss
 
         score = None
         if est.early_stopping:
-            improved = _track_validation(est, net, validation, state)
+            with np.errstate(over="ignore", invalid="ignore"):
+                improved = _track_validation(est, net, validation, state)
             score = state["validation_scores_"][-1]
             if improved:
                 best_params[...] = net.params
@@ -243,6 +247,7 @@ def fit_stochastic(est, net, X, Y, y, sample_weight, rng, incremental, state, ca
 
     if est.early_stopping:
         net.params[...] = best_params
+    guard.check_predictions(est, net, X)
     state["_optimizer_state"] = optimizer.state_dict()
 
 
@@ -284,6 +289,8 @@ def _run_epoch(net, optimizer, batches, alpha):
     """One pass over the batches; returns the mean loss, or the first non-finite one."""
     accumulated = 0.0
     for X_batch, Y_batch, sw_batch in batches:
+        if sw_batch is not None and not sw_batch.any():
+            continue  # a batch of zero weight carries no gradient
         batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
         if not np.isfinite(batch_loss):
             return batch_loss
@@ -293,14 +300,71 @@ def _run_epoch(net, optimizer, batches, alpha):
     return float(accumulated / batches.weight_total)
 
 
-def _warn_diverged(est, epoch, loss):
+class _DivergenceGuard:
+    """Weights to fall back on if training diverges.
+
+    Training has diverged when the loss or the weights stop being finite, or
+    when the loss grows past ``EXPLOSION`` times its first epoch's (a finite
+    blow-up that the plateau rule would otherwise end in silence; measuring
+    from the first epoch, not the best, lets a loss near 0 wobble). The fallback is the
+    weights that *started* the best epoch: an epoch's loss is measured along
+    its way, and the weights it ends with have not been evaluated yet.
+    """
+
+    EXPLOSION = 1e3
+
+    def __init__(self, params):
+        self.initial = params.copy()
+        self.params = params.copy()
+        self.epoch_start = params.copy()
+        self.loss = np.nan  # no epoch has been seen yet
+        self.first_loss = np.nan
+
+    def start_epoch(self, params):
+        np.copyto(self.epoch_start, params)
+
+    def diverged(self, loss, params):
+        if not (np.isfinite(loss) and np.isfinite(params).all()):
+            return True
+        return loss > self.EXPLOSION * self.first_loss
+
+    def update(self, loss):
+        if np.isnan(self.first_loss):
+            self.first_loss = loss
+        if not loss >= self.loss:  # also true while self.loss is nan
+            self.loss = loss
+            np.copyto(self.params, self.epoch_start)
+
+    def check_predictions(self, est, net, X):
+        """Fall back to earlier weights if the final ones overflow on the training data.
+
+        The last step of a fit is never evaluated by the loss, so its weights
+        can be finite yet blow up a forward pass; prediction must not.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(net.predict(X)).all():
+                return
+            _warn_diverged(est, None, np.inf, stacklevel=6)
+            for fallback in (self.params, self.initial):
+                net.params[...] = fallback
+                if np.isfinite(net.predict(X)).all():
+                    return
+        raise ValueError(
+            "The network's output overflows on the training data even with its "
+            f"starting weights (|X| up to {abs(X).max():.3g}). Scale X, e.g. with "
+            "StandardScaler."
+        )
+
+
+def _warn_diverged(est, epoch, loss, stacklevel=5):
+    where = "at the end of training" if epoch is None else f"at iteration {epoch}"
     warnings.warn(
-        f"Training diverged at iteration {epoch}: the loss became {loss}. The "
-        "weights from before that iteration are kept. Scale the data (e.g. with "
+        f"Training diverged {where}: the loss became {loss}. The weights of the "
+        "best iteration before that are kept. Scale the data (e.g. with "
         "StandardScaler)"
         + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
         ConvergenceWarning,
-        stacklevel=5,
+        stacklevel=stacklevel,
     )
 
 
@@ -308,10 +372,11 @@ def _track_validation(est, net, validation, state):
     """Score the held-out set; return True when it is the best so far."""
     X_val, y_val, sw_val = validation
     output = net.predict(X_val)
+    score = np.nan
     if np.all(np.isfinite(output)):
         score = est._score_output(output, y_val, sw_val)
-    else:
-        score = np.nan
+        if not np.isfinite(score):
+            score = np.nan
     state["validation_scores_"].append(score)
     if est.verbose:
         print(f"Validation score: {score:f}")

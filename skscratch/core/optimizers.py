@@ -343,7 +343,9 @@ def minimize_lbfgs(fun_grad, x0, max_iter, max_fun, tol, callback=None):
     tol : float
         Projected-gradient tolerance (``gtol``).
     callback : callable, default=None
-        Called after each iteration with scipy's ``intermediate_result``.
+        Called after each iteration. scipy passes its ``OptimizeResult`` only to a
+        callback whose parameter is named ``intermediate_result`` (else the
+        current ``x``); raising StopIteration ends the minimisation.
 
     Returns
     -------

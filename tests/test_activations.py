@@ -1,0 +1,115 @@
+"""Activations: forward values, derivatives, in-place contract, numerical safety."""
+
+import numpy as np
+import pytest
+from scipy.special import erf
+from sklearn.neural_network import MLPClassifier
+
+from skscratch.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+
+
+def _gelu(z):
+    return z * 0.5 * (1 + erf(z / np.sqrt(2)))
+
+
+# Direct formulas, written the textbook way, for every activation skscratch registers.
+REFERENCE = {
+    "identity": lambda z: z,
+    "logistic": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.where(z > 0, z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.exp(z) - 1),
+    "gelu": _gelu,
+}
+
+
+def _z(shape=(6, 5), seed=0, dtype=np.float64):
+    # Gaussian values stay away from the kinks of relu-like activations at 0.
+    return np.random.RandomState(seed).normal(scale=2.0, size=shape).astype(dtype)
+
+
+def test_registries():
+    assert set(OUTPUT_ACTIVATIONS) == {"identity", "logistic", "softmax", "exp"}
+    # Every activation scikit-learn's MLP accepts is available here too.
+    sklearn_names = MLPClassifier._parameter_constraints["activation"][0].options
+    assert set(sklearn_names) <= set(HIDDEN_ACTIVATIONS)
+    # Each registered hidden activation has a reference formula in this module.
+    assert set(HIDDEN_ACTIVATIONS) <= set(REFERENCE)
+    for name, act in {**HIDDEN_ACTIVATIONS, **OUTPUT_ACTIVATIONS}.items():
+        assert act.name == name
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_matches_formula_in_place(name, dtype):
+    act = HIDDEN_ACTIVATIONS[name]
+    z = _z(dtype=dtype)
+    expected = REFERENCE[name](z.astype(np.float64))
+    buffer = z.copy()
+    out = act.forward(buffer)
+    assert out is buffer  # overwritten in place, the same array returned
+    assert out.dtype == dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
+def test_backward_is_derivative(name):
+    act = HIDDEN_ACTIVATIONS[name]
+    z = _z()
+    f = REFERENCE[name]
+    h = 1e-6
+    numeric = (f(z + h) - f(z - h)) / (2 * h)
+
+    a = act.forward(z.copy())
+    delta = np.random.RandomState(1).normal(size=z.shape)
+    buffer = delta.copy()
+    pre = z.copy() if act.needs_preactivation else None
+    out = act.backward(a, buffer, pre)
+    assert out is buffer  # delta is multiplied by f'(z) in place
+    np.testing.assert_allclose(out, delta * numeric, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
+def test_huge_inputs_stay_finite(name):
+    # The suite turns RuntimeWarning (overflow) into an error.
+    z = np.array([[-1e4, -800.0, 0.5, 800.0, 1e4]])
+    a = HIDDEN_ACTIVATIONS[name].forward(z.copy())
+    assert np.all(np.isfinite(a))
+
+
+def test_logistic_saturates_without_overflow():
+    z = np.array([[-1000.0, 0.0, 1000.0]])
+    np.testing.assert_array_equal(HIDDEN_ACTIVATIONS["logistic"].forward(z), [[0, 0.5, 1]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax(dtype):
+    softmax = OUTPUT_ACTIVATIONS["softmax"]
+    z = _z(dtype=dtype)
+    expected = np.exp(z.astype(np.float64))
+    expected /= expected.sum(axis=1, keepdims=True)
+    p = softmax.forward(z.copy())
+    assert p.dtype == dtype
+    np.testing.assert_allclose(p, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+    # Shifting a row changes nothing, even by an amount that would overflow exp.
+    shifted = softmax.forward(z.copy() + dtype(1e4))
+    np.testing.assert_allclose(shifted, p, rtol=1e-3 if dtype == np.float32 else 1e-9)
+
+
+def test_softmax_huge_logits():
+    p = OUTPUT_ACTIVATIONS["softmax"].forward(np.array([[1000.0, 0.0, -1000.0]]))
+    np.testing.assert_array_equal(p, [[1, 0, 0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_output_stays_finite(dtype):
+    exp = OUTPUT_ACTIVATIONS["exp"]
+    z = np.array([[-3.0, 0.0, 2.5]], dtype=dtype)
+    np.testing.assert_allclose(exp.forward(z.copy()), np.exp(z), rtol=1e-6)
+    big = exp.forward(np.array([[1e4, 1e30]], dtype=dtype))
+    assert big.dtype == dtype
+    assert np.all(np.isfinite(big))
+    assert np.all(big > 1e30)

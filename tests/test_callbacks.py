@@ -1,0 +1,144 @@
+"""Callbacks and history_: hooks in order, stopping from a callback, the epoch records."""
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+from skscratch.callbacks import ProgressBar
+
+converging_cut_short = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
+)
+RECORD_KEYS = {"epoch", "loss", "validation_score", "learning_rate", "seconds"}
+
+
+class Recorder:
+    """Logs every hook call; asks to stop once ``stop_at`` epochs are done."""
+
+    def __init__(self, stop_at=None):
+        self.calls = []
+        self.stop_at = stop_at
+
+    def on_fit_begin(self, estimator):
+        self.calls.append(("begin", hasattr(estimator, "coefs_")))
+
+    def on_epoch_end(self, estimator, record):
+        self.calls.append(("epoch", record["epoch"], record["loss"]))
+        return self.stop_at is not None and record["epoch"] >= self.stop_at
+
+    def on_fit_end(self, estimator):
+        self.calls.append(("end", estimator.n_iter_))
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    return X, (X[:, 0] - X[:, 1] > 0).astype(int)
+
+
+def _clf(**params):
+    return ScratchMLPClassifier(**{"hidden_layer_sizes": (5,), "random_state": 0, **params})
+
+
+@converging_cut_short
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_hooks_called_in_order(data, solver):
+    recorder = Recorder()
+    est = _clf(solver=solver, max_iter=4, callbacks=[recorder]).fit(*data)
+    assert recorder.calls[0] == ("begin", False)
+    epochs = [c for c in recorder.calls if c[0] == "epoch"]
+    assert [c[1] for c in epochs] == [1, 2, 3, 4]
+    assert [c[2] for c in epochs] == est.loss_curve_
+    assert recorder.calls[-1] == ("end", 4)  # fitted attributes set before on_fit_end
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_callback_stops_training_without_warning(data, solver):
+    recorder = Recorder(stop_at=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = _clf(solver=solver, max_iter=50, callbacks=[recorder]).fit(*data)
+    assert est.n_iter_ == 3 == len(est.loss_curve_) == len(est.history_)
+    assert recorder.calls[-1] == ("end", 3)
+
+
+def test_callback_with_only_some_hooks(data):
+    seen = []
+
+    class EpochsOnly:
+        def on_epoch_end(self, estimator, record):
+            seen.append(record["epoch"])
+
+    with pytest.warns(ConvergenceWarning):
+        _clf(max_iter=3, callbacks=[EpochsOnly()]).fit(*data)
+    assert seen == [1, 2, 3]
+
+
+def test_object_without_hooks_is_rejected(data):
+    with pytest.raises(TypeError, match="on_epoch_end"):
+        _clf(callbacks=[object()]).fit(*data)
+
+
+@converging_cut_short
+def test_history_records(data):
+    est = _clf(max_iter=5, early_stopping=True, validation_fraction=0.2).fit(*data)
+    assert len(est.history_) == est.n_iter_ == 5
+    for i, record in enumerate(est.history_, start=1):
+        assert set(record) == RECORD_KEYS
+        assert record["epoch"] == i
+        assert record["learning_rate"] == 0.001
+        assert record["seconds"] >= 0
+    assert [r["loss"] for r in est.history_] == est.loss_curve_
+    assert [r["validation_score"] for r in est.history_] == est.validation_scores_
+
+
+@converging_cut_short
+def test_history_lbfgs_has_no_learning_rate(data):
+    est = _clf(solver="lbfgs", max_iter=4).fit(*data)
+    assert [r["learning_rate"] for r in est.history_] == [None] * 4
+    assert [r["validation_score"] for r in est.history_] == [None] * 4
+
+
+@converging_cut_short
+def test_history_continues_across_warm_start_and_partial_fit(data):
+    X, y = data
+    est = _clf(max_iter=3, warm_start=True).fit(X, y).fit(X, y)
+    assert [r["epoch"] for r in est.history_] == [1, 2, 3, 4, 5, 6]
+    assert not _clf(max_iter=3).fit(X, y).fit(X, y).history_[-1]["epoch"] == 6
+    reg = ScratchMLPRegressor(hidden_layer_sizes=(5,), random_state=0)
+    for _ in range(3):
+        reg.partial_fit(X, y.astype(float))
+    assert [r["epoch"] for r in reg.history_] == [1, 2, 3]
+
+
+def test_history_as_dataframe(data):
+    pd = pytest.importorskip("pandas")
+    with pytest.warns(ConvergenceWarning):
+        est = _clf(max_iter=3).fit(*data)
+    frame = pd.DataFrame(est.history_)
+    assert list(frame["epoch"]) == [1, 2, 3]
+    assert set(frame.columns) == RECORD_KEYS
+
+
+def test_progress_bar_text(data):
+    out = io.StringIO()
+    with pytest.warns(ConvergenceWarning):
+        _clf(max_iter=3, callbacks=[ProgressBar(out, use_tqdm=False)]).fit(*data)
+    text = out.getvalue()
+    assert text.endswith("\n")
+    lines = text.strip("\n").split("\r")
+    assert [line.split()[1] for line in lines if line] == ["1/3", "2/3", "3/3"]
+    assert "loss" in lines[-1]
+
+
+def test_progress_bar_tqdm(data):
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    with pytest.warns(ConvergenceWarning):
+        _clf(max_iter=3, callbacks=[ProgressBar(out, use_tqdm=True)]).fit(*data)
+    assert "3/3" in out.getvalue()

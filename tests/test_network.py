@@ -1,0 +1,267 @@
+"""Network: parameter layout and views, initialisation, forward/predict, chunking."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import skscratch.core.network as network_module
+from skscratch.core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network, predict_output
+
+SIZES = (4, 6, 5, 3)
+
+
+def _net(sizes=SIZES, activation="tanh", loss="log_loss", dtype=np.float64, seed=0):
+    net = Network(sizes, activation, loss, dtype=dtype)
+    net.initialize(np.random.RandomState(seed))
+    return net
+
+
+def _data(n=11, n_features=4, n_outputs=3, seed=0, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, n_features)).astype(dtype)
+    Y = np.eye(n_outputs, dtype=dtype)[rng.randint(n_outputs, size=n)]
+    return X, Y
+
+
+def test_shapes():
+    net = _net()
+    n_params = 4 * 6 + 6 * 5 + 5 * 3 + 6 + 5 + 3
+    assert net.params.shape == net.grad.shape == (n_params,)
+    assert net.n_layers == 4
+    assert [c.shape for c in net.coefs] == [(4, 6), (6, 5), (5, 3)]
+    assert [b.shape for b in net.intercepts] == [(6,), (5,), (3,)]
+    assert [c.shape for c in net.coef_grads] == [(4, 6), (6, 5), (5, 3)]
+    assert [b.shape for b in net.intercept_grads] == [(6,), (5,), (3,)]
+    assert net.output_activation is OUTPUT_ACTIVATIONS["softmax"]
+
+
+def test_no_hidden_layer_is_a_linear_model():
+    net = _net(sizes=(4, 3))
+    assert [c.shape for c in net.coefs] == [(4, 3)]
+    X, _ = _data()
+    expected = np.exp(X @ net.coefs[0] + net.intercepts[0])
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-12)
+
+
+def test_params_layout_is_sklearns_packing():
+    # All weights (layer by layer, row-major) then all biases, like sklearn's _pack.
+    net = _net()
+    packed = np.concatenate([c.ravel() for c in net.coefs] + net.intercepts)
+    np.testing.assert_array_equal(net.params, packed)
+
+
+def test_layer_arrays_are_views_of_the_flat_vectors():
+    net = _net()
+    for c, b in zip(net.coefs, net.intercepts):
+        assert np.shares_memory(c, net.params) and np.shares_memory(b, net.params)
+    for c, b in zip(net.coef_grads, net.intercept_grads):
+        assert np.shares_memory(c, net.grad) and np.shares_memory(b, net.grad)
+
+    net.params[:] = np.arange(net.params.size)
+    assert net.coefs[0][0, 1] == 1
+    assert net.intercepts[-1][-1] == net.params.size - 1
+    net.coefs[1][2, 3] = -7.0
+    assert net.params[4 * 6 + 2 * 5 + 3] == -7.0
+    net.params *= 0
+    assert not any(c.any() for c in net.coefs + net.intercepts)
+
+
+def test_gradient_is_written_into_grad_views():
+    net = _net()
+    X, Y = _data()
+    grad_id = id(net.grad)
+    net.loss_gradient(X, Y)
+    assert id(net.grad) == grad_id
+    for c, b in zip(net.coef_grads, net.intercept_grads):
+        assert np.shares_memory(c, net.grad) and np.shares_memory(b, net.grad)
+    packed = np.concatenate([c.ravel() for c in net.coef_grads] + net.intercept_grads)
+    np.testing.assert_array_equal(net.grad, packed)
+    assert np.abs(net.grad).sum() > 0
+
+
+def test_invalid_architectures():
+    with pytest.raises(ValueError, match="at least an input and an output"):
+        Network((3,), "relu", "squared_error")
+    with pytest.raises(ValueError, match="hidden activations"):
+        Network((3, 4, 5, 1), ["relu"], "squared_error")
+
+
+def test_per_layer_activations():
+    net = Network((4, 6, 5, 3), ["relu", "logistic"], "log_loss")
+    net.initialize(np.random.RandomState(0))
+    X, _ = _data()
+    a = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0)
+    a = 1 / (1 + np.exp(-(a @ net.coefs[1] + net.intercepts[1])))
+    z = a @ net.coefs[2] + net.intercepts[2]
+    expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", sorted(HIDDEN_ACTIVATIONS))
+def test_initialize_glorot_bounds_and_reproducible(activation):
+    net = _net(activation=activation, seed=3)
+    factor = 2.0 if activation == "logistic" else 6.0
+    for c, b in zip(net.coefs, net.intercepts):
+        bound = np.sqrt(factor / sum(c.shape))
+        assert np.all(np.abs(c) <= bound) and np.all(np.abs(b) <= bound)
+        assert np.abs(c).max() > bound / 2  # drawn from the whole interval
+    np.testing.assert_array_equal(net.params, _net(activation=activation, seed=3).params)
+    assert not np.array_equal(net.params, _net(activation=activation, seed=4).params)
+
+
+def test_set_weights_copies():
+    src = _net(seed=1)
+    dst = _net(seed=2)
+    dst.set_weights(src.coefs, src.intercepts)
+    np.testing.assert_array_equal(dst.params, src.params)
+    src.params += 1  # dst holds copies, not references
+    assert not np.array_equal(dst.params, src.params)
+
+
+def _manual_predict(net, X):
+    act = HIDDEN_ACTIVATIONS["tanh"]
+    a = X
+    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        a = a @ W + b
+        if i < len(net.coefs) - 1:
+            a = act.forward(a)
+    return net.output_activation.forward(a)
+
+
+def test_predict_matches_manual_forward():
+    net = _net()
+    X, _ = _data()
+    np.testing.assert_allclose(net.predict(X), _manual_predict(net, X), rtol=1e-12)
+
+
+def test_loss_gradient_loss_value_with_penalty():
+    net = _net()
+    X, Y = _data()
+    sw = np.random.RandomState(5).uniform(0.5, 2.0, size=X.shape[0])
+    alpha = 0.3
+    p = net.predict(X)
+    data_loss = np.average(-(Y * np.log(p)).sum(axis=1), weights=sw)
+    penalty = 0.5 * alpha * sum((c**2).sum() for c in net.coefs) / sw.sum()
+    loss = net.loss_gradient(X, Y, sw, alpha)
+    assert loss == pytest.approx(data_loss + penalty, rel=1e-12)
+
+
+def test_gradient_is_not_accumulated_between_calls():
+    net = _net()
+    X, Y = _data()
+    net.loss_gradient(X, Y, alpha=0.1)
+    first = net.grad.copy()
+    net.loss_gradient(X, Y, alpha=0.1)
+    np.testing.assert_array_equal(net.grad, first)
+
+
+def test_reused_buffers_give_fresh_results():
+    # A batch smaller than an earlier one reuses the first rows of its buffers.
+    X, Y = _data(n=20)
+    net = _net()
+    net.loss_gradient(X, Y)
+    loss_small = net.loss_gradient(X[:7], Y[:7], alpha=0.2)
+    grad_small = net.grad.copy()
+    fresh = _net()
+    assert fresh.loss_gradient(X[:7], Y[:7], alpha=0.2) == loss_small
+    np.testing.assert_array_equal(fresh.grad, grad_small)
+    # And a larger one after a smaller one.
+    assert net.loss_gradient(X, Y) == _net().loss_gradient(X, Y)
+
+
+def test_loss_gradient_leaves_inputs_unchanged():
+    net = _net()
+    X, Y = _data()
+    X0, Y0 = X.copy(), Y.copy()
+    net.loss_gradient(X, Y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_same_as_dense(fmt):
+    X, Y = _data(n=15)
+    X[X < 0.3] = 0.0
+    Xs = sp.csr_matrix(X).asformat(fmt)
+    dense, sparse = _net(), _net()
+    loss_dense = dense.loss_gradient(X, Y, alpha=0.1)
+    loss_sparse = sparse.loss_gradient(Xs, Y, alpha=0.1)
+    assert loss_sparse == pytest.approx(loss_dense, rel=1e-12)
+    np.testing.assert_allclose(sparse.grad, dense.grad, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(sparse.predict(Xs), dense.predict(X), rtol=1e-12)
+
+
+def test_float32_network_stays_float32():
+    net = _net(dtype=np.float32)
+    X, Y = _data(dtype=np.float32)
+    assert net.params.dtype == net.grad.dtype == np.float32
+    assert all(c.dtype == np.float32 for c in net.coefs + net.intercepts)
+    loss = net.loss_gradient(X, Y, alpha=0.1)
+    assert np.isfinite(loss)
+    assert net.grad.dtype == np.float32
+    assert net.predict(X).dtype == np.float32
+    # Close to the same computation in float64.
+    net64 = _net()
+    loss64 = net64.loss_gradient(X.astype(np.float64), Y.astype(np.float64), alpha=0.1)
+    assert loss == pytest.approx(loss64, rel=1e-5)
+    np.testing.assert_allclose(net.grad, net64.grad, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("chunk_elements", [1, 7, 13, 60])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_predict_output_chunks_give_the_same_result(monkeypatch, chunk_elements, sparse):
+    net = _net()
+    X, _ = _data(n=23)
+    if sparse:
+        X = sp.csr_matrix(np.where(X > 0, X, 0))
+    whole = net.predict(X)
+    # widest layer = 6: chunks of 1, 1, 2 and 10 rows, none dividing 23.
+    monkeypatch.setattr(network_module, "PREDICT_CHUNK_ELEMENTS", chunk_elements)
+    chunked = net.predict(X)
+    # BLAS may round a 1-row product differently from a many-row one: allow an ulp.
+    np.testing.assert_allclose(chunked, whole, rtol=1e-14, atol=1e-16)
+
+
+def test_predict_output_reads_only():
+    # Read-only inputs work: nothing is written into X or the weights, so one
+    # fitted model can predict from many threads.
+    net = _net()
+    X, _ = _data()
+    coefs = [c.copy() for c in net.coefs]
+    intercepts = [b.copy() for b in net.intercepts]
+    for arr in [X, *coefs, *intercepts]:
+        arr.flags.writeable = False
+    hidden = [HIDDEN_ACTIVATIONS["tanh"]] * 2
+    out = predict_output(X, coefs, intercepts, hidden, OUTPUT_ACTIVATIONS["softmax"])
+    np.testing.assert_allclose(out, net.predict(X.copy()), rtol=1e-15)
+
+
+def test_predict_output_empty_input():
+    net = _net()
+    out = net.predict(np.empty((0, 4)))
+    assert out.shape == (0, 3)
+
+
+def test_dropout_rates_validated():
+    with pytest.raises(ValueError, match="dropout"):
+        Network((3, 4, 1), "relu", "squared_error", dropout=1.0)
+    with pytest.raises(ValueError, match="dropout"):
+        Network((3, 4, 4, 1), "relu", "squared_error", dropout=[0.1])
+
+
+def test_dropout_is_training_only():
+    X, Y = _data()
+    plain = _net()
+    dropped = Network(SIZES, "tanh", "log_loss", dropout=0.5, random_state=0)
+    dropped.initialize(np.random.RandomState(0))
+    # Prediction uses every unit: inverted dropout needs no rescaling.
+    np.testing.assert_array_equal(dropped.predict(X), plain.predict(X))
+    # Training draws fresh masks at each call.
+    first = dropped.loss_gradient(X, Y)
+    assert dropped.loss_gradient(X, Y) != first
+    # Rate 0 is the plain network.
+    zero = Network(SIZES, "tanh", "log_loss", dropout=0.0, random_state=0)
+    zero.initialize(np.random.RandomState(0))
+    assert zero.loss_gradient(X, Y) == plain.loss_gradient(X, Y)
+    np.testing.assert_array_equal(zero.grad, plain.grad)

@@ -1,0 +1,271 @@
+"""Optimizers and schedules against reference updates written out; L-BFGS on a quadratic."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
+from skscratch.core.optimizers import (
+    AdaptiveSchedule,
+    CallableSchedule,
+    ConstantSchedule,
+    CosineSchedule,
+    InvScalingSchedule,
+)
+
+N_PARAMS = 7
+
+
+def _grads(n_steps, seed=0, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=N_PARAMS).astype(dtype) for _ in range(n_steps)]
+
+
+def _start(dtype=np.float64):
+    return np.random.RandomState(42).normal(size=N_PARAMS).astype(dtype)
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_sgd_matches_reference(nesterov, momentum):
+    lr = 0.1
+    opt = SGD(N_PARAMS, ConstantSchedule(lr), momentum=momentum, nesterov=nesterov)
+    params = _start()
+    ref, v = params.copy(), np.zeros(N_PARAMS)
+    for g in _grads(3):
+        opt.step(params, g)
+        # scikit-learn's SGDOptimizer, written out.
+        v = momentum * v - lr * g
+        ref = ref + (momentum * v - lr * g if nesterov else v)
+        np.testing.assert_allclose(params, ref, rtol=1e-14, atol=1e-15)
+
+
+def test_sgd_without_momentum_is_gradient_descent():
+    opt = SGD(N_PARAMS, ConstantSchedule(0.25), momentum=0.0, nesterov=False)
+    params = _start()
+    g = _grads(1)[0]
+    expected = params - 0.25 * g
+    opt.step(params, g)
+    np.testing.assert_allclose(params, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("beta_1, beta_2, epsilon", [(0.9, 0.999, 1e-8), (0.5, 0.9, 1e-3)])
+def test_adam_matches_reference(beta_1, beta_2, epsilon):
+    lr = 0.01
+    opt = Adam(N_PARAMS, ConstantSchedule(lr), beta_1, beta_2, epsilon)
+    params = _start()
+    ref, m, v = params.copy(), np.zeros(N_PARAMS), np.zeros(N_PARAMS)
+    for t, g in enumerate(_grads(3), start=1):
+        opt.step(params, g)
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        lr_t = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        ref = ref - lr_t * m / (np.sqrt(v) + epsilon)
+        np.testing.assert_allclose(params, ref, rtol=1e-13, atol=1e-15)
+    assert opt.t == 3
+
+
+def test_adamw_decays_weights_then_steps():
+    lr, decay = 0.01, 0.1
+    opt = AdamW(N_PARAMS, ConstantSchedule(lr), weight_decay=decay, decay_slice=slice(0, 4))
+    params = _start()
+    ref, m, v = params.copy(), np.zeros(N_PARAMS), np.zeros(N_PARAMS)
+    for t, g in enumerate(_grads(3), start=1):
+        opt.step(params, g)
+        ref[:4] *= 1 - lr * decay  # decoupled: only the slice, not through the gradient
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        ref = ref - lr * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-8)
+        np.testing.assert_allclose(params, ref, rtol=1e-13, atol=1e-15)
+
+
+def test_rmsprop_matches_reference():
+    lr, rho, eps = 0.01, 0.9, 1e-8
+    opt = RMSprop(N_PARAMS, ConstantSchedule(lr), rho=rho, epsilon=eps)
+    params = _start()
+    ref, v = params.copy(), np.zeros(N_PARAMS)
+    for g in _grads(3):
+        opt.step(params, g)
+        v = rho * v + (1 - rho) * g**2
+        ref = ref - lr * g / (np.sqrt(v) + eps)
+        np.testing.assert_allclose(params, ref, rtol=1e-13, atol=1e-15)
+
+
+def test_adam_first_step_is_lr_times_sign():
+    # Bias correction makes the first step lr * g / (|g| + eps'), about lr * sign(g).
+    opt = Adam(N_PARAMS, ConstantSchedule(0.01))
+    params = np.zeros(N_PARAMS)
+    g = _grads(1)[0]
+    opt.step(params, g)
+    np.testing.assert_allclose(params, -0.01 * np.sign(g), rtol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam, AdamW, RMSprop])
+def test_float32_state_and_params(optimizer):
+    opt = optimizer(N_PARAMS, ConstantSchedule(0.1), dtype=np.float32)
+    params = _start(np.float32)
+    for g in _grads(3, dtype=np.float32):
+        opt.step(params, g)
+    assert params.dtype == np.float32
+    state = opt.state_dict()
+    arrays = [value for value in state.values() if isinstance(value, np.ndarray)]
+    assert arrays and all(a.dtype == np.float32 for a in arrays)
+
+
+def test_step_updates_in_place():
+    for optimizer in (SGD, Adam, AdamW, RMSprop):
+        opt = optimizer(N_PARAMS, ConstantSchedule(0.1))
+        params = _start()
+        view = params[2:4]
+        before = view.copy()
+        opt.step(params, _grads(1)[0])
+        assert not np.array_equal(view, before)  # the caller's array (and views) moved
+
+
+# ---------------------------------------------------------------- schedules
+def test_make_schedule_by_name():
+    assert type(make_schedule("constant", 0.1)) is ConstantSchedule
+    assert isinstance(make_schedule("invscaling", 0.1, 0.5), InvScalingSchedule)
+    assert isinstance(make_schedule("adaptive", 0.1), AdaptiveSchedule)
+    assert isinstance(make_schedule("cosine", 0.1, max_iter=10), CosineSchedule)
+    assert isinstance(make_schedule(lambda epoch: 1.0, 0.1), CallableSchedule)
+
+
+def test_constant_schedule():
+    s = make_schedule("constant", 0.1, 0.5)
+    s.epoch_end(1000)
+    assert s.learning_rate == 0.1
+    assert s.on_plateau() is True  # a plateau stops training
+
+
+@pytest.mark.parametrize("power_t", [0.5, 0.25, 1.0])
+def test_invscaling_schedule(power_t):
+    s = make_schedule("invscaling", 0.2, power_t)
+    assert s.learning_rate == 0.2
+    for t in (150, 300, 450):
+        s.epoch_end(t)
+        assert s.learning_rate == pytest.approx(0.2 / (t + 1) ** power_t, rel=1e-15)
+    assert s.on_plateau() is True
+
+
+def test_adaptive_schedule_divides_by_five_then_stops():
+    s = make_schedule("adaptive", 0.1, 0.5)
+    s.epoch_end(500)
+    assert s.learning_rate == 0.1
+    rates = []
+    while not s.on_plateau():
+        rates.append(s.learning_rate)
+    assert rates == pytest.approx([0.1 / 5**k for k in range(1, len(rates) + 1)])
+    assert rates[-1] <= 1e-6 < rates[-2]  # stops once the rate is at most 1e-6
+
+
+def test_cosine_schedule():
+    s = make_schedule("cosine", 0.4, max_iter=4)
+    rates = [s.learning_rate]
+    for epoch in range(1, 7):
+        s.epoch_end(epoch * 100)
+        rates.append(s.learning_rate)
+    expected = [0.4 * (1 + np.cos(np.pi * min(e / 4, 1))) / 2 for e in range(7)]
+    assert rates == pytest.approx(expected, abs=1e-15)
+    assert rates[4:] == pytest.approx([0, 0, 0], abs=1e-15)  # stays at 0 after max_iter
+
+
+def test_callable_schedule():
+    s = make_schedule(lambda epoch: 1 / (1 + 0.5 * epoch), 0.3)
+    assert s.learning_rate == 0.3  # epoch 0
+    s.epoch_end(10)
+    s.epoch_end(20)
+    assert s.learning_rate == pytest.approx(0.3 / 2)
+    bad = make_schedule(lambda epoch: -1.0 if epoch else 1.0, 0.3)
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        bad.epoch_end(10)
+
+
+def test_sgd_follows_its_schedule():
+    schedule = make_schedule("invscaling", 0.5, 0.5)
+    opt = SGD(N_PARAMS, schedule, momentum=0.0, nesterov=False)
+    schedule.epoch_end(3)
+    assert opt.learning_rate == 0.25
+    params = np.zeros(N_PARAMS)
+    g = np.ones(N_PARAMS)
+    opt.step(params, g)
+    np.testing.assert_allclose(params, -0.25)
+
+
+# ------------------------------------------------------------ state dicts
+@pytest.mark.parametrize("optimizer", [SGD, Adam, AdamW, RMSprop])
+def test_state_dict_round_trip(optimizer):
+    def make():
+        return optimizer(N_PARAMS, make_schedule("adaptive", 0.05, 0.5))
+
+    grads = _grads(5, seed=3)
+    a = make()
+    params_a = _start()
+    for g in grads[:3]:
+        a.step(params_a, g)
+    a.schedule.on_plateau()  # the rate is part of the state
+    state = pickle.loads(pickle.dumps(a.state_dict()))  # plain, picklable
+
+    b = make()
+    b.load_state_dict(state)
+    assert b.learning_rate == a.learning_rate == 0.01
+    params_b = params_a.copy()
+    for g in grads[3:]:
+        a.step(params_a, g)
+        b.step(params_b, g)
+    np.testing.assert_array_equal(params_a, params_b)
+
+
+def test_state_dict_is_a_copy():
+    opt = Adam(N_PARAMS, ConstantSchedule(0.1))
+    params = _start()
+    opt.step(params, _grads(1)[0])
+    state = opt.state_dict()
+    saved = {k: np.copy(v) for k, v in state.items()}
+    opt.step(params, _grads(1, seed=1)[0])
+    for key, value in state.items():
+        np.testing.assert_array_equal(value, saved[key])
+    assert set(state) >= {"learning_rate", "t", "m", "v"}
+
+
+# ------------------------------------------------------------------ L-BFGS
+def _quadratic(n=6, seed=0):
+    rng = np.random.RandomState(seed)
+    M = rng.normal(size=(n, n))
+    A = M @ M.T + n * np.eye(n)
+    b = rng.normal(size=n)
+
+    def fun_grad(x):
+        return 0.5 * x @ A @ x - b @ x, A @ x - b
+
+    return fun_grad, np.linalg.solve(A, b)
+
+
+def test_lbfgs_minimizes_a_quadratic():
+    fun_grad, solution = _quadratic()
+    seen = []
+
+    def callback(intermediate_result):  # scipy passes an OptimizeResult to this name
+        seen.append(intermediate_result)
+
+    result = minimize_lbfgs(
+        fun_grad, np.zeros(6), max_iter=200, max_fun=1000, tol=1e-10, callback=callback
+    )
+    assert result.success
+    # scipy also stops on a relative loss decrease below ftol (2.2e-9), so the
+    # minimum value is reached more closely than the minimiser.
+    assert result.fun == pytest.approx(fun_grad(solution)[0], rel=1e-8)
+    np.testing.assert_allclose(result.x, solution, rtol=1e-3, atol=1e-6)
+    assert len(seen) == result.nit  # the callback runs once per iteration
+    assert seen[-1].fun == pytest.approx(result.fun)
+
+
+def test_lbfgs_respects_max_iter_and_float32_start():
+    fun_grad, _ = _quadratic(n=30, seed=1)
+    result = minimize_lbfgs(
+        fun_grad, np.ones(30, dtype=np.float32), max_iter=2, max_fun=1000, tol=1e-12
+    )
+    assert result.nit == 2
+    assert not result.success
+    assert result.x.dtype == np.float64

@@ -1,0 +1,46 @@
+"""plot_history: training curves from history_."""
+
+import pytest
+
+from skscratch import ScratchMLPClassifier
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+from skscratch.plotting import plot_history  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
+def test_loss_curve(iris):
+    est = ScratchMLPClassifier((5,), max_iter=6, random_state=0).fit(*iris)
+    ax = plot_history(est)
+    (line,) = ax.get_lines()
+    assert list(line.get_xdata()) == [1, 2, 3, 4, 5, 6]
+    assert list(line.get_ydata()) == est.loss_curve_
+    assert ax.right_ax is None
+
+
+def test_validation_score_on_twin_axis(iris):
+    import matplotlib.pyplot as plt
+
+    est = ScratchMLPClassifier((5,), max_iter=4, early_stopping=True, random_state=0).fit(
+        *iris
+    )
+    _, given = plt.subplots()
+    ax = plot_history(est.history_, ax=given)
+    assert ax is given
+    (line,) = ax.right_ax.get_lines()
+    assert list(line.get_ydata()) == est.validation_scores_
+
+
+def test_empty_history():
+    with pytest.raises(ValueError, match="empty"):
+        plot_history([])
