@@ -1,9 +1,27 @@
-"""The numpy back-propagation engine behind skscratch's estimators.
+"""The numpy back-propagation engine behind skscratch's estimators; public API.
 
-It imports numpy and scipy only. One training step reads::
+It imports numpy and scipy only. A network, a loss and an optimizer are all a
+training loop needs: one step is ``loss_gradient`` (forward pass, loss,
+backward pass into ``network.grad``) then ``optimizer.step``.
 
-    loss = network.loss_gradient(X_batch, y_batch, sample_weight, alpha)
-    optimizer.step(network.params, network.grad)
+Examples
+--------
+Learn XOR with no estimator around the network:
+
+>>> import numpy as np
+>>> from skscratch.core import Adam, Network, make_schedule
+>>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+>>> y = np.array([[0.0], [1.0], [1.0], [0.0]])
+>>> network = Network((2, 8, 1), "tanh", "binary_log_loss")
+>>> network.initialize(np.random.RandomState(0))
+>>> optimizer = Adam(network.params.size, make_schedule("constant", 0.05))
+>>> for step in range(500):
+...     loss = network.loss_gradient(X, y)
+...     optimizer.step(network.params, network.grad)
+>>> bool(loss < 0.05)
+True
+>>> (network.predict(X) > 0.5).astype(int).ravel().tolist()
+[0, 1, 1, 0]
 """
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -19,8 +37,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "RMSprop",
-    "make_schedule",
     "Network",
+    "make_schedule",
     "minimize_lbfgs",
     "predict_output",
 ]
