@@ -176,3 +176,17 @@ def test_delta_is_gradient_of_summed_loss(name):
             2 * h
         )
     np.testing.assert_allclose(loss.delta(y, z.copy()), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_per_sample_and_delta_is_per_sample_then_delta(name, weighted):
+    # The training step takes both from one call, which LogLoss fuses.
+    rng = np.random.RandomState(7)
+    y = _targets(name, rng)
+    z = rng.normal(scale=30.0, size=(N, K))  # large logits: the fused path must stay stable
+    sw = rng.uniform(0.5, 2.0, size=N) if weighted else None
+    loss = LOSSES[name]()
+    losses, delta = loss.per_sample_and_delta(y, z.copy(), sw)
+    np.testing.assert_allclose(losses, loss.per_sample(y, z), rtol=1e-12)
+    np.testing.assert_allclose(delta, loss.delta(y, z.copy(), sw), rtol=1e-12, atol=1e-15)

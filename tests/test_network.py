@@ -265,3 +265,34 @@ def test_dropout_is_training_only():
     zero.initialize(np.random.RandomState(0))
     assert zero.loss_gradient(X, Y) == plain.loss_gradient(X, Y)
     np.testing.assert_array_equal(zero.grad, plain.grad)
+
+
+@pytest.mark.parametrize("activation", sorted(HIDDEN_ACTIVATIONS))
+@pytest.mark.parametrize("sizes", [(4, 3), (4, 6, 3), (4, 6, 5, 3), (4, 7, 6, 5, 3)])
+def test_output_bound_bounds_every_layer(activation, sizes):
+    net = _net(sizes, activation, seed=3)
+    for W in net.coefs:
+        W *= 5.0  # larger weights than at initialisation, so that the bound is tested
+    X, _ = _data(n=200, seed=4)
+    X *= 10.0
+    bound = net.output_bound(np.abs(X).max())
+    a = X
+    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        z = a @ W + b
+        assert np.abs(z).max() <= bound
+        if i < len(net.hidden_activations):
+            a = net.hidden_activations[i].forward(z.copy())
+
+
+def test_predicts_finite_falls_back_on_the_forward_pass():
+    net = Network((2, 1), [], "squared_error", dtype=np.float32)
+    X = np.ones((3, 2), dtype=np.float32)
+    net.set_weights([np.array([[1e37], [-1e37]])], [np.zeros(1)])
+    # The bound (2e37) is too close to float32's largest value to decide,
+    # but the two weights cancel: the output is 0.
+    assert net.output_bound(1.0) > 1e-3 * np.finfo(np.float32).max
+    assert net.predicts_finite(X)
+    net.set_weights([np.array([[3e38], [3e38]])], [np.zeros(1)])
+    assert not net.predicts_finite(X)
+    assert net.predicts_finite(np.zeros((3, 2), dtype=np.float32))
+    assert net.predicts_finite(sp.csr_matrix((3, 2), dtype=np.float32))

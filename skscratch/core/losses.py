@@ -72,6 +72,21 @@ class Loss:
             z *= sample_weight[:, np.newaxis]
         return z
 
+    def per_sample_and_delta(self, y, z, sample_weight=None):
+        """:meth:`per_sample` and then :meth:`delta`: what one training step needs.
+
+        A loss can override it to share work between the two (see LogLoss).
+
+        Returns
+        -------
+        losses : ndarray of shape (n_samples,)
+            Each sample's loss, unweighted.
+        delta : ndarray of shape (n_samples, n_outputs)
+            ``z`` itself, overwritten with the (weighted) output delta.
+        """
+        losses = self.per_sample(y, z)
+        return losses, self.delta(y, z, sample_weight)
+
 
 class SquaredError(Loss):
     """Half squared error ``0.5 * sum_k (z_k - y_k)**2``, identity output."""
@@ -102,6 +117,22 @@ class LogLoss(Loss):
 
     def per_sample(self, y, z):
         return logsumexp_rows(z) - (y * z).sum(axis=1)
+
+    def per_sample_and_delta(self, y, z, sample_weight=None):
+        # One softmax serves both: with s = z - max(z) per row, the loss is
+        # max(z) + log(sum(exp(s))) - sum(y * z), and the delta exp(s) / sum - y.
+        losses = -np.einsum("ij,ij->i", y, z)
+        top = z.max(axis=1, keepdims=True)
+        z -= top
+        np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        losses += np.log(total[:, 0])
+        losses += top[:, 0]
+        z /= total
+        z -= y
+        if sample_weight is not None:
+            z *= sample_weight[:, np.newaxis]
+        return losses, z
 
 
 class BinaryLogLoss(Loss):

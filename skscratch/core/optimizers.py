@@ -13,6 +13,7 @@ import copy
 
 import numpy as np
 import scipy.optimize
+from scipy.linalg.blas import get_blas_funcs
 
 
 # ------------------------------------------------------------------ schedules
@@ -167,6 +168,10 @@ class _Optimizer:
     def _scratch_like(self, params):
         if self._scratch is None or self._scratch.shape != params.shape:
             self._scratch = np.empty_like(params)
+            # BLAS's y += a * x: one pass over memory, in place, where numpy needs
+            # two (a * x into a buffer, then the sum). Vectors of 1e5 parameters
+            # do not fit in cache, so each pass saved is ~10% of a step.
+            (self._axpy,) = get_blas_funcs(("axpy",), (params,))
         return self._scratch
 
 
@@ -239,17 +244,15 @@ class Adam(_Optimizer):
         self.t += 1
         b1, b2, s = self.beta_1, self.beta_2, self._scratch_like(params)
         self.m *= b1
-        self.m += np.multiply(grad, 1 - b1, out=s)
+        self._axpy(grad, self.m, a=1 - b1)
         self.v *= b2
         np.multiply(grad, grad, out=s)
-        s *= 1 - b2
-        self.v += s
+        self._axpy(s, self.v, a=1 - b2)
         step_size = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(self.v, out=s)
         s += self.epsilon
         np.divide(self.m, s, out=s)
-        s *= step_size
-        params -= s
+        self._axpy(s, params, a=-step_size)
 
 
 class AdamW(Adam):
