@@ -125,8 +125,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------- subclass contract
     @abstractmethod
     def _encode_targets(self, y, incremental, first_pass, classes=None):
-        """Validate ``y`` and return ``(Y, info)``: a 2-D target matrix and a dict
-        of target attributes (``classes_`` ...) that the fit sets."""
+        """Validate ``y`` and return ``(Y, info)``: a 2-D target matrix (dense,
+        or a sparse one-hot matrix) and a dict of target attributes
+        (``classes_`` ...) that the fit sets."""
 
     @abstractmethod
     def _loss_name(self):
@@ -248,6 +249,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             Y, info = self._encode_targets(y, incremental, first_pass, classes)
             with np.errstate(over="ignore"):
                 Y = Y.astype(X.dtype, copy=False)
+            if sp.issparse(Y):
+                # Classes come one-hot encoded as a sparse matrix, made dense only
+                # now, in X's dtype: one (n_samples, n_classes) array, not two.
+                Y = Y.toarray()
             if not np.isfinite(Y).all():
                 raise ValueError(
                     f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "

@@ -183,7 +183,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             classes = classes if incremental else None
             if incremental and classes is None and y_type != MULTILABEL:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            binarizer = LabelBinarizer(sparse_output=True)
+            binarizer.fit(y if classes is None else classes)
             if classes is not None and y_type != MULTILABEL:
                 unseen = np.setdiff1d(np.unique(y), binarizer.classes_)
                 if unseen.size:
@@ -224,7 +225,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                 f"previous call to fit; previously {self.classes_.tolist()}, "
                 f"now {np.unique(y).tolist()}."
             )
-        return LabelBinarizer().fit(self.classes_).transform(y), {}
+        return LabelBinarizer(sparse_output=True).fit(self.classes_).transform(y), {}
 
     def _training_weights(self, y, sample_weight, incremental):
         if self.class_weight is None:

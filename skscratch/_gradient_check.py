@@ -1,6 +1,7 @@
 """check_gradients: compare back-propagation with finite differences for any estimator."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -65,6 +66,7 @@ def check_gradients(
         setattr(est, name, value)
     if fitted and hasattr(estimator, "classes_"):
         est.classes_ = estimator.classes_
+    Y = Y.toarray() if sp.issparse(Y) else Y
     Y = np.asarray(Y, dtype=np.float64)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)

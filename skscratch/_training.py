@@ -174,14 +174,17 @@ def fit_stochastic(
                 stacklevel=4,
             )
         batch_size = int(np.clip(est.batch_size, 1, n_samples))
-    batches = _Batches(X, Y, sample_weight, batch_size, est.shuffle)
+    # One batch of every sample gives the same gradient in any order (up to
+    # rounding), so a full-batch epoch skips the shuffle and its copies of X.
+    shuffle = est.shuffle and batch_size < n_samples
+    batches = _Batches(X, Y, sample_weight, batch_size, shuffle)
     loss_curve = state["loss_curve_"]
     best_params = net.params.copy() if est.early_stopping else None
     guard = _DivergenceGuard(net.params)
 
     state["n_iter_"] = 0
     for _ in range(est.max_iter):
-        if est.shuffle:
+        if shuffle:
             # The same draws as sklearn.utils.shuffle, whose argument checks cost
             # more than a small data set's whole epoch.
             batches.order = batches.order[rng.permutation(n_samples)]
