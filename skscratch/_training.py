@@ -8,6 +8,7 @@ epoch (or L-BFGS iteration) they append a record to ``history_`` and pass it
 to the callbacks' ``on_epoch_end``, any of which can stop training.
 """
 
+import math
 import time
 import warnings
 
@@ -301,7 +302,7 @@ def _run_epoch(net, optimizer, batches, alpha):
         if sw_batch is not None and not sw_batch.any():
             continue  # a batch of zero weight carries no gradient
         batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
-        if not np.isfinite(batch_loss):
+        if not math.isfinite(batch_loss):
             return batch_loss
         weight = Y_batch.shape[0] if sw_batch is None else sw_batch.sum()
         accumulated += batch_loss * weight

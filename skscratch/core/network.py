@@ -199,9 +199,10 @@ class Network:
         logits : ndarray of shape (n_samples, layer_sizes[-1])
         """
         last = len(self.coefs) - 1
+        sparse_input = sp.issparse(X)  # only the first layer can read a sparse matrix
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             a, out = ws.inputs[i], ws.outputs[i]
-            if sp.issparse(a):
+            if i == 0 and sparse_input:
                 out[...] = a @ W
             else:
                 np.dot(a, W, out=out)
@@ -233,7 +234,7 @@ class Network:
         delta = delta_out
         for i in range(len(self.coefs) - 1, -1, -1):
             a_in = ws.inputs[i]
-            if sp.issparse(a_in):
+            if i == 0 and sp.issparse(a_in):
                 self.coef_grads[i][...] = a_in.T @ delta
             else:
                 np.dot(a_in.T, delta, out=self.coef_grads[i])
