@@ -23,6 +23,10 @@ so that neither stops early and both run every epoch. Sections:
 4. ``scaling``: seconds per epoch and peak memory at 10k, 100k and 1M rows.
 5. ``predict``: predict_proba rows per second and its peak memory.
 
+``--baseline COMMIT`` adds that commit's skscratch as a fourth competitor,
+"baseline", to sections 1 to 3, so that a change is timed before and after in
+one interleaved run rather than in two runs on a machine whose speed drifts.
+
 Peak memory is measured in a fresh subprocess per model and size: after a
 small warm-up fit, the kernel's peak-RSS mark is reset (``/proc/self/clear_refs``)
 and the reported number is the new peak minus the RSS just before the call,
@@ -33,6 +37,7 @@ allocations alike), not counting the input data.
 import argparse
 import functools
 import gc
+import importlib
 import json
 import os
 import platform
@@ -40,6 +45,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -65,6 +71,8 @@ MIB = 2**20
 DTYPES = {"float32": np.float32, "float64": np.float64}
 SECTIONS = ("throughput", "iris", "scaling", "predict")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+#: Estimator classes by competitor name; "baseline" is added by --baseline.
+CLASSES = {"skscratch": ScratchMLPClassifier, "sklearn": MLPClassifier}
 
 
 # ----------------------------------------------------------------------- data
@@ -214,7 +222,7 @@ def make_model(name, *, hidden, batch_size, max_iter, seed, solver="adam", tol=0
 
     Parameters
     ----------
-    name : {"skscratch", "sklearn", "torch"}
+    name : {"skscratch", "baseline", "sklearn", "torch"}
     hidden : tuple of int
     batch_size : int
     max_iter : int
@@ -225,8 +233,7 @@ def make_model(name, *, hidden, batch_size, max_iter, seed, solver="adam", tol=0
     """
     if name == "torch":
         return TorchMLP(hidden, batch_size, max_iter, seed)
-    cls = {"skscratch": ScratchMLPClassifier, "sklearn": MLPClassifier}[name]
-    return cls(
+    return CLASSES[name](
         hidden_layer_sizes=hidden,
         solver=solver,
         batch_size=batch_size,
@@ -329,10 +336,41 @@ def print_table(title, headers, rows, note=None):
     sys.stdout.flush()
 
 
-def model_names(args):
-    """The competitors of this run: skscratch and sklearn, and torch when present."""
-    names = ["skscratch", "sklearn"]
-    return names + ["torch"] if torch is not None and args.torch else names
+def model_names(args, baseline=True, with_torch=True):
+    """The competitors of this run: skscratch, the baseline when given, sklearn,
+    and torch when present."""
+    names = ["skscratch"]
+    if baseline and "baseline" in CLASSES:
+        names.append("baseline")
+    names.append("sklearn")
+    return names + ["torch"] if with_torch and torch is not None and args.torch else names
+
+
+def load_baseline(commit):
+    """Import ``commit``'s skscratch as the package ``skscratch_baseline``.
+
+    ``git archive`` extracts the package into a temporary folder under that
+    name (skscratch imports itself only relatively), so both versions live in
+    this one process.
+
+    Returns
+    -------
+    path : str
+        Where the baseline was extracted.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    target = tempfile.mkdtemp(prefix="skscratch_baseline_")
+    archive = subprocess.run(
+        ["git", "-C", root, "archive", commit, "skscratch"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+    os.rename(os.path.join(target, "skscratch"), os.path.join(target, "skscratch_baseline"))
+    sys.path.insert(0, target)
+    module = importlib.import_module("skscratch_baseline")
+    CLASSES["baseline"] = module.ScratchMLPClassifier
+    return target
 
 
 # ---------------------------------------------------- sections 1 and 2: throughput
@@ -477,9 +515,10 @@ def bench_iris(args):
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     common = dict(hidden=(args.hidden,), batch_size=X.shape[0], seed=args.seed)
+    lbfgs_names = model_names(args, with_torch=False)
     cases = [
         ("adam", dict(max_iter=args.iris_iter, tol=0.0), model_names(args)),
-        ("lbfgs", dict(max_iter=args.lbfgs_max_iter, tol=1e-4), ["skscratch", "sklearn"]),
+        ("lbfgs", dict(max_iter=args.lbfgs_max_iter, tol=1e-4), lbfgs_names),
     ]
     for solver, case, names in cases:
         runners = {
@@ -639,7 +678,7 @@ def scaling_rows(args):
 
 def bench_scaling(args):
     """Section 4: seconds for one epoch and its peak memory as the number of rows grows."""
-    names = model_names(args)
+    names = model_names(args, baseline=False)
     dtype = DTYPES[args.scaling_dtype]
     settings = dict(
         hidden=(args.hidden,), batch_size=args.batch_size, max_iter=1, seed=args.seed
@@ -691,7 +730,7 @@ def bench_scaling(args):
 # ------------------------------------------------------------- section 5: predict
 def bench_predict(args):
     """Section 5: predict_proba rows per second, and its peak memory, on the largest X."""
-    names = model_names(args)
+    names = model_names(args, baseline=False)
     n_rows = max(scaling_rows(args))
     dtype = DTYPES[args.scaling_dtype]
     (X, y), _ = train_test(n_rows, args.scaling_features, dtype, args.seed)
@@ -859,6 +898,11 @@ def parse_args(argv=None):
     p.add_argument(
         "--profile", action="store_true", help="only profile one skscratch float32 epoch"
     )
+    p.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also time this commit's skscratch in sections 1-3 (git archive)",
+    )
     p.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -881,6 +925,9 @@ def main(argv=None):
     if args.profile:
         profile_epoch(args)
         return
+    if args.baseline:
+        where = load_baseline(args.baseline)
+        print(f"baseline: skscratch at {args.baseline}, extracted to {where}")
     describe_machine(args)
     start = time.perf_counter()
     runs = dict(zip(SECTIONS, (bench_throughput, bench_iris, bench_scaling, bench_predict)))
