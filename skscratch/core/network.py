@@ -19,8 +19,8 @@ operations, and L-BFGS gets its parameter vector without copying.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
 
+from ._inplace import add_scaled
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import LOSSES
 
@@ -114,8 +114,6 @@ class Network:
         self.grad = np.zeros(n_params, dtype=self.dtype)
         self.coefs, self.intercepts = self._layer_views(self.params)
         self.coef_grads, self.intercept_grads = self._layer_views(self.grad)
-        # y += a * x in one pass, in place (numpy's y += a * x makes two and a temporary).
-        (self._axpy,) = get_blas_funcs(("axpy",), (self.params,))
         self._buffers = None
 
     @property
@@ -250,7 +248,7 @@ class Network:
                 )
                 delta = prev
         if scale:
-            self._axpy(self.params[: self.n_coef], self.grad[: self.n_coef], a=scale)
+            add_scaled(self.grad[: self.n_coef], self.params[: self.n_coef], scale)
 
     def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
         """Loss of a batch and its gradient, written into :attr:`grad`.

@@ -13,7 +13,8 @@ import copy
 
 import numpy as np
 import scipy.optimize
-from scipy.linalg.blas import get_blas_funcs
+
+from ._inplace import add_scaled
 
 
 # ------------------------------------------------------------------ schedules
@@ -168,10 +169,6 @@ class _Optimizer:
     def _scratch_like(self, params):
         if self._scratch is None or self._scratch.shape != params.shape:
             self._scratch = np.empty_like(params)
-            # BLAS's y += a * x: one pass over memory, in place, where numpy needs
-            # two (a * x into a buffer, then the sum). Vectors of 1e5 parameters
-            # do not fit in cache, so each pass saved is ~10% of a step.
-            (self._axpy,) = get_blas_funcs(("axpy",), (params,))
         return self._scratch
 
 
@@ -243,16 +240,17 @@ class Adam(_Optimizer):
         """Update ``params`` in place from ``grad``."""
         self.t += 1
         b1, b2, s = self.beta_1, self.beta_2, self._scratch_like(params)
+        # add_scaled is BLAS's one-pass y += a * x (see _inplace).
         self.m *= b1
-        self._axpy(grad, self.m, a=1 - b1)
+        add_scaled(self.m, grad, 1 - b1)
         self.v *= b2
         np.multiply(grad, grad, out=s)
-        self._axpy(s, self.v, a=1 - b2)
+        add_scaled(self.v, s, 1 - b2)
         step_size = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         np.sqrt(self.v, out=s)
         s += self.epsilon
         np.divide(self.m, s, out=s)
-        self._axpy(s, params, a=-step_size)
+        add_scaled(params, s, -step_size)
 
 
 class AdamW(Adam):
