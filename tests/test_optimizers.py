@@ -281,11 +281,12 @@ def test_lbfgs_respects_max_iter_and_float32_start():
         lambda: np.zeros(6, dtype=np.float16),  # no BLAS routine
     ],
 )
-def test_add_scaled_updates_in_place(make_y):
+@pytest.mark.parametrize("x_dtype", [None, np.float64])  # None: y's own dtype
+def test_add_scaled_updates_in_place(make_y, x_dtype):
     y = make_y()
-    x = np.arange(6, dtype=np.float64)
+    x = np.arange(6, dtype=x_dtype or y.dtype)
     add_scaled(y, x, 0.5)
-    np.testing.assert_allclose(y, 0.5 * x)
+    np.testing.assert_allclose(y, 0.5 * x.astype(y.dtype))
 
 
 def test_add_scaled_refuses_read_only():
