@@ -252,8 +252,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             if sp.issparse(Y):
                 # Classes come one-hot encoded as a sparse matrix, made dense only
                 # now, in X's dtype: one (n_samples, n_classes) array, not two.
+                # Its 0s and 1s cannot overflow, so it needs no finiteness scan.
                 Y = Y.toarray()
-            if not np.isfinite(Y).all():
+            elif not np.isfinite(Y).all():
                 raise ValueError(
                     f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
                     f"X's dtype {X.dtype}; scale y or pass X as float64."

@@ -203,7 +203,7 @@ class SGD(_Optimizer):
         self.velocity *= self.momentum
         self.velocity -= lr_grad
         if self.nesterov:
-            params += self.momentum * self.velocity
+            add_scaled(params, self.velocity, self.momentum)
             params -= lr_grad
         else:
             params += self.velocity
@@ -320,13 +320,11 @@ class RMSprop(_Optimizer):
         s = self._scratch_like(params)
         self.v *= self.rho
         np.multiply(grad, grad, out=s)
-        s *= 1 - self.rho
-        self.v += s
+        add_scaled(self.v, s, 1 - self.rho)
         np.sqrt(self.v, out=s)
         s += self.epsilon
         np.divide(grad, s, out=s)
-        s *= self.learning_rate
-        params -= s
+        add_scaled(params, s, -self.learning_rate)
 
 
 # --------------------------------------------------------------------- L-BFGS
