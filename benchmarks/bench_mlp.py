@@ -658,6 +658,15 @@ def peak_memory(task, model, rows, args):
     return result["peak_mib"], result["method"]
 
 
+def optional_peak(task, model, rows, args, methods):
+    """:func:`peak_memory` unless ``--no-memory``; adds the method used to ``methods``."""
+    if not args.memory:
+        return None
+    peak, method = peak_memory(task, model, rows, args)
+    methods.add(method)
+    return peak
+
+
 def memory_note(methods, task):
     """The line under a table that says how its peak memory was measured."""
     if not methods:
@@ -692,10 +701,7 @@ def bench_scaling(args):
         times, fitted = time_interleaved(runners, args.repeats, args.warmup, args.clock)
         secs = {name: median(times[name]) for name in names}
         for name in names:
-            peak = None
-            if args.memory:
-                peak, method = peak_memory("fit", name, n_rows, args)
-                methods.add(method)
+            peak = optional_peak("fit", name, n_rows, args, methods)
             rows.append(
                 [
                     f"{n_rows:>9,} {name}",
@@ -744,10 +750,7 @@ def bench_predict(args):
     secs = {name: median(times[name]) for name in names}
     rows, methods = [], set()
     for name in names:
-        peak = None
-        if args.memory:
-            peak, method = peak_memory("predict", name, n_rows, args)
-            methods.add(method)
+        peak = optional_peak("predict", name, n_rows, args, methods)
         rows.append(
             [
                 name,
