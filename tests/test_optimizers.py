@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
-from skscratch.core._inplace import add_scaled
 from skscratch.core.optimizers import (
     AdaptiveSchedule,
     CallableSchedule,
@@ -272,33 +271,9 @@ def test_lbfgs_respects_max_iter_and_float32_start():
     assert result.x.dtype == np.float64
 
 
-@pytest.mark.parametrize(
-    "make_y",
-    [
-        lambda: np.zeros(6),  # BLAS path
-        lambda: np.zeros(6, dtype=np.float32),  # BLAS path, single precision
-        lambda: np.zeros(12)[::2],  # strided: BLAS would work on a copy
-        lambda: np.zeros(6, dtype=np.float16),  # no BLAS routine
-    ],
-)
-@pytest.mark.parametrize("x_dtype", [None, np.float64])  # None: y's own dtype
-def test_add_scaled_updates_in_place(make_y, x_dtype):
-    y = make_y()
-    x = np.arange(6, dtype=x_dtype or y.dtype)
-    add_scaled(y, x, 0.5)
-    np.testing.assert_allclose(y, 0.5 * x.astype(y.dtype))
-
-
-def test_add_scaled_refuses_read_only():
-    y = np.zeros(3)
-    y.flags.writeable = False
-    with pytest.raises(ValueError, match="read-only"):
-        add_scaled(y, np.ones(3), 1.0)
-
-
 def test_adam_moments_of_another_dtype_than_params():
     # Moments kept in float64 for float32 parameters must still be updated
-    # (BLAS would silently update a converted copy).
+    # in place, not in a converted copy.
     params = _start(np.float32)
     reference = Adam(N_PARAMS, make_schedule("constant", 0.01))
     mixed = Adam(N_PARAMS, make_schedule("constant", 0.01), dtype=np.float64)

@@ -20,7 +20,6 @@ operations, and L-BFGS gets its parameter vector without copying.
 import numpy as np
 import scipy.sparse as sp
 
-from ._inplace import add_scaled
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import LOSSES
 
@@ -248,7 +247,7 @@ class Network:
                 )
                 delta = prev
         if scale:
-            add_scaled(self.grad[: self.n_coef], self.params[: self.n_coef], scale)
+            self.grad[: self.n_coef] += scale * self.params[: self.n_coef]
 
     def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
         """Loss of a batch and its gradient, written into :attr:`grad`.

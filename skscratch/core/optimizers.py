@@ -14,8 +14,6 @@ import copy
 import numpy as np
 import scipy.optimize
 
-from ._inplace import add_scaled
-
 
 # ------------------------------------------------------------------ schedules
 class ConstantSchedule:
@@ -166,10 +164,15 @@ class _Optimizer:
         """The current learning rate, as the schedule gives it."""
         return self.schedule.learning_rate
 
-    def _scratch_like(self, params):
-        if self._scratch is None or self._scratch.shape != params.shape:
-            self._scratch = np.empty_like(params)
-        return self._scratch
+    def _scratch_like(self, params, n=1):
+        """``n`` work vectors shaped like ``params``, allocated once and reused.
+
+        Every update below writes into them with ``out=`` rather than letting
+        numpy allocate a temporary per operation and per batch.
+        """
+        if self._scratch is None or self._scratch[0].shape != params.shape:
+            self._scratch = [np.empty_like(params) for _ in range(2)]
+        return self._scratch[0] if n == 1 else self._scratch[:n]
 
 
 class SGD(_Optimizer):
@@ -199,14 +202,17 @@ class SGD(_Optimizer):
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
-        lr_grad = np.multiply(grad, self.learning_rate, out=self._scratch_like(params))
-        self.velocity *= self.momentum
-        self.velocity -= lr_grad
+        lr_grad, step = self._scratch_like(params, 2)
+        v = self.velocity
+        np.multiply(grad, self.learning_rate, out=lr_grad)
+        np.multiply(v, self.momentum, out=v)
+        np.subtract(v, lr_grad, out=v)
         if self.nesterov:
-            add_scaled(params, self.velocity, self.momentum)
-            params -= lr_grad
+            np.multiply(v, self.momentum, out=step)
+            np.subtract(step, lr_grad, out=step)
+            np.add(params, step, out=params)
         else:
-            params += self.velocity
+            np.add(params, v, out=params)
 
 
 class Adam(_Optimizer):
@@ -240,17 +246,20 @@ class Adam(_Optimizer):
         """Update ``params`` in place from ``grad``."""
         self.t += 1
         b1, b2, s = self.beta_1, self.beta_2, self._scratch_like(params)
-        # add_scaled is BLAS's one-pass y += a * x (see _inplace).
-        self.m *= b1
-        add_scaled(self.m, grad, 1 - b1)
-        self.v *= b2
-        np.multiply(grad, grad, out=s)
-        add_scaled(self.v, s, 1 - b2)
+        m, v = self.m, self.v
+        np.multiply(m, b1, out=m)
+        np.multiply(grad, 1 - b1, out=s)
+        np.add(m, s, out=m)
+        np.square(grad, out=s)
+        np.multiply(v, b2, out=v)
+        np.multiply(s, 1 - b2, out=s)
+        np.add(v, s, out=v)
         step_size = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(self.v, out=s)
-        s += self.epsilon
-        np.divide(self.m, s, out=s)
-        add_scaled(params, s, -step_size)
+        np.sqrt(v, out=s)
+        np.add(s, self.epsilon, out=s)
+        np.divide(m, s, out=s)
+        np.multiply(s, step_size, out=s)
+        np.subtract(params, s, out=params)
 
 
 class AdamW(Adam):
@@ -317,14 +326,16 @@ class RMSprop(_Optimizer):
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
-        s = self._scratch_like(params)
-        self.v *= self.rho
-        np.multiply(grad, grad, out=s)
-        add_scaled(self.v, s, 1 - self.rho)
-        np.sqrt(self.v, out=s)
-        s += self.epsilon
+        s, v = self._scratch_like(params), self.v
+        np.multiply(v, self.rho, out=v)
+        np.square(grad, out=s)
+        np.multiply(s, 1 - self.rho, out=s)
+        np.add(v, s, out=v)
+        np.sqrt(v, out=s)
+        np.add(s, self.epsilon, out=s)
         np.divide(grad, s, out=s)
-        add_scaled(params, s, -self.learning_rate)
+        np.multiply(s, self.learning_rate, out=s)
+        np.subtract(params, s, out=params)
 
 
 # --------------------------------------------------------------------- L-BFGS

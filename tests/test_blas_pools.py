@@ -1,0 +1,81 @@
+"""Training and prediction reach one BLAS only: numpy's.
+
+numpy and scipy each ship their own OpenBLAS, each with its own thread pool.
+Calling scipy's BLAS between numpy's matrix products makes the two pools'
+threads spin against each other: on two cores a default-thread fit on
+60,000 x 784 ran 10-13x slower than scikit-learn's. Timing that in a test
+would be flaky, so this guard checks the cause instead: it replaces every
+routine of scipy's BLAS and LAPACK wrappers by a recorder *before* skscratch
+is imported (in a fresh interpreter, so that nothing imported earlier keeps
+a reference to the real routines), then fits and predicts with every
+stochastic solver, and expects no call to have been recorded.
+"""
+
+import json
+import subprocess
+import sys
+
+SCRIPT = r"""
+import json
+import warnings
+
+import scipy.linalg._fblas as fblas
+import scipy.linalg._flapack as flapack
+
+calls = []
+
+
+def recorder(name, routine):
+    def record(*args, **kwargs):
+        calls.append(name)
+        return routine(*args, **kwargs)
+
+    return record
+
+
+for module in (fblas, flapack):
+    for name in dir(module):
+        routine = getattr(module, name)
+        if type(routine).__name__ == "fortran":
+            setattr(module, name, recorder(name, routine))
+
+# The recorder sees a routine reached the way scipy hands them out.
+from scipy.linalg.blas import get_blas_funcs
+import numpy as np
+
+get_blas_funcs("axpy", (np.ones(2),))(np.ones(2), np.ones(2), a=1.0)
+control = list(calls)
+calls.clear()
+
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+
+from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+
+warnings.simplefilter("ignore", ConvergenceWarning)
+X, y = make_classification(n_samples=300, n_features=20, n_classes=3,
+                           n_informative=6, random_state=0)
+seen = {}
+for dtype in (np.float64, np.float32):
+    Xd = X.astype(dtype)
+    for solver in ("sgd", "adam", "adamw", "rmsprop"):
+        common = dict(hidden_layer_sizes=(32, 16), solver=solver, alpha=1e-3,
+                      max_iter=3, batch_size=64, random_state=0)
+        ScratchMLPClassifier(early_stopping=True, **common).fit(Xd, y).predict_proba(Xd)
+        ScratchMLPClassifier(**common).partial_fit(Xd, y, classes=[0, 1, 2])
+        ScratchMLPClassifier(dropout=0.2, **common).fit(Xd, y).predict(Xd)
+        ScratchMLPRegressor(**common).fit(Xd, y.astype(dtype)).predict(Xd)
+        seen[f"{dtype.__name__} {solver}"] = sorted(set(calls))
+        calls.clear()
+print(json.dumps({"control": control, "seen": seen}))
+"""
+
+
+def test_training_and_prediction_call_no_scipy_blas():
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["control"] == ["daxpy"], "the recorder did not catch a direct call"
+    offenders = {case: names for case, names in report["seen"].items() if names}
+    assert offenders == {}, f"scipy's BLAS/LAPACK called during training: {offenders}"
