@@ -15,6 +15,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = r"""
 import json
 import warnings
@@ -79,3 +81,35 @@ def test_training_and_prediction_call_no_scipy_blas():
     assert report["control"] == ["daxpy"], "the recorder did not catch a direct call"
     offenders = {case: names for case, names in report["seen"].items() if names}
     assert offenders == {}, f"scipy's BLAS/LAPACK called during training: {offenders}"
+
+
+def test_lbfgs_holds_scipys_blas_to_one_thread(iris):
+    # scipy's L-BFGS-B does its vector algebra with scipy's BLAS between our
+    # numpy matrix products; with its pool held to one thread no second pool
+    # of threads spins. numpy's pool and, after the fit, scipy's keep theirs.
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    from skscratch import ScratchMLPClassifier
+    from skscratch.core.lbfgs import _scipy_blas
+
+    scipy_blas = _scipy_blas()
+    if not scipy_blas.lib_controllers:
+        pytest.skip("scipy shares numpy's BLAS here: there is no second pool")
+
+    def scipy_threads():
+        return [lib["num_threads"] for lib in scipy_blas.info()]
+
+    class Spy:
+        seen = []
+
+        def on_epoch_end(self, estimator, record):
+            Spy.seen.append(scipy_threads())
+
+    X, y = iris
+    with threadpool_limits(limits=2, user_api="blas"):
+        with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+            ScratchMLPClassifier(solver="lbfgs", max_iter=5, callbacks=[Spy()]).fit(X, y)
+        after = scipy_threads()
+    assert Spy.seen and all(threads == [1] for threads in Spy.seen)
+    assert after == [2]

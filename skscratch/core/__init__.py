@@ -1,8 +1,9 @@
 """The numpy back-propagation engine behind skscratch's estimators; public API.
 
-It imports numpy and scipy only. A network, a loss and an optimizer are all a
-training loop needs: one step is ``loss_gradient`` (forward pass, loss,
-backward pass into ``network.grad``) then ``optimizer.step``.
+It imports numpy, scipy and threadpoolctl only, never scikit-learn. A network,
+a loss and an optimizer are all a training loop needs: one step is
+``loss_gradient`` (forward pass, loss, backward pass into ``network.grad``)
+then ``optimizer.step``.
 
 Examples
 --------
@@ -25,9 +26,10 @@ True
 """
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .lbfgs import minimize_lbfgs
 from .losses import LOSSES
 from .network import Network, predict_output
-from .optimizers import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
+from .optimizers import SGD, Adam, AdamW, RMSprop, make_schedule
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",

@@ -5,14 +5,12 @@ against ``grad``. Each works on whole vectors, so its cost is a handful of
 numpy calls whatever the depth of the network. Learning-rate schedules are
 separate objects that the optimizer asks for the current rate.
 
-L-BFGS is not a step-by-step optimizer: :func:`minimize_lbfgs` hands the
-whole loss-and-gradient function to :func:`scipy.optimize.minimize`.
+L-BFGS is not a step-by-step optimizer: it lives in :mod:`skscratch.core.lbfgs`.
 """
 
 import copy
 
 import numpy as np
-import scipy.optimize
 
 
 # ------------------------------------------------------------------ schedules
@@ -336,36 +334,3 @@ class RMSprop(_Optimizer):
         np.divide(grad, s, out=s)
         np.multiply(s, self.learning_rate, out=s)
         np.subtract(params, s, out=params)
-
-
-# --------------------------------------------------------------------- L-BFGS
-def minimize_lbfgs(fun_grad, x0, max_iter, max_fun, tol, callback=None):
-    """Minimise ``fun_grad(x) -> (loss, grad)`` with scipy's L-BFGS-B.
-
-    Parameters
-    ----------
-    fun_grad : callable
-        Returns the loss and its gradient (float64 vector) at ``x``.
-    x0 : ndarray of shape (n_params,)
-        Starting point.
-    max_iter, max_fun : int
-        Limits on iterations and on calls of ``fun_grad``.
-    tol : float
-        Projected-gradient tolerance (``gtol``).
-    callback : callable, default=None
-        Called after each iteration. scipy passes its ``OptimizeResult`` only to a
-        callback whose parameter is named ``intermediate_result`` (else the
-        current ``x``); raising StopIteration ends the minimisation.
-
-    Returns
-    -------
-    result : scipy.optimize.OptimizeResult
-    """
-    return scipy.optimize.minimize(
-        fun_grad,
-        np.asarray(x0, dtype=np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=callback,
-        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-    )
