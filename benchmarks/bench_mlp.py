@@ -22,6 +22,10 @@ so that neither stops early and both run every epoch. Sections:
 3. ``iris``: full-batch adam and lbfgs on standardized Iris, time per iteration.
 4. ``scaling``: seconds per epoch and peak memory at 10k, 100k and 1M rows.
 5. ``predict``: predict_proba rows per second and its peak memory.
+6. ``fit``: a whole fit on 20,000 x 784 as a user writes it (defaults but max_iter).
+7. ``search``: GridSearchCV(n_jobs=2) over 4 candidates on 20,000 x 100, and
+   whether every candidate's cross-validated score equals scikit-learn's.
+8. ``latency``: predict_proba on a single row, microseconds per call.
 
 ``--baseline COMMIT`` adds that commit's skscratch as a fourth competitor,
 "baseline", to sections 1 to 3, so that a change is timed before and after in
@@ -53,6 +57,7 @@ import numpy as np
 import sklearn
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -69,7 +74,7 @@ N_CLASSES = 10
 N_TEST = 10_000
 MIB = 2**20
 DTYPES = {"float32": np.float32, "float64": np.float64}
-SECTIONS = ("throughput", "iris", "scaling", "predict")
+SECTIONS = ("throughput", "iris", "scaling", "predict", "fit", "search", "latency")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 #: Estimator classes by competitor name; "baseline" is added by --baseline.
 CLASSES = {"skscratch": ScratchMLPClassifier, "sklearn": MLPClassifier}
@@ -776,6 +781,123 @@ def bench_predict(args):
     )
 
 
+# --------------------------------------------------- section 6: a user's fit
+def bench_fit(args):
+    """Section 6: a whole fit as a user writes it, defaults but ``max_iter``.
+
+    ``hidden_layer_sizes=(100,)``, adam, ``batch_size='auto'``, ``tol=1e-4``:
+    nothing is set but ``max_iter`` and ``random_state``, on float64 X as numpy
+    makes it by default. Validation, label encoding and the end-of-fit checks
+    are in the time, as they are in what a user waits for.
+    """
+    names = model_names(args, baseline=False, with_torch=False)
+    (X, y), (X_test, y_test) = train_test(
+        args.fit_rows, args.features, np.float64, args.seed
+    )
+    runners = {
+        name: (
+            lambda cls=CLASSES[name]: cls(
+                max_iter=args.fit_epochs, random_state=args.seed
+            ).fit(X, y)
+        )
+        for name in names
+    }
+    times, fitted = time_interleaved(runners, args.repeats, args.warmup, args.clock)
+    rows = [
+        [
+            name,
+            fitted[name].n_iter_,
+            f"{median(times[name]):.2f}",
+            spread(times[name]),
+            ratio(median(times[name]), median(times["sklearn"])),
+            f"{fitted[name].score(X_test, y_test):.4f}",
+        ]
+        for name in names
+    ]
+    print_table(
+        f"6. a user's fit, float64: {args.fit_rows:,} x {args.features}, every parameter "
+        f"at its default but max_iter={args.fit_epochs}, median of {args.repeats}",
+        ["model", "n_iter", "fit s", "spread", "/sklearn", "test acc"],
+        rows,
+    )
+
+
+# ----------------------------------------------- section 7: parallel grid search
+def bench_search(args):
+    """Section 7: GridSearchCV(n_jobs=2) over 4 candidates, and whether the scores agree.
+
+    joblib's worker processes and each worker's BLAS threads share the
+    machine's cores; this is what a user's parallel search runs into.
+    """
+    names = model_names(args, baseline=False, with_torch=False)
+    (X, y), _ = train_test(args.search_rows, args.scaling_features, np.float64, args.seed)
+    grid = {"hidden_layer_sizes": [(50,), (100,)], "alpha": [1e-4, 1e-2]}
+
+    def search(cls):
+        estimator = cls(max_iter=args.search_epochs, random_state=args.seed)
+        return GridSearchCV(estimator, grid, cv=3, n_jobs=args.search_jobs).fit(X, y)
+
+    runners = {name: functools.partial(search, CLASSES[name]) for name in names}
+    times, searches = time_interleaved(runners, args.repeats, args.warmup, args.clock)
+    reference = searches["sklearn"].cv_results_["mean_test_score"]
+    rows = []
+    for name in names:
+        scores = searches[name].cv_results_["mean_test_score"]
+        rows.append(
+            [
+                name,
+                f"{median(times[name]):.2f}",
+                spread(times[name]),
+                ratio(median(times[name]), median(times["sklearn"])),
+                f"{searches[name].best_score_:.4f}",
+                "yes" if np.array_equal(scores, reference) else "no",
+                f"{np.max(np.abs(scores - reference)):.1e}",
+            ]
+        )
+    print_table(
+        f"7. GridSearchCV(n_jobs={args.search_jobs}, cv=3), 4 candidates, float64: "
+        f"{args.search_rows:,} x {args.scaling_features}, max_iter={args.search_epochs}, "
+        f"median of {args.repeats}",
+        ["model", "search s", "spread", "/sklearn", "best", "= sklearn", "max |diff|"],
+        rows,
+        note="= sklearn: mean_test_score of every candidate equal to scikit-learn's",
+    )
+
+
+# ------------------------------------------------ section 8: one-row latency
+def bench_latency(args):
+    """Section 8: predict_proba on one row, as a service answering one request does."""
+    names = model_names(args, baseline=False, with_torch=False)
+    (X, y), (X_test, _) = train_test(10_000, args.scaling_features, np.float64, args.seed)
+    settings = dict(hidden=(100,), batch_size=args.batch_size, max_iter=1, seed=args.seed)
+    models = {name: fitter(name, X, y, **settings)() for name in names}
+    row = X_test[:1]
+    calls = 2_000
+
+    def many(model):
+        for _ in range(calls):
+            model.predict_proba(row)
+
+    runners = {name: functools.partial(many, models[name]) for name in names}
+    times, _ = time_interleaved(runners, args.repeats, args.warmup, args.clock)
+    per_call = {name: median(times[name]) / calls for name in names}
+    rows = [
+        [
+            name,
+            f"{1e6 * per_call[name]:.1f}",
+            spread(times[name]),
+            ratio(per_call[name], per_call["sklearn"]),
+        ]
+        for name in names
+    ]
+    print_table(
+        f"8. predict_proba latency, one row of {args.scaling_features} float64 features, "
+        f"(100,) hidden, {calls:,} calls per repeat, median of {args.repeats}",
+        ["model", "us/call", "spread", "/sklearn"],
+        rows,
+    )
+
+
 # --------------------------------------------------------------------- profile
 def profile_epoch(args):
     """Profile one skscratch epoch of the throughput case in float32 and print it.
@@ -906,6 +1028,11 @@ def parse_args(argv=None):
         metavar="COMMIT",
         help="also time this commit's skscratch in sections 1-3 (git archive)",
     )
+    p.add_argument("--fit-rows", type=int, default=20_000, help="fit: training rows")
+    p.add_argument("--fit-epochs", type=int, default=20, help="fit: max_iter")
+    p.add_argument("--search-rows", type=int, default=20_000, help="search: rows")
+    p.add_argument("--search-epochs", type=int, default=10, help="search: max_iter")
+    p.add_argument("--search-jobs", type=int, default=2, help="search: n_jobs")
     p.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -914,6 +1041,8 @@ def parse_args(argv=None):
         args.repeats = min(args.repeats, 3)
         args.iris_iter = min(args.iris_iter, 500)
         args.max_rows = min(args.max_rows or 100_000, 100_000)
+        args.fit_rows = min(args.fit_rows, 5_000)
+        args.search_rows = min(args.search_rows, 5_000)
     return args
 
 
@@ -933,7 +1062,20 @@ def main(argv=None):
         print(f"baseline: skscratch at {args.baseline}, extracted to {where}")
     describe_machine(args)
     start = time.perf_counter()
-    runs = dict(zip(SECTIONS, (bench_throughput, bench_iris, bench_scaling, bench_predict)))
+    runs = dict(
+        zip(
+            SECTIONS,
+            (
+                bench_throughput,
+                bench_iris,
+                bench_scaling,
+                bench_predict,
+                bench_fit,
+                bench_search,
+                bench_latency,
+            ),
+        )
+    )
     for name in args.sections:
         runs[name](args)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
