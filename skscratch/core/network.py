@@ -1,26 +1,31 @@
-"""A fully connected feed-forward network: parameters, forward and backward passes.
+"""A network: a sequence of layers, their flat parameter vector, and the loss.
 
-Notation (the user guide uses the same): layer ``i`` maps its input
-``a[i]`` to ``a[i + 1] = f_i(z[i + 1])`` with ``z[i + 1] = a[i] @ W[i] + b[i]``;
-``a[0]`` is the input batch ``X`` and the last ``z`` are the logits that the
-loss reads. Back-propagation runs the chain rule from the loss down::
+One batch through :meth:`Network.loss_gradient`::
 
-    delta[L]     = (f_out(z[L]) - y) * sample_weight / sum(sample_weight)
-    dW[i]        = a[i].T @ delta[i + 1] + alpha / sum(sample_weight) * W[i]
-    db[i]        = delta[i + 1].sum(axis=0)
-    delta[i]     = (delta[i + 1] @ W[i].T) * f_{i-1}'(z[i])
+    a = X
+    for layer in layers:            a = layer.forward(a, ...)         # z[L] last
+    losses, delta = loss.per_sample_and_delta(y, z[L], sample_weight)  # delta[L]
+    for layer in reversed(layers):  grad = layer.backward(grad, ...)   # dW[l], db[l]
 
-All parameters live in one flat vector ``params`` (every layer's weights
-first, then every layer's biases, as scikit-learn packs them); ``coefs`` and
-``intercepts`` are reshaped views into it, and ``grad`` is laid out the same
-way. An optimizer therefore updates the whole network with a few vector
-operations, and L-BFGS gets its parameter vector without copying.
+and an optimizer then updates :attr:`Network.params` from :attr:`Network.grad`.
+The layers (:mod:`skscratch.core.layers`) hold the formulas; this module holds
+what is common to all of them: the flat vectors, the buffers of a batch, the
+L2 penalty, and prediction in chunks.
+
+All parameters live in one flat vector ``params``: every layer's weights
+first, then every layer's biases, as scikit-learn packs them. Each layer's
+``W`` and ``b`` are reshaped views into it, and ``grad`` is laid out the same
+way, so an optimizer updates the whole network with a few vector operations
+and L-BFGS gets its parameter vector without copying.
 """
+
+import types
 
 import numpy as np
 import scipy.sparse as sp
 
-from .activations import HIDDEN_ACTIVATIONS
+from .activations import HIDDEN_ACTIVATIONS, Identity
+from .layers import BIASES, WEIGHTS, Dense, Dropout
 from .losses import LOSSES
 
 #: Elements (rows times widest layer) that one predict chunk may hold.
@@ -28,7 +33,7 @@ PREDICT_CHUNK_ELEMENTS = 1 << 20
 
 
 class Network:
-    """A multi-layer perceptron with flat parameter and gradient vectors.
+    """A multi-layer perceptron: dense layers, optional dropout, flat parameters.
 
     Parameters
     ----------
@@ -47,17 +52,21 @@ class Network:
         Probability of zeroing each hidden unit during training (inverted
         dropout): one rate for all hidden layers, or one per hidden layer.
     random_state : int, numpy.random.Generator or None, default=None
-        Seeds the dropout masks.
+        Seeds the dropout masks (see also :meth:`seed_dropout`).
 
     Attributes
     ----------
+    layers : list of Layer
+        :class:`~skscratch.core.layers.Dense` layers, each hidden one followed
+        by a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0.
     params : ndarray of shape (n_params,)
         All weights then all biases, flattened.
     grad : ndarray of shape (n_params,)
         The gradient of the last :meth:`loss_gradient` call, laid out as ``params``.
+    n_coef : int
+        Number of weights: ``params[:n_coef]`` is what L2 penalises.
     coefs, intercepts : list of ndarray
-        Per-layer views into ``params``: ``coefs[i]`` has shape
-        ``(layer_sizes[i], layer_sizes[i + 1])``.
+        Every dense layer's ``W`` and ``b`` (views into ``params``).
     coef_grads, intercept_grads : list of ndarray
         The same views into ``grad``.
 
@@ -93,7 +102,6 @@ class Network:
                 f"Got {len(hidden_activations)} hidden activations for "
                 f"{n_hidden} hidden layers."
             )
-        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
         if np.ndim(dropout) == 0:
             dropout = [dropout] * n_hidden
         if len(dropout) != n_hidden or not all(0 <= rate < 1 for rate in dropout):
@@ -101,23 +109,59 @@ class Network:
                 f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
                 f"got {dropout!r}."
             )
+        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
         self.dropout = [float(rate) for rate in dropout]
-        self.dropout_rng = np.random.default_rng(random_state)
         self.loss = LOSSES[loss]()
         self.dtype = np.dtype(dtype)
+        self._dropout_rng = np.random.default_rng(random_state)
 
-        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self.n_coef = sum(n_in * n_out for n_in, n_out in shapes)
-        n_params = self.n_coef + sum(self.layer_sizes[1:])
-        self.params = np.zeros(n_params, dtype=self.dtype)
-        self.grad = np.zeros(n_params, dtype=self.dtype)
-        self.coefs, self.intercepts = self._layer_views(self.params)
-        self.coef_grads, self.intercept_grads = self._layer_views(self.grad)
-        self._buffers = None
+        self.layers = []
+        sizes = self.layer_sizes
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            hidden = i < n_hidden
+            self.layers.append(
+                Dense(n_in, n_out, self.hidden_activations[i] if hidden else Identity)
+            )
+            if hidden and self.dropout[i]:
+                self.layers.append(Dropout(n_out, self.dropout[i], self._dropout_rng))
+        self.layers[0].needs_input_grad = False  # its input is the data
+        self.dense_layers = [layer for layer in self.layers if isinstance(layer, Dense)]
+
+        self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
+        self._workspace = None
+
+    @staticmethod
+    def _pack(layers, dtype):
+        """Allocate the flat vectors and bind every layer to its views of them.
+
+        Parameters are packed by group, weights before biases, each group in
+        layer order: for dense layers that is scikit-learn's packing.
+        """
+        entries = [
+            (layer, name, shape, group)
+            for group in (WEIGHTS, BIASES)
+            for layer in layers
+            for name, shape, kind in layer.param_shapes()
+            if kind == group
+        ]
+        sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
+        n_weights = sum(size for size, entry in zip(sizes, entries) if entry[3] == WEIGHTS)
+        params = np.zeros(sum(sizes), dtype=dtype)
+        grad = np.zeros(sum(sizes), dtype=dtype)
+        views = {id(layer): ({}, {}) for layer in layers}
+        start = 0
+        for (layer, name, shape, _), size in zip(entries, sizes):
+            param_views, grad_views = views[id(layer)]
+            param_views[name] = params[start : start + size].reshape(shape)
+            grad_views[name] = grad[start : start + size].reshape(shape)
+            start += size
+        for layer in layers:
+            layer.bind(*views[id(layer)])
+        return params, grad, n_weights
 
     @property
     def n_layers(self):
-        """Number of layers, input and output included."""
+        """Number of layers of units, input and output included (scikit-learn's count)."""
         return len(self.layer_sizes)
 
     @property
@@ -125,16 +169,37 @@ class Network:
         """The output activation that the loss pairs with."""
         return self.loss.out_activation
 
-    def _layer_views(self, flat):
-        coefs, intercepts = [], []
-        start = 0
-        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
-            start += n_in * n_out
-        for n_out in self.layer_sizes[1:]:
-            intercepts.append(flat[start : start + n_out])
-            start += n_out
-        return coefs, intercepts
+    @property
+    def coefs(self):
+        return [layer.W for layer in self.dense_layers]
+
+    @property
+    def intercepts(self):
+        return [layer.b for layer in self.dense_layers]
+
+    @property
+    def coef_grads(self):
+        return [layer.dW for layer in self.dense_layers]
+
+    @property
+    def intercept_grads(self):
+        return [layer.db for layer in self.dense_layers]
+
+    def seed_dropout(self, seed):
+        """Restart the dropout masks' random stream from ``seed``."""
+        self.dropout_rng = np.random.default_rng(seed)
+
+    @property
+    def dropout_rng(self):
+        """The generator that draws every dropout layer's masks."""
+        return self._dropout_rng
+
+    @dropout_rng.setter
+    def dropout_rng(self, rng):
+        self._dropout_rng = rng
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                layer.rng = rng
 
     def initialize(self, random_state, factors=None):
         """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
@@ -148,18 +213,16 @@ class Network:
         random_state : numpy.random.RandomState
             Source of randomness.
         factors : sequence of float, default=None
-            One factor per layer. By default 2 for a layer whose activation is
-            logistic and 6 otherwise (the output layer follows the last hidden one).
+            One factor per dense layer. By default 2 for a layer whose
+            activation is logistic and 6 otherwise (the output layer follows
+            the last hidden one).
         """
         if factors is None:
-            names = [act.name for act in self.hidden_activations]
-            names.append(names[-1] if names else "identity")
-            factors = [2.0 if name == "logistic" else 6.0 for name in names]
-        for coef, intercept, factor in zip(self.coefs, self.intercepts, factors):
-            n_in, n_out = coef.shape
-            bound = np.sqrt(factor / (n_in + n_out))
-            coef[...] = random_state.uniform(-bound, bound, (n_in, n_out))
-            intercept[...] = random_state.uniform(-bound, bound, n_out)
+            factors = init_factors([act.name for act in self.hidden_activations])
+        for layer, factor in zip(self.dense_layers, factors):
+            bound = np.sqrt(factor / (layer.n_in + layer.n_out))
+            layer.W[...] = random_state.uniform(-bound, bound, layer.W.shape)
+            layer.b[...] = random_state.uniform(-bound, bound, layer.b.shape)
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
@@ -167,87 +230,41 @@ class Network:
             dst[...] = src
 
     # ------------------------------------------------------------------ training
-    def _workspace(self, n_rows):
-        """Training buffers for a batch of ``n_rows``, reused between batches.
-
-        They grow only when a larger batch arrives; a smaller batch uses the
-        first rows, which stay C-contiguous, so ``np.dot(..., out=)`` accepts them.
-        """
-        if self._buffers is None or self._buffers.capacity < n_rows:
-            self._buffers = _Workspace(self, n_rows)
-        if n_rows == self._buffers.capacity:
-            return self._buffers  # every full batch: no views to build
-        return self._buffers.rows(n_rows)
-
-    def forward(self, X, ws):
-        """Forward pass of a training batch, keeping what backward needs.
+    def forward(self, X, training=True):
+        """The logits ``z[L]`` of a batch, keeping in the layers' buffers what
+        :meth:`backward` needs.
 
         Parameters
         ----------
         X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
-        ws : _Workspace
-            Buffers for ``n_samples`` rows (see :meth:`_workspace`). After the
-            call ``ws.outputs[i]`` holds layer ``i``'s output ``f(z)``,
-            ``ws.inputs[i]`` the input of layer ``i`` (after dropout), and the
-            last output buffer holds the logits.
+        training : bool, default=True
+            Dropout is active only while training.
 
         Returns
         -------
         logits : ndarray of shape (n_samples, layer_sizes[-1])
+            A buffer that the next call overwrites.
         """
-        last = len(self.coefs) - 1
-        sparse_input = sp.issparse(X)  # only the first layer can read a sparse matrix
-        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            a, out = ws.inputs[i], ws.outputs[i]
-            if i == 0 and sparse_input:
-                out[...] = a @ W
-            else:
-                np.dot(a, W, out=out)
-            out += b
-            if i == last:
-                break
-            if ws.pre[i] is not None:
-                np.copyto(ws.pre[i], out)
-            self.hidden_activations[i].forward(out)
-            if ws.masks[i] is not None:
-                self._draw_dropout_mask(ws.masks[i], self.dropout[i])
-                np.multiply(out, ws.masks[i], out=ws.inputs[i + 1])
-        return ws.outputs[last]
+        self._buffers = self._batch_buffers(X.shape[0])
+        return forward_pass(self.layers, X, self._buffers, training)
 
-    def _draw_dropout_mask(self, mask, rate):
-        # Inverted dropout: keep a unit with probability 1 - rate and scale it by
-        # 1 / (1 - rate), so that nothing needs rescaling at prediction time.
-        self.dropout_rng.random(out=mask, dtype=mask.dtype)
-        np.greater_equal(mask, rate, out=mask)
-        mask *= 1.0 / (1.0 - rate)
+    def backward(self, delta_out, l2_scale=0.0):
+        """Back-propagate ``delta[L]`` through every layer into :attr:`grad`.
 
-    def backward(self, ws, delta_out, scale):
-        """Back-propagate ``delta_out`` and write the data gradient into ``grad``.
-
-        ``delta_out`` must already hold the output delta divided by the sum
-        of sample weights; ``scale`` is the coefficient of the weights'
-        own contribution (``alpha / sum(sample_weight)``).
+        Parameters
+        ----------
+        delta_out : ndarray of shape (n_samples, layer_sizes[-1])
+            ``dL/dz[L]``, already divided by the sum of the sample weights.
+        l2_scale : float, default=0.0
+            The L2 term's coefficient ``alpha / sum(sample_weight)``: every
+            weight's gradient gains ``l2_scale * W``.
         """
-        delta = delta_out
-        for i in range(len(self.coefs) - 1, -1, -1):
-            a_in = ws.inputs[i]
-            if i == 0 and sp.issparse(a_in):
-                self.coef_grads[i][...] = a_in.T @ delta
-            else:
-                np.dot(a_in.T, delta, out=self.coef_grads[i])
-            # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
-            np.dot(ws.ones, delta, out=self.intercept_grads[i])
-            if i > 0:
-                prev = ws.deltas[i - 1]
-                np.dot(delta, self.coefs[i].T, out=prev)
-                if ws.masks[i - 1] is not None:
-                    prev *= ws.masks[i - 1]
-                self.hidden_activations[i - 1].backward(
-                    ws.outputs[i - 1], prev, ws.pre[i - 1]
-                )
-                delta = prev
-        if scale:
-            self.grad[: self.n_coef] += scale * self.params[: self.n_coef]
+        grad = delta_out
+        for layer, buf in zip(reversed(self.layers), reversed(self._buffers)):
+            grad = layer.backward(grad, buf)
+        if l2_scale:
+            # The L2 term of every layer's dW at once: the weights are packed first.
+            self.grad[: self.n_coef] += l2_scale * self.params[: self.n_coef]
 
     def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
         """Loss of a batch and its gradient, written into :attr:`grad`.
@@ -270,33 +287,49 @@ class Network:
         -------
         loss : float
         """
-        n_samples = X.shape[0]
-        ws = self._workspace(n_samples)
-        ws.inputs[0] = X
-        logits = self.forward(X, ws)
-        losses, delta_out = self.loss.per_sample_and_delta(y, logits, sample_weight)
+        logits = self.forward(X)
+        losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight)
+        ones = self._buffers[0].ones
         if sample_weight is None:
-            sw_sum = n_samples
-            loss = float(np.dot(ws.ones, losses)) / sw_sum
+            sw_sum = X.shape[0]
+            loss = float(np.dot(ones, losses)) / sw_sum
         else:
             sw_sum = float(sample_weight.sum())
             loss = float(np.dot(sample_weight, losses)) / sw_sum
         if alpha:
-            coefs = self.params[: self.n_coef]
-            loss += 0.5 * alpha * float(np.dot(coefs, coefs)) / sw_sum
-
-        delta_out *= 1.0 / sw_sum
-        self.backward(ws, delta_out, alpha / sw_sum)
+            W = self.params[: self.n_coef]
+            loss += 0.5 * alpha * float(np.dot(W, W)) / sw_sum
+        delta *= 1.0 / sw_sum
+        self.backward(delta, alpha / sw_sum)
         return loss
+
+    def _batch_buffers(self, n_rows):
+        """Every layer's training buffers for ``n_rows``, allocated once per size.
+
+        They grow only when a larger batch arrives; a smaller batch (the last
+        of an epoch) uses views of the first rows, which stay C-contiguous, so
+        ``np.dot(..., out=)`` accepts them.
+        """
+        ws = self._workspace
+        if ws is None or ws.capacity < n_rows:
+            buffers = [layer.buffers(n_rows, self.dtype, True) for layer in self.layers]
+            ws = self._workspace = types.SimpleNamespace(
+                capacity=n_rows, full=buffers, head=None
+            )
+        if n_rows == ws.capacity:
+            return ws.full
+        if ws.head is None or ws.head[0] != n_rows:
+            ws.head = (n_rows, [_first_rows(buf, n_rows) for buf in ws.full])
+        return ws.head[1]
 
     # ---------------------------------------------------------------- prediction
     def output_bound(self, max_abs_input):
         """An upper bound on ``|z|`` for every unit of every layer, logits included.
 
-        Every hidden activation satisfies ``|f(z)| <= max(|z|, 1)``, so layer
-        by layer ``|z[i + 1]| <= max(B[i], 1) * max_j sum_k |W[i]_kj| + max|b[i]|``
-        starting from ``B[0] = max_abs_input``. It costs one pass over the
-        weights, against a forward pass over the data for checking the outputs.
+        Each layer bounds its output from a bound on its input
+        (:meth:`~skscratch.core.layers.Layer.output_bound`). It costs one pass
+        over the weights, against a forward pass over the data for checking
+        the outputs.
 
         Parameters
         ----------
@@ -309,12 +342,8 @@ class Network:
             May be ``inf`` (the bound itself overflowed), never NaN for finite weights.
         """
         bound = float(max_abs_input)
-        with np.errstate(over="ignore", invalid="ignore"):
-            for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-                if i > 0:
-                    bound = max(bound, 1.0)
-                column_norm = float(np.abs(W).sum(axis=0, dtype=np.float64).max())
-                bound = bound * column_norm + float(np.abs(b).max())
+        for layer in self.layers:
+            bound = layer.output_bound(bound)
         return bound
 
     def predicts_finite(self, X):
@@ -336,15 +365,44 @@ class Network:
 
     def predict(self, X):
         """Output of the network (after the output activation) for ``X``."""
-        return predict_output(
-            X, self.coefs, self.intercepts, self.hidden_activations, self.output_activation
-        )
+        return predict_chunked(self.layers, self.output_activation, X)
+
+
+def forward_pass(layers, X, buffers, training):
+    """The one forward pass: each layer's output is the next one's input.
+
+    Training and prediction both run it; prediction with ``training=False``
+    and buffers of its own, so that it only reads the layers' parameters.
+    """
+    a = X
+    for layer, buf in zip(layers, buffers):
+        a = layer.forward(a, buf, training)
+    return a
+
+
+def predict_chunked(layers, output_activation, X):
+    """The output for ``X``, computed in row chunks so memory does not grow with X.
+
+    Only reads the layers' parameters: the buffers belong to this call, so one
+    fitted model can predict from many threads.
+    """
+    n_samples = X.shape[0]
+    dtype = np.result_type(X.dtype, layers[0].W.dtype)
+    widest = max(layer.n_out for layer in layers)
+    chunk = max(1, min(n_samples, PREDICT_CHUNK_ELEMENTS // widest))
+    output = np.empty((n_samples, layers[-1].n_out), dtype=dtype)
+    buffers = [layer.buffers(chunk, dtype, False) for layer in layers]
+    for start in range(0, n_samples, chunk):
+        X_chunk = X[start : start + chunk]
+        n = X_chunk.shape[0]
+        chunk_buffers = buffers if n == chunk else [_first_rows(b, n) for b in buffers]
+        logits = forward_pass(layers, X_chunk, chunk_buffers, training=False)
+        output[start : start + n] = output_activation.forward(logits)
+    return output
 
 
 def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
-    """Forward pass for prediction, in row chunks so memory does not grow with X.
-
-    Only reads its arguments, so one fitted model can predict from many threads.
+    """Forward pass of fitted weights, for prediction (see :func:`predict_chunked`).
 
     Parameters
     ----------
@@ -359,67 +417,30 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
     -------
     output : ndarray of shape (n_samples, n_outputs)
     """
-    n_samples = X.shape[0]
-    dtype = np.result_type(X.dtype, coefs[0].dtype)
-    widest = max(c.shape[1] for c in coefs)
-    chunk = max(1, PREDICT_CHUNK_ELEMENTS // widest)
-    output = np.empty((n_samples, coefs[-1].shape[1]), dtype=dtype)
-    for start in range(0, n_samples, chunk):
-        a = X[start : start + chunk]
-        for i, (W, b) in enumerate(zip(coefs, intercepts)):
-            a = a @ W
-            a += b
-            if i < len(hidden_activations):
-                hidden_activations[i].forward(a)
-        output[start : start + chunk] = output_activation.forward(a)
-    return output
+    activations = [*hidden_activations, Identity]
+    layers = [
+        Dense.from_arrays(W, b, act) for W, b, act in zip(coefs, intercepts, activations)
+    ]
+    return predict_chunked(layers, output_activation, X)
 
 
-class _Workspace:
-    """The per-batch buffers of one network, allocated once for ``capacity`` rows.
+def init_factors(hidden_activation_names):
+    """Glorot's factor per dense layer: 2 after a logistic layer, else 6.
 
-    For hidden layer ``i``: ``outputs[i]`` holds ``f(z)``, ``deltas[i]`` its
-    delta, ``pre[i]`` a copy of ``z`` (only for activations that need it) and
-    ``masks[i]`` the dropout mask (only with dropout). ``inputs[i]`` is what
-    layer ``i`` reads: X for the first layer, then the previous output, or its
-    dropped-out copy.
+    The output layer takes its factor from the last hidden layer's activation
+    (scikit-learn's rule); with no hidden layer there is none to follow, and
+    the factor is 6.
     """
+    names = list(hidden_activation_names)
+    names.append(names[-1] if names else "identity")
+    return [2.0 if name == "logistic" else 6.0 for name in names]
 
-    def __init__(self, net, capacity, _parts=None):
-        self.capacity = capacity
-        if _parts is not None:
-            self.outputs, self.deltas, self.pre, self.masks, self.inputs, self.ones = _parts
-            return
-        self.ones = np.ones(capacity, dtype=net.dtype)  # for column sums by np.dot
 
-        def buffer(width):
-            return np.empty((capacity, width), dtype=net.dtype)
-
-        hidden = net.layer_sizes[1:-1]
-        self.outputs = [buffer(w) for w in net.layer_sizes[1:]]
-        self.deltas = [buffer(w) for w in hidden]
-        self.pre = [
-            buffer(w) if act.needs_preactivation else None
-            for w, act in zip(hidden, net.hidden_activations)
-        ]
-        self.masks = [buffer(w) if rate else None for w, rate in zip(hidden, net.dropout)]
-        dropped = [buffer(w) if rate else None for w, rate in zip(hidden, net.dropout)]
-        self.inputs = [None] + [
-            d if d is not None else out for d, out in zip(dropped, self.outputs)
-        ]
-
-    def rows(self, n_rows):
-        """A view of the first ``n_rows`` rows of every buffer."""
-
-        def head(buffers):
-            return [None if b is None else b[:n_rows] for b in buffers]
-
-        parts = (
-            head(self.outputs),
-            head(self.deltas),
-            head(self.pre),
-            head(self.masks),
-            head(self.inputs),
-            self.ones[:n_rows],
-        )
-        return _Workspace(None, n_rows, parts)
+def _first_rows(buf, n_rows):
+    """The same buffers, cut to their first ``n_rows`` rows."""
+    return types.SimpleNamespace(
+        **{
+            key: value[:n_rows] if isinstance(value, np.ndarray) else value
+            for key, value in vars(buf).items()
+        }
+    )
