@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
-from skscratch.core.optimizers import (
+from skscratch.core.schedules import (
     AdaptiveSchedule,
     CallableSchedule,
     ConstantSchedule,

@@ -29,7 +29,8 @@ from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .lbfgs import minimize_lbfgs
 from .losses import LOSSES
 from .network import Network, predict_output
-from .optimizers import SGD, Adam, AdamW, RMSprop, make_schedule
+from .optimizers import SGD, Adam, AdamW, RMSprop
+from .schedules import make_schedule
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",
