@@ -430,8 +430,8 @@ def to_onnx(
         ``{"zipmap": False}`` gives two tensors, ``label`` and ``probabilities``,
         instead of the default ``output_label`` and ``output_probability`` (a
         list of ``{class: probability}`` dictionaries); ``"columns"`` gives one
-        output per class. In a pipeline, key them by the estimator:
-        ``{id(pipe[-1]): {"zipmap": False}}``.
+        output per class. In a pipeline, a plain dict applies to every step
+        that accepts the option; ``{id(pipe[-1]): {"zipmap": False}}`` aims at one.
     name : str, default=None
         Name of the ONNX graph.
 
