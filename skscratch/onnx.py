@@ -24,8 +24,9 @@ and double; the three whose ONNX operator lacks a double kernel there are compos
   element-wise operations per GELU layer.
 
 ``logistic`` is ``1 / (1 + exp(-z))``, scipy's ``expit``, rather than the
-``Sigmoid`` operator, whose onnxruntime kernel loses the relative precision of
-small probabilities (errors of several percent below 1e-6 in float32).
+``Sigmoid`` operator, whose onnxruntime kernel is only absolutely accurate: small
+probabilities come out with relative errors up to 25% in float32 (5e-10 in
+float64), and as 0 from about z = -16 in float32 (-37 in float64) on.
 
 Classifier outputs are those skl2onnx gives scikit-learn's ``MLPClassifier``:
 ``label`` then ``probabilities``, turned by default (option ``zipmap=True``)
