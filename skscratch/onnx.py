@@ -1,0 +1,504 @@
+"""Export fitted skscratch models to ONNX, through skl2onnx.
+
+Importing this module registers a shape calculator and a converter for
+:class:`~skscratch.ScratchMLPClassifier` and :class:`~skscratch.ScratchMLPRegressor`
+with skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
+inside a :class:`~sklearn.pipeline.Pipeline`, the way it converts scikit-learn's
+own MLP. :func:`to_onnx` does the same and can build the input type from the model.
+
+The graph is built from the fitted public attributes only: ``coefs_``,
+``intercepts_``, the ``activation`` parameter (one name, or one per hidden layer),
+``out_activation_`` and ``classes_``. It computes in the input's type: float32 in,
+float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
+Every activation is written with operators that onnxruntime runs in both float
+and double; the three whose ONNX operator lacks a double kernel there are composed:
+
+* ``leaky_relu``: ``Max(z, 0.01 z)``, as skscratch computes it;
+* ``elu``: ``Relu(z) + expm1(Min(z, 0))`` with an accurate ``expm1`` (Kahan's
+  ``(u - 1) z / log(u)``, ``u = exp(z)``) rather than ``exp(z) - 1``, which loses
+  the digits of small negative ``z``;
+* ``gelu`` (exact, ``z Phi(z)`` with the normal CDF ``Phi``): ``Phi`` from a
+  Chebyshev series of the scaled complementary error function, in double for
+  float32 models too (as numpy computes it), accurate to about 1e-13 relative
+  even far in the tails, where ``1 + erf`` loses every digit. It costs about 80
+  element-wise operations per GELU layer.
+
+``logistic`` is ``1 / (1 + exp(-z))``, scipy's ``expit``, rather than the
+``Sigmoid`` operator, whose onnxruntime kernel is only absolutely accurate: small
+probabilities come out with relative errors up to 25% in float32 (5e-10 in
+float64), and as 0 from about z = -16 in float32 (-37 in float64) on.
+
+Classifier outputs are those skl2onnx gives scikit-learn's ``MLPClassifier``:
+``label`` then ``probabilities``, turned by default (option ``zipmap=True``)
+into ``output_label`` and ``output_probability``, a list of ``{class: probability}``
+dictionaries. Pass ``options={"zipmap": False}`` for two plain tensors:
+``label`` of shape (n_samples,) and ``probabilities`` of shape (n_samples,
+n_classes), in the order of ``classes_``; ``zipmap="columns"`` gives one output per
+class. Labels are int64 for integer (or bool, or integral float) classes and
+strings for string classes. A multilabel model's ``label`` is the int64 indicator
+matrix of shape (n_samples, n_labels) and its ``probabilities`` one column per label.
+Regressors give ``variable`` of shape (n_samples, n_outputs).
+
+This module needs skl2onnx and onnx (and onnxruntime to run the result):
+``pip install ".[onnx]"`` from a checkout of skscratch.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.special
+from numpy.polynomial import chebyshev
+from sklearn.pipeline import Pipeline
+
+try:
+    import skl2onnx
+    from onnx import TensorProto
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+except ImportError as error:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        f"skscratch.onnx needs skl2onnx and onnx ({error}). From a checkout of "
+        'skscratch, install them with: pip install ".[onnx]"'
+    ) from error
+
+from ._classifier import ScratchMLPClassifier
+from ._regressor import ScratchMLPRegressor
+
+__all__ = ["to_onnx"]
+
+#: Options the classifier's converter accepts, as for scikit-learn's MLPClassifier.
+CLASSIFIER_OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "output_class_labels": [False, True],
+    "nocl": [True, False],
+}
+
+
+# ----------------------------------------------------------------- the graph
+class _Graph:
+    """Adds nodes and constants of one dtype to skl2onnx's container."""
+
+    def __init__(self, scope, container, dtype):
+        self.scope = scope
+        self.container = container
+        self.dtype = np.dtype(dtype)
+        self.proto = TensorProto.DOUBLE if self.dtype == np.float64 else TensorProto.FLOAT
+        self._constants = {}
+
+    def node(self, op_type, *inputs, output=None, **attrs):
+        """Add ``op_type(*inputs)``; return the name of its output."""
+        output = output or self.scope.get_unique_variable_name(op_type.lower())
+        self.container.add_node(
+            op_type,
+            list(inputs),
+            output,
+            name=self.scope.get_unique_operator_name(op_type),
+            **attrs,
+        )
+        return output
+
+    def const(self, value, dtype=None, shape=None):
+        """Name of an initializer holding ``value`` (the graph's dtype unless given)."""
+        array = np.asarray(value, dtype=dtype or self.dtype)
+        if shape is not None:
+            array = array.reshape(shape)
+        key = (array.dtype.str, array.shape, array.tobytes())
+        if key not in self._constants:
+            name = self.scope.get_unique_variable_name("c")
+            proto = {
+                np.dtype(np.float32): TensorProto.FLOAT,
+                np.dtype(np.float64): TensorProto.DOUBLE,
+                np.dtype(np.int64): TensorProto.INT64,
+            }[array.dtype]
+            self.container.add_initializer(name, proto, list(array.shape), array.ravel())
+            self._constants[key] = name
+        return self._constants[key]
+
+
+def _logistic(g, z):
+    # scipy's expit: exact to rounding in relative terms, 0 where exp(-z) overflows.
+    return g.node(
+        "Div", g.const(1), g.node("Add", g.const(1), g.node("Exp", g.node("Neg", z)))
+    )
+
+
+def _leaky_relu(g, z):
+    # skscratch.core.activations.LeakyReLU.slope; LeakyRelu has no double kernel.
+    return g.node("Max", z, g.node("Mul", z, g.const(0.01)))
+
+
+def _expm1_negative(g, x):
+    """``expm1(x)`` for ``x <= 0``, accurate where ``exp(x) - 1`` is not (Kahan).
+
+    ``u = exp(x)`` is rounded, but ``(u - 1) / log(u)`` is computed from that same
+    ``u`` and the rounding cancels; where ``u == 1``, ``expm1(x) = x`` to rounding.
+    ``x`` is clipped at -40, where ``expm1`` is -1 in both float32 and float64.
+    """
+    x = g.node("Max", x, g.const(-40))
+    u = g.node("Exp", x)
+    ratio = g.node("Div", g.node("Mul", g.node("Sub", u, g.const(1)), x), g.node("Log", u))
+    return g.node("Where", g.node("Equal", u, g.const(1)), x, ratio)
+
+
+def _elu(g, z):
+    # alpha = 1, as in skscratch.core.activations.ELU; Elu has no double kernel.
+    negative = _expm1_negative(g, g.node("Min", z, g.const(0)))
+    return g.node("Add", g.node("Relu", z), negative)
+
+
+@lru_cache
+def _erfcx_chebyshev(degree=24):
+    """Chebyshev coefficients of ``log(erfcx(w) / t)`` in ``y = 2 t - 1``.
+
+    With ``t = 2 / (2 + w)``, ``erfc(w) = t exp(-w**2 + sum_k c_k T_k(y))`` for
+    ``w >= 0`` (the form of Numerical Recipes' ``erfccheb``). The series is smooth
+    on [-1, 1] and its last coefficient is below 1e-15, so 25 terms reach double
+    precision; ``erfcx`` (scaled by ``exp(w**2)``) keeps the fit from underflowing.
+    """
+
+    def f(y):
+        t = (y + 1) / 2
+        return np.log(scipy.special.erfcx(2 / t - 2) / t)
+
+    return chebyshev.chebinterpolate(f, degree)
+
+
+def _normal_cdf_double(g, z):
+    """``Phi(z) = erfc(-z / sqrt(2)) / 2`` for a double ``z``, from ops that
+    onnxruntime runs in double (its ``Erf`` has no double kernel)."""
+    w = g.node("Div", g.node("Abs", z), g.const(np.sqrt(2.0), dtype=np.float64))
+
+    def const(value):
+        return g.const(value, dtype=np.float64)
+
+    t = g.node("Div", const(2), g.node("Add", const(2), w))
+    two_y = g.node("Sub", g.node("Mul", const(4), t), const(2))
+    # Clenshaw's recurrence b_k = 2 y b_(k+1) - b_(k+2) + c_k, from the last term down.
+    coefs = _erfcx_chebyshev()
+    b1, b2 = const(coefs[-1]), None
+    for c in coefs[-2:0:-1]:
+        b = g.node("Add", g.node("Mul", two_y, b1), const(c))
+        if b2 is not None:
+            b = g.node("Sub", b, b2)
+        b1, b2 = b, b1
+    # series = y b_1 - b_2 + c_0
+    half_two_y = g.node("Mul", two_y, const(0.5))
+    series = g.node(
+        "Sub", g.node("Add", g.node("Mul", half_two_y, b1), const(coefs[0])), b2
+    )
+    exponent = g.node("Sub", series, g.node("Mul", w, w))
+    tail = g.node("Mul", g.node("Mul", t, g.node("Exp", exponent)), const(0.5))  # Phi(-|z|)
+    negative = g.node("Less", z, const(0))
+    return g.node("Where", negative, tail, g.node("Sub", const(1), tail))
+
+
+def _gelu(g, z):
+    # Exact GELU z Phi(z), as skscratch.core.activations.GELU (not the tanh form).
+    # Phi is computed in double for float32 too, as numpy does there (its
+    # z / np.sqrt(2.0) is float64); the product is then rounded to float32.
+    if g.dtype == np.float64:
+        return g.node("Mul", z, _normal_cdf_double(g, z))
+    z64 = g.node("Cast", z, to=TensorProto.DOUBLE)
+    return g.node("Cast", g.node("Mul", z64, _normal_cdf_double(g, z64)), to=g.proto)
+
+
+def _exp(g, z):
+    # As skscratch.core.activations.Exp: clipped so that the result stays finite.
+    limit = np.log(np.finfo(g.dtype).max) - 1
+    return g.node("Exp", g.node("Min", z, g.const(limit)))
+
+
+HIDDEN_CONVERTERS = {
+    "identity": lambda g, z: z,
+    "logistic": _logistic,
+    "tanh": lambda g, z: g.node("Tanh", z),
+    "relu": lambda g, z: g.node("Relu", z),
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "gelu": _gelu,
+}
+"""ONNX form of each hidden activation of :mod:`skscratch.core.activations`."""
+
+OUTPUT_CONVERTERS = {
+    "identity": lambda g, z: z,
+    "logistic": _logistic,
+    "softmax": lambda g, z: g.node("Softmax", z, axis=1),
+    "exp": _exp,
+}
+"""ONNX form of each output activation (``out_activation_``)."""
+
+
+def _hidden_activations(model):
+    """One activation name per hidden layer, from the ``activation`` parameter."""
+    n_hidden = len(model.coefs_) - 1
+    names = (
+        [model.activation] * n_hidden
+        if isinstance(model.activation, str)
+        else list(model.activation)
+    )
+    unknown = sorted({name for name in names if name not in HIDDEN_CONVERTERS})
+    if unknown or len(names) != n_hidden:
+        raise NotImplementedError(
+            f"Cannot convert activation={model.activation!r} for {n_hidden} hidden "
+            f"layers to ONNX; known activations: {sorted(HIDDEN_CONVERTERS)}."
+        )
+    return names
+
+
+def _network(g, input_name, model):
+    """Add the forward pass; return the name of the output layer's activations."""
+    if model.out_activation_ not in OUTPUT_CONVERTERS:
+        raise NotImplementedError(
+            f"Cannot convert out_activation_={model.out_activation_!r} to ONNX."
+        )
+    activations = _hidden_activations(model)
+    a = g.node("Cast", input_name, to=g.proto)
+    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+        weights = g.const(np.asarray(W), shape=W.shape)
+        z = g.node("Add", g.node("MatMul", a, weights), g.const(b, shape=(1, -1)))
+        a = HIDDEN_CONVERTERS[activations[i]](g, z) if i < len(activations) else z
+    return OUTPUT_CONVERTERS[model.out_activation_](g, a)
+
+
+def _graph_dtype(operator):
+    return (
+        np.float64 if isinstance(operator.inputs[0].type, DoubleTensorType) else np.float32
+    )
+
+
+def _is_multilabel(model):
+    return model.out_activation_ == "logistic" and model.coefs_[-1].shape[1] > 1
+
+
+def _class_labels(model):
+    """``classes_`` as an ONNX-ready array: int64, or bytes for string labels."""
+    classes = np.asarray(model.classes_)
+    if classes.dtype.kind in "iub":
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "f":
+        if not np.array_equal(classes, np.round(classes)):
+            raise ValueError(
+                f"ONNX class labels must be integers or strings; classes_ are "
+                f"{classes.tolist()}. Fit on integer or string labels."
+            )
+        return classes.astype(np.int64)
+    if all(isinstance(label, str) for label in classes):
+        return np.array([label.encode("utf-8") for label in classes], dtype=object)
+    if all(isinstance(label, (int, np.integer)) for label in classes):
+        return classes.astype(np.int64)
+    raise ValueError(
+        f"ONNX class labels must be integers or strings; classes_ are {classes.tolist()}."
+    )
+
+
+# ------------------------------------------------- shape calculators, converters
+def _classifier_shapes(operator):
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+    )
+    model = operator.raw_operator
+    n_samples = operator.inputs[0].get_first_dimension()
+    n_classes = len(model.classes_)
+    if _is_multilabel(model):
+        operator.outputs[0].type = Int64TensorType(shape=[n_samples, n_classes])
+    elif _class_labels(model).dtype == object:
+        operator.outputs[0].type = StringTensorType(shape=[n_samples])
+    else:
+        operator.outputs[0].type = Int64TensorType(shape=[n_samples])
+    proba_type = (
+        DoubleTensorType if _graph_dtype(operator) == np.float64 else FloatTensorType
+    )
+    operator.outputs[1].type = proba_type(shape=[n_samples, n_classes])
+
+
+def _convert_classifier(scope, operator, container):
+    model = operator.raw_operator
+    g = _Graph(scope, container, _graph_dtype(operator))
+    label_name, proba_name = operator.outputs[0].full_name, operator.outputs[1].full_name
+    output = _network(g, operator.inputs[0].full_name, model)
+    if _is_multilabel(model):
+        # predict: the indicator matrix output > 0.5
+        g.node("Identity", output, output=proba_name)
+        g.node(
+            "Cast",
+            g.node("Greater", output, g.const(0.5)),
+            to=TensorProto.INT64,
+            output=label_name,
+        )
+        return
+    if model.out_activation_ == "logistic":
+        # one column, the positive class: predict_proba is [1 - p, p]
+        g.node(
+            "Concat", g.node("Sub", g.const(1), output), output, axis=1, output=proba_name
+        )
+        index = g.node(
+            "Cast", g.node("Greater", output, g.const(0.5)), to=TensorProto.INT64
+        )
+        index = g.node("Reshape", index, g.const([-1], dtype=np.int64))
+    else:
+        g.node("Identity", output, output=proba_name)
+        index = g.node("ArgMax", output, axis=1, keepdims=0)  # the first maximum, as numpy
+    classes = _class_labels(model)
+    if classes.dtype == object:
+        name = scope.get_unique_variable_name("classes")
+        container.add_initializer(
+            name, TensorProto.STRING, [len(classes)], classes.tolist()
+        )
+    else:
+        name = g.const(classes, dtype=np.int64)
+    g.node("Gather", name, index, axis=0, output=label_name)
+
+
+def _regressor_shapes(operator):
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+    )
+    model = operator.raw_operator
+    n_samples = operator.inputs[0].get_first_dimension()
+    output_type = (
+        DoubleTensorType if _graph_dtype(operator) == np.float64 else FloatTensorType
+    )
+    operator.outputs[0].type = output_type(shape=[n_samples, model.coefs_[-1].shape[1]])
+
+
+def _convert_regressor(scope, operator, container):
+    g = _Graph(scope, container, _graph_dtype(operator))
+    output = _network(g, operator.inputs[0].full_name, operator.raw_operator)
+    g.node("Identity", output, output=operator.outputs[0].full_name)
+
+
+skl2onnx.update_registered_converter(
+    ScratchMLPClassifier,
+    "SkscratchMLPClassifier",
+    _classifier_shapes,
+    _convert_classifier,
+    options=CLASSIFIER_OPTIONS,
+)
+skl2onnx.update_registered_converter(
+    ScratchMLPRegressor, "SkscratchMLPRegressor", _regressor_shapes, _convert_regressor
+)
+
+
+# ---------------------------------------------------------------- public API
+def _model_dtype(model):
+    """dtype of the first skscratch network in ``model`` (float32 if none)."""
+    if isinstance(model, Pipeline):
+        for _, step in model.steps:
+            if isinstance(step, (ScratchMLPClassifier, ScratchMLPRegressor)):
+                return step.coefs_[0].dtype
+        return np.dtype(np.float32)
+    coefs = getattr(model, "coefs_", None)
+    return coefs[0].dtype if coefs else np.dtype(np.float32)
+
+
+def to_onnx(
+    model, X=None, *, initial_types=None, target_opset=None, options=None, name=None
+):
+    """Convert a fitted skscratch model, or a pipeline holding one, to ONNX.
+
+    A thin layer over :func:`skl2onnx.to_onnx`, which converts skscratch's
+    estimators too once this module is imported. Without ``X`` or
+    ``initial_types``, the input is one tensor named ``"X"`` of shape
+    (None, ``n_features_in_``), float64 if the network was fitted on float64
+    data and float32 otherwise.
+
+    Parameters
+    ----------
+    model : ScratchMLPClassifier, ScratchMLPRegressor or Pipeline
+        The fitted model. A pipeline's other steps need converters of their own
+        (skl2onnx has them for scikit-learn's transformers).
+    X : array-like of shape (n_samples, n_features), default=None
+        Sample input (one row is enough) from which skl2onnx infers the input's
+        name ``"X"``, type and width. The graph computes in this type: float32
+        or float64.
+    initial_types : list of (str, skl2onnx type), default=None
+        The inputs, e.g. ``[("X", FloatTensorType([None, 4]))]``, where ``X`` is
+        None.
+    target_opset : int or dict, default=None
+        The ONNX opset to target; skl2onnx's latest supported one if None.
+    options : dict, default=None
+        Converter options, as for :func:`skl2onnx.to_onnx`. For a classifier,
+        ``{"zipmap": False}`` gives two tensors, ``label`` and ``probabilities``,
+        instead of the default ``output_label`` and ``output_probability`` (a
+        list of ``{class: probability}`` dictionaries); ``"columns"`` gives one
+        output per class. In a pipeline, a plain dict applies to every step
+        that accepts the option; ``{id(pipe[-1]): {"zipmap": False}}`` aims at one.
+    name : str, default=None
+        Name of the ONNX graph.
+
+    Returns
+    -------
+    onnx_model : onnx.ModelProto
+        The model; ``onnx_model.SerializeToString()`` gives the bytes that
+        ``onnxruntime.InferenceSession`` loads.
+
+    See Also
+    --------
+    skl2onnx.to_onnx : The conversion this calls.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklearn.datasets import load_iris
+    >>> from skscratch import ScratchMLPClassifier
+    >>> from skscratch.onnx import to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = ScratchMLPClassifier(
+    ...     (8,), activation="tanh", solver="lbfgs", max_iter=500, random_state=0
+    ... ).fit(X, y)
+    >>> onx = to_onnx(model, options={"zipmap": False})
+    >>> [i.name for i in onx.graph.input], [o.name for o in onx.graph.output]
+    (['X'], ['label', 'probabilities'])
+    >>> session = ort.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> label, proba = session.run(None, {"X": X})
+    >>> bool((label == model.predict(X)).all())
+    True
+    >>> bool(np.allclose(proba, model.predict_proba(X), rtol=1e-9, atol=1e-12))
+    True
+    """
+    if X is None and initial_types is None:
+        n_features = getattr(model, "n_features_in_", None)
+        if n_features is None:
+            raise ValueError("Pass X or initial_types: the model has no n_features_in_.")
+        tensor_type = (
+            DoubleTensorType if _model_dtype(model) == np.float64 else FloatTensorType
+        )
+        initial_types = [("X", tensor_type([None, int(n_features)]))]
+    if X is not None:
+        X = np.asarray(X)
+    onnx_model = skl2onnx.to_onnx(
+        model,
+        X,
+        initial_types=initial_types,
+        target_opset=target_opset,
+        options=options,
+        name=name,
+    )
+    for output in onnx_model.graph.output:
+        sequence = output.type.sequence_type
+        if (
+            output.type.HasField("sequence_type")
+            and sequence.elem_type.HasField("map_type")
+            and sequence.elem_type.map_type.value_type.tensor_type.elem_type
+            == TensorProto.DOUBLE
+        ):
+            # skl2onnx builds it, but onnxruntime refuses to load it.
+            raise ValueError(
+                "ONNX's ZipMap (the default option zipmap=True) takes float32 "
+                "probabilities only; for float64 input pass options={'zipmap': False} "
+                "(or 'columns'), or float32 X."
+            )
+    return onnx_model

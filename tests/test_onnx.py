@@ -1,0 +1,298 @@
+"""ONNX export: onnxruntime's outputs against predict and predict_proba.
+
+Tolerances: 1e-5 relative in float32 and 1e-9 in float64, and labels exactly. An
+absolute tolerance of a few units in the last place of 1 (1e-7, 1e-15) is added for
+probabilities only: a binary model's ``1 - p`` loses all but the last digits of a
+``p`` close to 1, in predict_proba as in the graph, so no relative bound holds there.
+Regression outputs get an absolute tolerance of the relative one times the largest
+output, since ``MatMul`` sums in another order than numpy's BLAS and an output that
+happens to sit near 0 keeps the absolute, not the relative, rounding error.
+"""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+
+ort = pytest.importorskip(
+    "onnxruntime", reason='ONNX export tests need the onnx extra: pip install ".[onnx]"'
+)
+skl2onnx = pytest.importorskip(
+    "skl2onnx", reason='ONNX export tests need the onnx extra: pip install ".[onnx]"'
+)
+skscratch_onnx = pytest.importorskip("skscratch.onnx")
+
+ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu"]
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-9}
+PROBA_ATOL = {np.float32: 1e-7, np.float64: 1e-15}
+
+
+def _data(dtype, n_samples=40, n_features=4, seed=0):
+    return np.random.RandomState(seed).normal(size=(n_samples, n_features)).astype(dtype)
+
+
+def _targets(kind, X):
+    """Labels of one kind: binary or multiclass, int or str, or multilabel."""
+    score = X[:, 0] + 0.5 * X[:, 1]
+    if kind == "multilabel":
+        return (X[:, :3] > 0).astype(int)
+    bins = [0] if kind.startswith("binary") else [-0.6, 0.6]
+    index = np.digitize(score, bins)
+    labels = (
+        np.array(["cat", "dog", "emu"]) if kind.endswith("str") else np.array([-1, 4, 7])
+    )
+    return labels[index]
+
+
+def _fit(model, X, y):
+    # Short fits on purpose: an unconverged network converts like any other.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def _session(onx):
+    return ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def _run(onx, X):
+    session = _session(onx)
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+def _classifier(activation, kind, dtype, hidden=(6, 5)):
+    X = _data(dtype)
+    model = ScratchMLPClassifier(
+        hidden, activation=activation, max_iter=40, learning_rate_init=0.05, random_state=0
+    )
+    return _fit(model, X, _targets(kind, X)), X
+
+
+def _check_classifier(model, X, label, proba):
+    dtype = X.dtype.type
+    assert proba.dtype == X.dtype
+    assert_allclose(proba, model.predict_proba(X), rtol=RTOL[dtype], atol=PROBA_ATOL[dtype])
+    expected = model.predict(X)
+    assert label.shape == expected.shape
+    assert_array_equal(label, expected)
+
+
+# ------------------------------------------------------------- the matrix
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize(
+    "kind", ["binary-int", "binary-str", "multiclass-int", "multiclass-str", "multilabel"]
+)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_classifier_matches_predict(activation, kind, dtype):
+    model, X = _classifier(activation, kind, dtype)
+    expected_out = {"binary": "logistic", "multiclass": "softmax", "multilabel": "logistic"}
+    assert model.out_activation_ == expected_out[kind.split("-")[0]]
+    onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    assert [o.name for o in onx.graph.output] == ["label", "probabilities"]
+    label, proba = _run(onx, X)
+    _check_classifier(model, X, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_regressor_matches_predict(activation, dtype):
+    X = _data(dtype)
+    y = np.column_stack([np.sin(X[:, 0]) + X[:, 1], X[:, 2] * X[:, 3]])
+    model = _fit(
+        ScratchMLPRegressor(
+            hidden_layer_sizes=(6, 5), activation=activation, max_iter=40, random_state=0
+        ),
+        X,
+        y,
+    )
+    (output,) = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    expected = model.predict(X)
+    assert output.dtype == X.dtype and output.shape == (len(X), 2)
+    assert_allclose(
+        output, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("loss", ["poisson", "huber"])
+def test_regressor_losses_and_one_output(loss, dtype):
+    """Poisson's exp output and huber's identity output, with a single target."""
+    X = _data(dtype)
+    y = np.exp(0.5 * X[:, 0]) if loss == "poisson" else X[:, 0] - X[:, 1]
+    model = _fit(
+        ScratchMLPRegressor(
+            loss, hidden_layer_sizes=(5,), activation=["elu"], max_iter=40, random_state=0
+        ),
+        X,
+        y,
+    )
+    assert model.out_activation_ == ("exp" if loss == "poisson" else "identity")
+    (output,) = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    expected = model.predict(X)
+    assert output.shape == (len(X), 1)  # as skl2onnx gives scikit-learn's MLPRegressor
+    assert_allclose(
+        output[:, 0], expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_per_layer_activations(dtype):
+    activation = ["gelu", "elu", "leaky_relu", "logistic"]
+    model, X = _classifier(activation, "multiclass-str", dtype, hidden=(5, 4, 4, 3))
+    label, proba = _run(skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False}), X)
+    _check_classifier(model, X, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_activations_over_a_wide_range(activation, dtype):
+    """Each activation alone, from -60 to 60 and near 0, to the stated tolerance.
+
+    A network whose weights are the identity outputs f(X) itself, so this checks
+    the ONNX formulas where they are most fragile: tiny negative inputs of elu's
+    expm1, the tails of gelu's normal CDF and of the logistic function.
+    """
+    grid = np.concatenate([np.linspace(-60, 60, 241), np.geomspace(1e-12, 1, 25)])
+    X = np.concatenate([grid, -grid]).reshape(-1, 2).astype(dtype)
+    model = _fit(
+        ScratchMLPRegressor(hidden_layer_sizes=(2,), activation=activation, max_iter=2),
+        X,
+        X,
+    )
+    model.coefs_ = [np.eye(2, dtype=dtype), np.eye(2, dtype=dtype)]
+    model.intercepts_ = [np.zeros(2, dtype=dtype), np.zeros(2, dtype=dtype)]
+    (output,) = _run(skscratch_onnx.to_onnx(model), X)
+    tiny = np.finfo(dtype).tiny  # relative precision down to the smallest normal number
+    if activation == "gelu":
+        # numpy's z (1 + erf(z / sqrt 2)) / 2 cancels for z << 0, so it is only
+        # absolutely accurate there; the graph is relatively accurate everywhere.
+        exact = X.astype(np.float64) * scipy.special.ndtr(X.astype(np.float64))
+        assert_allclose(output, exact.astype(dtype), rtol=RTOL[dtype], atol=tiny)
+        assert_allclose(output, model.predict(X), rtol=RTOL[dtype], atol=1e-14)
+    else:
+        assert_allclose(output, model.predict(X), rtol=RTOL[dtype], atol=tiny)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("kind", ["binary-int", "multiclass-int", "multilabel"])
+def test_confident_probabilities(kind, dtype):
+    """Weights scaled up: probabilities down to 1e-30 keep their relative precision
+    (onnxruntime's own Sigmoid operator is off by up to 25% there in float32)."""
+    model, X = _classifier("tanh", kind, dtype)
+    model.coefs_[-1] = model.coefs_[-1] * 30
+    proba = model.predict_proba(X)
+    assert proba.min() < 1e-10
+    label, onnx_proba = _run(skscratch_onnx.to_onnx(model, options={"zipmap": False}), X)
+    _check_classifier(model, X, label, onnx_proba)
+
+
+# ------------------------------------------------------- outputs and options
+def test_default_zipmap_gives_a_dict_per_sample():
+    model, X = _classifier("relu", "multiclass-str", np.float32)
+    onx = skl2onnx.to_onnx(model, X[:1])
+    assert [o.name for o in onx.graph.output] == ["output_label", "output_probability"]
+    label, dicts = _run(onx, X)
+    assert_array_equal(label, model.predict(X))
+    assert list(dicts[0]) == ["cat", "dog", "emu"]
+    proba = np.array([[d[c] for c in model.classes_] for d in dicts])
+    assert_allclose(proba, model.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def test_multilabel_default_zipmap_maps_each_label():
+    """One dict per sample, {label index: probability}, and the indicator matrix.
+
+    (skl2onnx's converter for scikit-learn's MLPClassifier fails on multilabel
+    models: its ZipMap is sized for two columns.)
+    """
+    model, X = _classifier("tanh", "multilabel", np.float32)
+    label, dicts = _run(skl2onnx.to_onnx(model, X[:1]), X)
+    assert_array_equal(label, model.predict(X))
+    proba = np.array([[d[k] for k in range(3)] for d in dicts])
+    assert_allclose(proba, model.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def test_zipmap_columns_gives_an_output_per_class():
+    model, X = _classifier("relu", "multiclass-int", np.float32)
+    onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": "columns"})
+    label, *columns = _run(onx, X)
+    assert_array_equal(label, model.predict(X))
+    assert_allclose(np.column_stack(columns), model.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def test_zipmap_with_float64_is_refused_with_a_way_out():
+    """ONNX's ZipMap takes float32 only (skl2onnx's own MLP graph fails to load)."""
+    model, X = _classifier("relu", "multiclass-int", np.float64)
+    with pytest.raises(ValueError, match="zipmap"):
+        skscratch_onnx.to_onnx(model, X[:1])
+    skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_to_onnx_without_X_uses_the_model_dtype(dtype):
+    model, X = _classifier("relu", "binary-int", dtype)
+    onx = skscratch_onnx.to_onnx(model, options={"zipmap": False})
+    (graph_input,) = onx.graph.input
+    assert graph_input.name == "X"
+    elem_type = graph_input.type.tensor_type.elem_type
+    assert elem_type == (11 if dtype == np.float64 else 1)  # DOUBLE, FLOAT
+    assert graph_input.type.tensor_type.shape.dim[1].dim_value == X.shape[1]
+    label, proba = _run(onx, X)
+    _check_classifier(model, X, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_pipeline_with_scaler(dtype):
+    X = _data(dtype) * 5 + 3
+    y = _targets("multiclass-str", X - 3)
+    classifier = make_pipeline(
+        StandardScaler(),
+        ScratchMLPClassifier((6,), activation="gelu", max_iter=40, random_state=0),
+    )
+    _fit(classifier, X, y)
+    onx = skl2onnx.to_onnx(
+        classifier, X[:1], options={id(classifier[-1]): {"zipmap": False}}
+    )
+    label, proba = _run(onx, X)
+    _check_classifier(classifier, X, label, proba)
+
+    regressor = make_pipeline(
+        StandardScaler(), ScratchMLPRegressor(hidden_layer_sizes=(6,), max_iter=40)
+    )
+    _fit(regressor, X, X[:, 0] * X[:, 1])
+    (output,) = _run(skscratch_onnx.to_onnx(regressor), X)
+    expected = regressor.predict(X)
+    assert_allclose(
+        output[:, 0], expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
+    )
+
+
+def test_boolean_labels_become_int64():
+    X = _data(np.float32)
+    model = _fit(ScratchMLPClassifier((4,), max_iter=20, random_state=0), X, X[:, 0] > 0)
+    label, proba = _run(skscratch_onnx.to_onnx(model, options={"zipmap": False}), X)
+    assert label.dtype == np.int64
+    assert_array_equal(label.astype(bool), model.predict(X))
+
+
+def test_non_integral_float_labels_are_refused():
+    X = _data(np.float64)
+    model = _fit(ScratchMLPClassifier((4,), max_iter=20, random_state=0), X, X[:, 0] > 0)
+    model.classes_ = np.array([0.5, 1.5])
+    with pytest.raises(ValueError, match="integers or strings"):
+        skscratch_onnx.to_onnx(model, options={"zipmap": False})
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)  # import skl2onnx now fails
+    monkeypatch.delitem(sys.modules, "skscratch.onnx")
+    with pytest.raises(ImportError, match=r'pip install "\.\[onnx\]"'):
+        import skscratch.onnx  # noqa: F401
