@@ -296,3 +296,13 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     monkeypatch.delitem(sys.modules, "skscratch.onnx")
     with pytest.raises(ImportError, match=r'pip install "\.\[onnx\]"'):
         import skscratch.onnx  # noqa: F401
+
+
+def test_module_examples_run():
+    # The examples in skscratch.onnx's docstrings (pytest's doctest collection
+    # skips that module, which cannot import without the onnx extra).
+    import doctest
+
+    result = doctest.testmod(skscratch_onnx, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
