@@ -64,6 +64,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skscratch
 from skscratch import ScratchMLPClassifier
+from skscratch._tables import format_table
 
 try:
     import torch
@@ -321,23 +322,12 @@ def mib(value):
 
 
 def print_table(title, headers, rows, note=None):
-    """Print a plain-text table with right-aligned columns (the first left-aligned)."""
-    cells = [headers, *rows]
-    widths = [max(len(str(row[i])) for row in cells) for i in range(len(headers))]
-
-    def line(row):
-        first = str(row[0]).ljust(widths[0])
-        rest = (str(cell).rjust(width) for cell, width in zip(row[1:], widths[1:]))
-        return "  ".join([first, *rest]).rstrip()
-
+    """Print a titled plain-text table (skscratch's own table format) and flush."""
     print()
     print(title)
     if note:
         print(note)
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(line(row))
+    print(format_table(headers, rows))
     sys.stdout.flush()
 
 

@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skscratch import ScratchMLPClassifier, __version__
+from skscratch._tables import format_table
 
 MODELS = {"skscratch": ScratchMLPClassifier, "scikit-learn": MLPClassifier}
 
@@ -51,25 +52,6 @@ def convergence_warnings_counted():
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
-def print_table(header, rows):
-    """Print rows of strings as aligned columns; columns of numbers are right-aligned."""
-    columns = list(zip(header, *rows))
-    widths = [max(len(cell) for cell in column) for column in columns]
-    numeric = [all(c[:1].isdigit() for c in column[1:] if c) for column in columns]
-
-    def line(row):
-        cells = [
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(row, widths, numeric)
-        ]
-        return "  ".join(cells).rstrip()
-
-    print(line(header))
-    print("  ".join("-" * width for width in widths))
-    for row in rows:
-        print(line(row))
-
-
 def cross_validation(datasets):
     """5-fold cross-validation of both models on every data set; print one table."""
     print("5-fold cross-validation of make_pipeline(StandardScaler(), MLP)\n")
@@ -95,7 +77,7 @@ def cross_validation(datasets):
         # The speed-up goes on skscratch's row.
         rows[-2][-1] = f"{fit_times['scikit-learn'] / fit_times['skscratch']:.2f}x"
     header = ["dataset", "model", "accuracy", "fit time (s/fold)", "speed-up"]
-    print_table(header, rows)
+    print(format_table(header, rows))
     print("\nspeed-up: scikit-learn's mean fit time divided by skscratch's.")
     print(f"ConvergenceWarnings: {n_warnings}")
 
@@ -133,7 +115,7 @@ def grid_search(datasets):
         ["total time", f"{ours['seconds']:.1f} s", f"{theirs['seconds']:.1f} s"],
         ["ConvergenceWarnings", str(ours["warnings"]), str(theirs["warnings"])],
     ]
-    print_table(["", *MODELS], rows)
+    print(format_table(["", *MODELS], rows))
     print(f"\nspeed-up: {theirs['seconds'] / ours['seconds']:.2f}x")
 
 
