@@ -3,14 +3,94 @@
 A callback defines any of ``on_fit_begin(estimator)``,
 ``on_epoch_end(estimator, record)`` (return True to stop training) and
 ``on_fit_end(estimator)``, and is passed in the estimators' ``callbacks``
-list. ``record`` is the entry just appended to ``history_``.
+list. ``record`` is the entry just appended to ``history_``. Subclassing
+:class:`Callback` gives no-op defaults for the hooks a callback leaves out;
+any object with at least one of the hooks works too.
 """
 
 import sys
 import time
 
+HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
 
-class ProgressBar:
+
+class Callback:
+    """Base class of callbacks: every hook does nothing until overridden.
+
+    Examples
+    --------
+    Stop once the training loss is below 0.1:
+
+    >>> from sklearn.datasets import load_iris
+    >>> from skscratch import ScratchMLPClassifier
+    >>> from skscratch.callbacks import Callback
+    >>> class StopBelow(Callback):
+    ...     def on_epoch_end(self, estimator, record):
+    ...         return record["loss"] < 0.1
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = ScratchMLPClassifier(
+    ...     learning_rate_init=0.01, max_iter=1000, random_state=0, callbacks=[StopBelow()]
+    ... ).fit(X, y)
+    >>> bool(model.loss_ < 0.1) and model.n_iter_ < 1000
+    True
+    """
+
+    def on_fit_begin(self, estimator):
+        """Called once before training, after the data has been validated."""
+
+    def on_epoch_end(self, estimator, record):
+        """Called after every epoch (L-BFGS iteration); return True to stop training."""
+        return False
+
+    def on_fit_end(self, estimator):
+        """Called once after a successful fit, with the fitted attributes set."""
+
+
+def check_callbacks(callbacks):
+    """The ``callbacks`` parameter as a list; TypeError for an object with no hook.
+
+    Parameters
+    ----------
+    callbacks : list or None
+
+    Returns
+    -------
+    callbacks : list
+    """
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        if not any(callable(getattr(callback, hook, None)) for hook in HOOKS):
+            raise TypeError(f"Callback {callback!r} has none of the methods {HOOKS}.")
+    return callbacks
+
+
+def notify(callbacks, hook, estimator, *args):
+    """Call ``hook`` on every callback that has it; True if one of them asked to stop.
+
+    Every callback is called, also after one has asked to stop.
+
+    Parameters
+    ----------
+    callbacks : list
+    hook : {"on_fit_begin", "on_epoch_end", "on_fit_end"}
+    estimator : estimator
+        Passed to the hook first.
+    *args
+        Passed after the estimator (the epoch's record for ``on_epoch_end``).
+
+    Returns
+    -------
+    stop : bool
+    """
+    stop = False
+    for callback in callbacks:
+        method = getattr(callback, hook, None)
+        if method is not None:
+            stop = bool(method(estimator, *args)) or stop
+    return stop
+
+
+class ProgressBar(Callback):
     """Show the progress of a fit: a tqdm bar if tqdm is installed, else a text line.
 
     Parameters
@@ -48,6 +128,7 @@ class ProgressBar:
         self._total = estimator.max_iter
         self._started = time.perf_counter()
         self._bar = None
+        self._width = 0  # of the last text line, to blank what a shorter one leaves
         if self.use_tqdm is not False:
             try:
                 from tqdm.auto import tqdm
@@ -68,7 +149,9 @@ class ProgressBar:
         else:
             elapsed = time.perf_counter() - self._started
             line = f"epoch {record['epoch']}/{self._total}  {text}  {elapsed:.1f}s"
-            (self.file or sys.stderr).write("\r" + line)
+            padding = " " * max(0, self._width - len(line))
+            self._width = len(line)
+            (self.file or sys.stderr).write("\r" + line + padding)
         return False
 
     def on_fit_end(self, estimator):

@@ -1,6 +1,7 @@
 """Callbacks and history_: hooks in order, stopping from a callback, the epoch records."""
 
 import io
+import time
 import warnings
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch.callbacks import ProgressBar
+from skscratch.callbacks import Callback, ProgressBar, notify
 
 converging_cut_short = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
@@ -86,13 +87,18 @@ def test_object_without_hooks_is_rejected(data):
 
 @converging_cut_short
 def test_history_records(data):
-    est = _clf(max_iter=5, early_stopping=True, validation_fraction=0.2).fit(*data)
+    est = _clf(max_iter=5, early_stopping=True, validation_fraction=0.2)
+    started = time.perf_counter()
+    est.fit(*data)
+    elapsed = time.perf_counter() - started
     assert len(est.history_) == est.n_iter_ == 5
     for i, record in enumerate(est.history_, start=1):
         assert set(record) == RECORD_KEYS
         assert record["epoch"] == i
         assert record["learning_rate"] == 0.001
-        assert record["seconds"] >= 0
+    # Each record times its own epoch: together no more than the whole fit.
+    seconds = [record["seconds"] for record in est.history_]
+    assert all(s > 0 for s in seconds) and sum(seconds) <= elapsed
     assert [r["loss"] for r in est.history_] == est.loss_curve_
     assert [r["validation_score"] for r in est.history_] == est.validation_scores_
 
@@ -109,7 +115,8 @@ def test_history_continues_across_warm_start_and_partial_fit(data):
     X, y = data
     est = _clf(max_iter=3, warm_start=True).fit(X, y).fit(X, y)
     assert [r["epoch"] for r in est.history_] == [1, 2, 3, 4, 5, 6]
-    assert not _clf(max_iter=3).fit(X, y).fit(X, y).history_[-1]["epoch"] == 6
+    refit = _clf(max_iter=3).fit(X, y).fit(X, y)  # no warm start: history starts over
+    assert [r["epoch"] for r in refit.history_] == [1, 2, 3]
     reg = ScratchMLPRegressor(hidden_layer_sizes=(5,), random_state=0)
     for _ in range(3):
         reg.partial_fit(X, y.astype(float))
@@ -142,3 +149,53 @@ def test_progress_bar_tqdm(data):
     with pytest.warns(ConvergenceWarning):
         _clf(max_iter=3, callbacks=[ProgressBar(out, use_tqdm=True)]).fit(*data)
     assert "3/3" in out.getvalue()
+
+
+def test_callback_base_class_hooks_do_nothing(data):
+    class OnlyEnd(Callback):
+        ended = 0
+
+        def on_fit_end(self, estimator):
+            OnlyEnd.ended += 1
+
+    est = _clf(max_iter=3, callbacks=[OnlyEnd()])
+    with pytest.warns(ConvergenceWarning):
+        est.fit(*data)
+    assert OnlyEnd.ended == 1 and est.n_iter_ == 3  # the default on_epoch_end never stops
+
+
+def test_notify_calls_every_callback_and_reports_a_stop():
+    calls = []
+
+    class Hook(Callback):
+        def __init__(self, stop):
+            self.stop = stop
+
+        def on_epoch_end(self, estimator, record):
+            calls.append((self.stop, record))
+            return self.stop
+
+    assert notify([Hook(True), Hook(False)], "on_epoch_end", None, "r") is True
+    assert calls == [(True, "r"), (False, "r")]
+    assert notify([Hook(False)], "on_epoch_end", None, "r") is False
+    assert notify([object()], "on_fit_begin", None) is False  # hooks are optional
+
+
+def test_text_progress_line_leaves_no_stray_characters():
+    # A carriage return moves back to the start of the line without erasing
+    # it: a shorter line must blank what is left of the longer one before.
+    out = io.StringIO()
+    bar = ProgressBar(out, use_tqdm=False)
+
+    class Est:
+        max_iter = 9
+
+    bar.on_fit_begin(Est())
+    for epoch, loss in [(1, 123456.789), (2, 0.5)]:
+        record = {"epoch": epoch, "loss": loss, "validation_score": None}
+        bar.on_epoch_end(Est(), record)
+    screen = ""
+    for segment in out.getvalue().split("\r"):
+        screen = segment + screen[len(segment) :]
+    assert screen.rstrip().startswith("epoch 2/9  loss 0.5  ")
+    assert screen.rstrip().endswith("s") and not screen.rstrip().endswith("ss")
