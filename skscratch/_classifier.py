@@ -232,9 +232,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         y_type = type_of_target(y)
         multilabel = y_type == MULTILABEL
         if classes is not None:
-            classes = np.asarray(classes)
             _check_label_types(classes, "classes")
-            classes = unique_labels(classes)
+            classes = unique_labels(np.asarray(classes))
             if not first_pass and not np.array_equal(classes, self.classes_):
                 raise ValueError(
                     f"classes={classes.tolist()} is not the same as on the first call "
@@ -403,7 +402,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         if self._y_type == MULTILABEL:
             from_logits = -np.logaddexp(0, -z)
         elif z.shape[1] == 1:
-            from_logits = -np.logaddexp(0, np.hstack([-z, z]))
+            from_logits = -np.logaddexp(0, np.hstack([z, -z]))
         else:
             from_logits = z - logsumexp(z, axis=1, keepdims=True)
         # Below the smallest normal float a probability has lost digits (or is 0).
