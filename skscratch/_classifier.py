@@ -215,7 +215,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             Non-negative weights of the samples.
         classes : array-like of shape (n_classes,), default=None
             Every class that any call will see. Required on the first call
-            (unless ``y`` is a multilabel indicator matrix), ignored after.
+            (for a multilabel indicator ``y``, optional: the column indices).
+            Later calls, and calls after ``fit``, may omit it; if given, it
+            must hold the same classes as ``classes_`` (ValueError otherwise).
 
         Returns
         -------

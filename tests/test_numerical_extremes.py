@@ -416,17 +416,19 @@ def test_no_finite_epoch_raises_and_keeps_the_previous_fit(case, how):
     ["sgd-identity-lr10", "sgd-relu-lr10", "adam-identity-lr1e100", "poisson-sgd-lr10"],
 )
 def test_divergence_with_early_stopping(case):
-    """Early stopping while the network explodes: validation_scores_ holds NaN or
-    finite scores, the fit ends with the divergence warning, and the best weights
-    give finite predictions."""
+    """Early stopping while the network explodes: validation_scores_ holds finite
+    scores then the NaN of the diverged epoch, the fit ends with the divergence
+    warning, and the best weights give finite predictions."""
     params, X, y = diverging_data(case)
     est = make("regression", max_iter=50, early_stopping=True, **params)
     messages = fit_strict(est, X, y)
     assert reported_divergence(messages), messages
     check_outputs(est, X)
     scores = np.asarray(est.validation_scores_, dtype=float)
-    assert len(scores) >= 1
-    assert (np.isfinite(scores) | np.isnan(scores)).all(), scores
+    # One score per epoch; the diverged epoch's is NaN, as scikit-learn's ends.
+    assert len(scores) == est.n_iter_ == len(est.loss_curve_)
+    assert (np.isfinite(scores) | np.isnan(scores)).all() and np.isnan(scores[-1]), scores
+    assert isinstance(est.validation_scores_[-1], float)
 
 
 EXPLODING = {
