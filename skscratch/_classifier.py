@@ -25,16 +25,16 @@ from .core import OUTPUT_ACTIVATIONS
 MULTILABEL = "multilabel-indicator"
 
 
-def _label_kind(label):
-    if isinstance(label, (str, np.str_, bytes)):
+def _label_kind(label_type):
+    if issubclass(label_type, (str, bytes)):
         return "str"
-    if label is None:
+    if label_type is type(None):
         return "None"
-    if isinstance(label, (bool, np.bool_, Integral)):
+    if issubclass(label_type, (bool, np.bool_, Integral)):
         return "int"
-    if isinstance(label, (Real, np.floating)):
+    if issubclass(label_type, (Real, np.floating)):
         return "float"
-    return type(label).__name__
+    return label_type.__name__
 
 
 def _check_label_types(labels, name):
@@ -50,14 +50,14 @@ def _check_label_types(labels, name):
         values = np.asarray(labels).ravel()
     else:
         return
-    examples = {}
-    for label in values:
-        if isinstance(label, (list, tuple, np.ndarray)):
-            return  # nested (multilabel) targets: validated by type_of_target
-        kind = _label_kind(label)
-        examples.setdefault(kind, label)
-    numeric = {"int", "float"}
-    if len(examples) > 1 and not set(examples) <= numeric:
+    types = set(map(type, values))  # one pass in C; the common case is one type
+    if len(types) < 2 or any(issubclass(t, (list, tuple, np.ndarray)) for t in types):
+        return  # nested (multilabel) targets are validated by type_of_target
+    kinds = {_label_kind(t) for t in types}
+    if len(kinds) > 1 and not kinds <= {"int", "float"}:
+        examples = {}
+        for label in values:
+            examples.setdefault(_label_kind(type(label)), label)
         mix = ", ".join(f"{kind} (e.g. {example!r})" for kind, example in examples.items())
         raise ValueError(
             f"{name} mixes label types: {mix}. Give every label the same type "
