@@ -89,7 +89,7 @@ def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, notify=_no_notify):
         )
         _warn_diverged(est, result.nit, result.fun)
     else:
-        raise_nonfinite(est)
+        raise_nonfinite(est, X)
     state["n_iter_"] = min(int(result.nit), est.max_iter)
     check_predictions(est, net, X, None)
 
@@ -253,7 +253,7 @@ def fit_stochastic(
                 print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
             if guard.diverged(loss, net.params):
                 if np.isnan(guard.loss):
-                    raise_nonfinite(est)
+                    raise_nonfinite(est, X)
                 net.params[...] = guard.params
                 state["loss_"] = guard.loss
                 score = None
@@ -481,7 +481,8 @@ def raise_nonfinite(est, X=None):
     raise ValueError(
         "Solver produced non-finite parameter weights. The input data may contain "
         "large values and need to be preprocessed. No epoch of this fit ended with "
-        f"finite weights and predictions{largest}, so it keeps no model: {advice}."
+        f"finite weights and predictions{largest}, so the estimator is left as it "
+        f"was. {advice}."
     )
 
 
