@@ -6,7 +6,11 @@ training loop (:mod:`skscratch._training`) and keeps only plain arrays and
 numbers as fitted state. Subclasses say how targets are encoded and decoded.
 """
 
+import datetime
+import os
+import threading
 from abc import ABCMeta, abstractmethod
+from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -28,6 +32,64 @@ from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network, predict_outpu
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop")
 CALLBACK_HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
+
+# Held while a fit snapshots an estimator's attributes and while it commits
+# its fitted ones: a few dictionary operations, so one lock serves every estimator.
+_COMMIT_LOCK = threading.Lock()
+
+_TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
+
+# Fitted attributes only a stochastic solver keeps.
+_STOCHASTIC_STATE = (
+    "_no_improvement_count",
+    "validation_scores_",
+    "best_validation_score_",
+    "best_loss_",
+    "_optimizer_state",
+)
+
+
+def _reject_datetime(X):
+    """Raise TypeError for dates or durations in ``X``.
+
+    ``validate_data`` would turn them into floats of their raw tick counts
+    (days, nanoseconds ...) and train on those without a word.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a pandas DataFrame
+        columns = [
+            name
+            for name, dtype in dtypes.items()
+            if getattr(dtype, "kind", "") in ("m", "M")
+        ]
+        kinds = {str(dtypes[name]) for name in columns}
+        where = f"columns {columns} of dtype {', '.join(sorted(kinds))}"
+    else:
+        dtype = getattr(X, "dtype", None)
+        if dtype is None:  # a list: look at its first element
+            first = X
+            for _ in range(2):
+                if isinstance(first, (list, tuple)) and len(first):
+                    first = first[0]
+            dtype = np.asarray(first).dtype if isinstance(first, _TIME_TYPES) else None
+        columns = (
+            [] if dtype is None or getattr(dtype, "kind", "") not in ("m", "M") else [0]
+        )
+        where = f"dtype {dtype}"
+    if columns:
+        raise TypeError(
+            f"X has {where} (dates or durations), which would be trained on as "
+            "raw tick counts. Convert them to numbers first, e.g. elapsed seconds "
+            "with (X - X.min()) / np.timedelta64(1, 's')."
+        )
+
+
+def _physical_memory():
+    """This machine's physical memory in bytes, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
@@ -133,6 +195,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def _loss_name(self):
         """Name of the core loss, once the target attributes are set."""
 
+    def _check_y(self, y):
+        """Reject ``y`` as the user gave it, before validation converts it."""
+
     def _training_weights(self, y, sample_weight, incremental):
         """The per-sample weights training uses (the classifier adds class weights)."""
         return sample_weight
@@ -211,6 +276,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return stop
 
     def _validate_X(self, X, reset):
+        _reject_datetime(X)
         X = validate_data(
             self,
             X,
@@ -223,17 +289,41 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return X
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        """Train and, only if training succeeds, set the fitted attributes.
+        """Train on a private copy, then commit every fitted attribute at once.
 
-        Any exception, in validation or in training, restores the attributes
-        the estimator had before the call, so a failed call leaves a previously
-        fitted model as it was.
+        The fit reads and writes a copy of the estimator made from one
+        snapshot of its attributes, so nothing on ``self`` changes until
+        training has succeeded: any exception (bad input, a diverged fit, an
+        interrupt before the first epoch ended) leaves a previously fitted
+        model as it was, and two fits of one estimator in two threads cannot
+        end with attributes of both. Callbacks are notified with ``self``.
         """
+        with _COMMIT_LOCK:
+            snapshot = dict(self.__dict__)
+        work = object.__new__(type(self))
+        work.__dict__.update(snapshot)
+        callbacks = work._check_callbacks()
+        work._train(
+            X, y, sample_weight, incremental, classes, partial(self._notify, callbacks)
+        )
+        params = set(self._get_param_names())
+        fitted = {
+            name: value for name, value in work.__dict__.items() if name not in params
+        }
+        with _COMMIT_LOCK:
+            current = {
+                name: value for name, value in self.__dict__.items() if name in params
+            }
+            self.__dict__ = {**current, **fitted}
+        self._notify(callbacks, "on_fit_end")
+        return self
+
+    def _train(self, X, y, sample_weight, incremental, classes, notify):
+        """Validate, train and set the fitted attributes on this (private) copy."""
         self._validate_params()
         hidden_sizes = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden_sizes))
         dropout = self._dropout_rates(len(hidden_sizes))
-        callbacks = self._check_callbacks()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         if self.early_stopping and self.validation_fraction == 0:
@@ -241,62 +331,53 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 "early_stopping=True needs validation_fraction > 0 to hold out data."
             )
 
-        fitted = hasattr(self, "coefs_")
-        first_pass = not fitted or (not self.warm_start and not incremental)
-        saved_state = dict(self.__dict__)
-        try:
-            X, y = self._validate_X_y(X, y, reset=first_pass)
-            Y, info = self._encode_targets(y, incremental, first_pass, classes)
-            with np.errstate(over="ignore"):
-                Y = Y.astype(X.dtype, copy=False)
-            if sp.issparse(Y):
-                # Classes come one-hot encoded as a sparse matrix, made dense only
-                # now, in X's dtype: one (n_samples, n_classes) array, not two.
-                # Its 0s and 1s cannot overflow, so it needs no finiteness scan.
-                Y = Y.toarray()
-            elif not np.isfinite(Y).all():
-                raise ValueError(
-                    f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
-                    f"X's dtype {X.dtype}; scale y or pass X as float64."
-                )
-            for name, value in info.items():
-                setattr(self, name, value)
-            if sample_weight is not None:
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-                )
-            sample_weight = self._training_weights(y, sample_weight, incremental)
-            sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
-            net = self._build_network(X, Y, hidden_sizes, activations, dropout, first_pass)
-            state = self._training_state(first_pass)
-            rng = check_random_state(self.random_state)
-            if first_pass:
-                net.initialize(rng, self._init_factors(activations))
-            if any(dropout):
-                # Drawn only with dropout, so that fits without it consume the
-                # random stream exactly as scikit-learn's MLP does.
-                net.dropout_rng = np.random.default_rng(rng.randint(2**31 - 1))
-            self._notify(callbacks, "on_fit_begin")
-            if self.solver == "lbfgs":
-                fit_lbfgs(self, net, X, Y, sample_weight, alpha, state, callbacks)
-            else:
-                fit_stochastic(
-                    self,
-                    net,
-                    X,
-                    Y,
-                    y,
-                    sample_weight,
-                    alpha,
-                    rng,
-                    incremental,
-                    state,
-                    callbacks,
-                )
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        self._check_y(y)
+        X, y = self._validate_X_y(X, y, reset=first_pass)
+        Y, info = self._encode_targets(y, incremental, first_pass, classes)
+        with np.errstate(over="ignore"):
+            Y = Y.astype(X.dtype, copy=False)
+        if sp.issparse(Y):
+            # Classes come one-hot encoded as a sparse matrix, made dense only
+            # now, in X's dtype: one (n_samples, n_classes) array, not two.
+            # Its 0s and 1s cannot overflow, so it needs no finiteness scan.
+            Y = Y.toarray()
+        elif not np.isfinite(Y).all():
+            raise ValueError(
+                f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
+                f"X's dtype {X.dtype}; scale y or pass X as float64."
+            )
+        for name, value in info.items():
+            setattr(self, name, value)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        sample_weight = self._training_weights(y, sample_weight, incremental)
+        sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
+        layer_sizes = [X.shape[1], *hidden_sizes, Y.shape[1]]
+        self._check_network_size(layer_sizes, X.dtype, X.shape[0])
+        net = self._build_network(layer_sizes, activations, dropout, X.dtype, first_pass)
+        state = self._training_state(first_pass)
+        rng = check_random_state(self.random_state)
+        if first_pass:
+            net.initialize(rng, self._init_factors(activations))
+        if any(dropout):
+            # Drawn only with dropout, so that fits without it consume the
+            # random stream exactly as scikit-learn's MLP does.
+            net.dropout_rng = np.random.default_rng(rng.randint(2**31 - 1))
+        notify("on_fit_begin")
+        if self.solver == "lbfgs":
+            fit_lbfgs(self, net, X, Y, sample_weight, alpha, state, notify)
+            for name in _STOCHASTIC_STATE:
+                # A previous stochastic fit's bookkeeping does not describe this one.
+                self.__dict__.pop(name, None)
+        else:
+            fit_stochastic(
+                self, net, X, Y, y, sample_weight, alpha, rng, incremental, state, notify
+            )
 
         self.coefs_ = net.coefs
         self.intercepts_ = net.intercepts
@@ -306,8 +387,31 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self._hidden_activations_ = activations
         for name, value in state.items():
             setattr(self, name, value)
-        self._notify(callbacks, "on_fit_end")
-        return self
+
+    def _check_network_size(self, layer_sizes, dtype, n_samples):
+        """Refuse, before allocating it, a network larger than this machine's memory.
+
+        Counts the parameters and what training holds per parameter (the
+        weights, their gradient and up to two optimizer moments; L-BFGS keeps
+        about twenty vectors of that size) plus one batch of activations.
+        """
+        n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+        vectors = 22 if self.solver == "lbfgs" else 4
+        batch = n_samples if self.solver == "lbfgs" else min(200, n_samples)
+        if self.batch_size != "auto" and self.solver != "lbfgs":
+            batch = min(int(self.batch_size), n_samples)
+        itemsize = np.dtype(dtype).itemsize
+        needed = (vectors * n_params + 3 * batch * sum(layer_sizes[1:])) * itemsize
+        available = _physical_memory()
+        if available is not None and needed > available:
+            raise MemoryError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes a network of "
+                f"{n_params:,} parameters ({n_params * itemsize / 2**30:,.1f} GiB as "
+                f"{np.dtype(dtype).name}); training it with solver={self.solver!r} needs "
+                f"about {needed / 2**30:,.1f} GiB, more than this machine's "
+                f"{available / 2**30:,.1f} GiB of memory. Use fewer or smaller hidden "
+                "layers."
+            )
 
     def _normalized_weights(self, sample_weight, dtype):
         """Sample weights scaled to a maximum of 1, and ``alpha`` scaled to match.
@@ -347,6 +451,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _validate_X_y(self, X, y, reset):
+        _reject_datetime(X)
         X, y = validate_data(
             self,
             X,
@@ -377,10 +482,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             return [factor] * (len(activations) + 1)
         return None  # per layer, from each layer's own activation
 
-    def _build_network(self, X, Y, hidden_sizes, activations, dropout, first_pass):
-        layer_sizes = [X.shape[1], *hidden_sizes, Y.shape[1]]
+    def _build_network(self, layer_sizes, activations, dropout, dtype, first_pass):
         net = Network(
-            layer_sizes, activations, self._loss_name(), dtype=X.dtype, dropout=dropout
+            layer_sizes, activations, self._loss_name(), dtype=dtype, dropout=dropout
         )
         if not first_pass:
             old_sizes = [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
@@ -394,37 +498,42 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return net
 
     def _training_state(self, first_pass):
-        """The bookkeeping attributes a fit starts from (fresh, or the previous fit's)."""
+        """The bookkeeping attributes a fit starts from (fresh, or the previous fit's).
+
+        A warm start continues ``loss_curve_``, ``history_`` and ``t_``. The
+        stopping rule's own counters continue only where the previous fit
+        kept the same ones: after an 'lbfgs' fit, or when ``early_stopping``
+        has been switched, they start afresh.
+        """
         if self.solver == "lbfgs":
             return {"n_iter_": 0, "t_": 0, "loss_curve_": [], "history_": []}
-        if first_pass or not hasattr(self, "loss_curve_"):
-            return {
-                "n_iter_": 0,
-                "t_": 0,
-                "loss_curve_": [],
-                "history_": [],
-                "_no_improvement_count": 0,
-                "validation_scores_": [] if self.early_stopping else None,
-                "best_validation_score_": -np.inf if self.early_stopping else None,
-                "best_loss_": None if self.early_stopping else np.inf,
-                "_optimizer_state": None,
-            }
-        state = {
-            name: getattr(self, name)
-            for name in (
-                "n_iter_",
-                "t_",
-                "_no_improvement_count",
-                "validation_scores_",
-                "best_validation_score_",
-                "best_loss_",
-            )
+        fresh = {
+            "n_iter_": 0,
+            "t_": 0,
+            "loss_curve_": [],
+            "history_": [],
+            "_no_improvement_count": 0,
+            "validation_scores_": [] if self.early_stopping else None,
+            "best_validation_score_": -np.inf if self.early_stopping else None,
+            "best_loss_": None if self.early_stopping else np.inf,
+            "_optimizer_state": None,
         }
-        state["loss_curve_"] = list(self.loss_curve_)
+        if first_pass:
+            return fresh
+        state = dict(fresh)
+        state["t_"] = getattr(self, "t_", 0)
+        state["loss_curve_"] = list(getattr(self, "loss_curve_", []))
         state["history_"] = list(getattr(self, "history_", []))
-        if state["validation_scores_"] is not None:
-            state["validation_scores_"] = list(state["validation_scores_"])
-        state["_optimizer_state"] = getattr(self, "_optimizer_state", None)
+        previous_early_stopping = getattr(self, "validation_scores_", None) is not None
+        if (
+            hasattr(self, "_no_improvement_count")
+            and previous_early_stopping == self.early_stopping
+        ):
+            for name in ("_no_improvement_count", "best_validation_score_", "best_loss_"):
+                state[name] = getattr(self, name)
+            if self.early_stopping:
+                state["validation_scores_"] = list(self.validation_scores_)
+            state["_optimizer_state"] = getattr(self, "_optimizer_state", None)
         return state
 
     # ------------------------------------------------------------ prediction
@@ -437,6 +546,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             self.intercepts_,
             hidden,
             OUTPUT_ACTIVATIONS[self.out_activation_],
+        )
+
+    def _logits(self, X):
+        """The last layer's pre-activations ``z`` for validated ``X``."""
+        hidden = [HIDDEN_ACTIVATIONS[name] for name in self._hidden_activations_]
+        return predict_output(
+            X, self.coefs_, self.intercepts_, hidden, OUTPUT_ACTIVATIONS["identity"]
         )
 
     def _predict_output(self, X):

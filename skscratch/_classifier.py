@@ -1,20 +1,68 @@
 """ScratchMLPClassifier: class labels in, probabilities and labels out."""
 
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+from scipy.special import expit, logsumexp
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill
+from .core import OUTPUT_ACTIVATIONS
 
 MULTILABEL = "multilabel-indicator"
+
+
+def _label_kind(label_type):
+    if issubclass(label_type, (str, bytes)):
+        return "str"
+    if label_type is type(None):
+        return "None"
+    if issubclass(label_type, (bool, np.bool_, Integral)):
+        return "int"
+    if issubclass(label_type, (Real, np.floating)):
+        return "float"
+    return label_type.__name__
+
+
+def _check_label_types(labels, name):
+    """Raise a ValueError naming the mix when labels are of several kinds.
+
+    numpy sorts labels to find the classes and cannot order, say, strings
+    and numbers (a list such as ``['a', 1]`` it would even turn into the
+    strings ``'a'`` and ``'1'``); integers and floats mix fine.
+    """
+    if isinstance(labels, (list, tuple)):
+        values = labels
+    elif getattr(getattr(labels, "dtype", None), "kind", None) == "O":  # array, Series
+        values = np.asarray(labels).ravel()
+    else:
+        return
+    types = set(map(type, values))  # one pass in C; the common case is one type
+    if len(types) < 2 or any(issubclass(t, (list, tuple, np.ndarray)) for t in types):
+        return  # nested (multilabel) targets are validated by type_of_target
+    kinds = {_label_kind(t) for t in types}
+    if len(kinds) > 1 and not kinds <= {"int", "float"}:
+        examples = {}
+        for label in values:
+            examples.setdefault(_label_kind(type(label)), label)
+        mix = ", ".join(f"{kind} (e.g. {example!r})" for kind, example in examples.items())
+        raise ValueError(
+            f"{name} mixes label types: {mix}. Give every label the same type "
+            "(e.g. all strings), and drop or label the samples whose label is missing."
+        )
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -167,7 +215,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             Non-negative weights of the samples.
         classes : array-like of shape (n_classes,), default=None
             Every class that any call will see. Required on the first call
-            (unless ``y`` is a multilabel indicator matrix), ignored after.
+            (for a multilabel indicator ``y``, optional: the column indices).
+            Later calls, and calls after ``fit``, may omit it; if given, it
+            must hold the same classes as ``classes_`` (ValueError otherwise).
 
         Returns
         -------
@@ -176,55 +226,75 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
+    def _check_y(self, y):
+        _check_label_types(y, "y")
+
     def _encode_targets(self, y, incremental, first_pass, classes=None):
         check_classification_targets(y)
         y_type = type_of_target(y)
+        multilabel = y_type == MULTILABEL
+        if classes is not None:
+            _check_label_types(classes, "classes")
+            classes = unique_labels(np.asarray(classes))
+            if not first_pass and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} is not the same as on the first call "
+                    f"to partial_fit (or fit): classes_ is {self.classes_.tolist()}. "
+                    "partial_fit must keep the classes it started with."
+                )
         if first_pass:
-            classes = classes if incremental else None
-            if incremental and classes is None and y_type != MULTILABEL:
+            if incremental and classes is None and not multilabel:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             binarizer = LabelBinarizer(sparse_output=True)
-            binarizer.fit(y if classes is None else classes)
-            if classes is not None and y_type != MULTILABEL:
+            binarizer.fit(y if classes is None or multilabel else classes)
+            if classes is not None and multilabel:
+                if not np.array_equal(classes, binarizer.classes_):
+                    raise ValueError(
+                        f"y is a multilabel indicator matrix of {y.shape[1]} columns, "
+                        f"whose classes are {binarizer.classes_.tolist()}; got "
+                        f"classes={classes.tolist()}."
+                    )
+            elif classes is not None:
                 unseen = np.setdiff1d(np.unique(y), binarizer.classes_)
                 if unseen.size:
                     raise ValueError(
                         f"y has classes {unseen.tolist()} that are not in classes="
                         f"{binarizer.classes_.tolist()}."
                     )
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The classifier needs samples of at least 2 classes; y has only "
-                    f"one class: {binarizer.classes_.tolist()}."
-                )
+            # A single class is fitted as scikit-learn does (all targets 0 for a
+            # logistic output) and predicted whatever X is.
             return binarizer.transform(y), {
                 "classes_": binarizer.classes_,
-                "_y_type": MULTILABEL if y_type == MULTILABEL else binarizer.y_type_,
+                "_y_type": MULTILABEL if multilabel else binarizer.y_type_,
             }
-        if (y_type == MULTILABEL) != (self._y_type == MULTILABEL):
+        if multilabel != (self._y_type == MULTILABEL):
             raise ValueError(
                 f"y is {y_type!r} but the model was fitted on {self._y_type!r} targets."
             )
-        if y_type == MULTILABEL:
+        if multilabel:
             if y.shape[1] != len(self.classes_):
                 raise ValueError(
                     f"y has {y.shape[1]} labels; the model was fitted on "
                     f"{len(self.classes_)}."
                 )
             return np.asarray(y), {}
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            what = "warm_start" if self.warm_start and not incremental else "partial_fit"
-            raise ValueError(
-                f"y has classes {unseen.tolist()} not in classes_ "
-                f"{self.classes_.tolist()}; {what} must keep the classes of the first fit."
-            )
-        if self.warm_start and not incremental and set(np.unique(y)) != set(self.classes_):
-            raise ValueError(
-                "warm_start can only be used where y has the same classes as in the "
-                f"previous call to fit; previously {self.classes_.tolist()}, "
-                f"now {np.unique(y).tolist()}."
-            )
+        present = unique_labels(y)
+        if self.warm_start and not incremental:
+            if set(present) != set(self.classes_):
+                # scikit-learn's words, which its tests match.
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {self.classes_}, "
+                    f"`y` has {present}"
+                )
+        else:
+            unseen = np.setdiff1d(present, self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y has classes {unseen.tolist()} not in classes_ "
+                    f"{self.classes_.tolist()}; partial_fit must keep the classes of "
+                    "the first fit."
+                )
         return LabelBinarizer(sparse_output=True).fit(self.classes_).transform(y), {}
 
     def _training_weights(self, y, sample_weight, incremental):
@@ -254,6 +324,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     def _decode(self, output):
         if self._y_type == MULTILABEL:
             return (output > 0.5).astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, output.shape[0])
         if output.shape[1] == 1:
             return self.classes_[(output[:, 0] > 0.5).astype(int)]
         return self.classes_[np.argmax(output, axis=1)]
@@ -287,15 +359,32 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
+            Probabilities in the order of ``classes_`` (all 1 for a model
+            fitted on a single class).
         """
-        output = self._predict_output(X)
-        if output.shape[1] == 1 and self._y_type != MULTILABEL:
-            return np.hstack([1 - output, output])
-        return output
+        check_is_fitted(self)
+        return self._proba(self._logits(self._validate_X(X, reset=False)))
+
+    def _proba(self, z):
+        """Probabilities from the logits ``z`` (overwritten)."""
+        if self._y_type == MULTILABEL:
+            return expit(z, out=z)
+        if len(self.classes_) == 1:
+            return np.ones_like(z)
+        if z.shape[1] == 1:
+            # expit(-z) rather than 1 - expit(z), which rounds to 0 from z = 37 on.
+            return expit(np.hstack([-z, z]))
+        return OUTPUT_ACTIVATIONS["softmax"].forward(z)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, finite wherever the logits are.
+
+        ``log(predict_proba(X))`` is ``-inf`` where a probability underflows
+        to 0 (logits some 745 apart in float64). There the result comes from
+        the logits ``z`` instead: ``z - logsumexp(z)`` (log-softmax) for
+        several classes, ``-log(1 + exp(-z))`` (log-sigmoid) for two classes
+        or multilabel targets. Elsewhere it is ``log(predict_proba(X))``, so
+        the two methods agree.
 
         Parameters
         ----------
@@ -307,9 +396,21 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
-        proba = self.predict_proba(X)
+        check_is_fitted(self)
+        z = self._logits(self._validate_X(X, reset=False))
+        proba = self._proba(z.copy())
+        if len(self.classes_) == 1 and self._y_type != MULTILABEL:
+            return np.zeros_like(proba)
+        if self._y_type == MULTILABEL:
+            from_logits = -np.logaddexp(0, -z)
+        elif z.shape[1] == 1:
+            from_logits = -np.logaddexp(0, np.hstack([z, -z]))
+        else:
+            from_logits = z - logsumexp(z, axis=1, keepdims=True)
+        # Below the smallest normal float a probability has lost digits (or is 0).
+        accurate = proba >= np.finfo(proba.dtype).tiny
         with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+            return np.where(accurate, np.log(proba), from_logits)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,8 +25,8 @@ SHARED_PARAMETERS = """\
         penalty term.
 
     batch_size : int or 'auto', default='auto'
-        Mini-batch size for 'sgd' and 'adam'; 'auto' means
-        ``min(200, n_samples)``. Ignored by 'lbfgs'.
+        Mini-batch size of the stochastic solvers ('sgd', 'adam', 'adamw',
+        'rmsprop'); 'auto' means ``min(200, n_samples)``. Ignored by 'lbfgs'.
 
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'} or callable, \
 default='constant'
@@ -41,16 +41,19 @@ default='constant'
         ``lambda epoch: 1 / (1 + 0.01 * epoch)``.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial step size of the stochastic solvers ('sgd', 'adam', 'adamw',
+        'rmsprop'). Ignored by 'lbfgs'.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
     max_iter : int, default=200
-        Maximum number of epochs ('sgd', 'adam') or iterations ('lbfgs').
+        Maximum number of epochs (the stochastic solvers 'sgd', 'adam',
+        'adamw', 'rmsprop') or iterations ('lbfgs').
 
     shuffle : bool, default=True
-        Whether to shuffle the samples every epoch ('sgd', 'adam').
+        Whether to shuffle the samples every epoch (the stochastic solvers
+        'sgd', 'adam', 'adamw', 'rmsprop').
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, the early-stopping split and the
@@ -65,7 +68,9 @@ default='constant'
         Print the loss after every epoch.
 
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution instead of a new random one.
+        Start ``fit`` from the previous solution instead of a new random one,
+        also after switching ``solver``. ``y`` must have the same classes as
+        in the previous fit.
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -75,22 +80,28 @@ default='constant'
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
-        score stalls, and keep the weights that scored best.
+        score stalls, and keep the weights that scored best (the stochastic
+        solvers 'sgd', 'adam', 'adamw', 'rmsprop'; 'lbfgs' ignores it). For
+        a single-label classifier the hold-out is stratified where every class
+        can have a place in both parts, and drawn at random otherwise.
 
     validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping.
+        Fraction of the training data held out for early stopping; it must
+        leave at least 2 validation samples and 1 training sample.
 
     beta_1 : float, default=0.9
-        Decay rate of Adam's first-moment estimate, in [0, 1).
+        Decay rate of the first-moment estimate of 'adam' and 'adamw', in [0, 1).
 
     beta_2 : float, default=0.999
-        Decay rate of Adam's second-moment estimate, in [0, 1).
+        Decay rate of the second-moment estimate of 'adam' and 'adamw', and
+        of the squared-gradient average of 'rmsprop', in [0, 1).
 
     epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
+        Numerical-stability constant of 'adam', 'adamw' and 'rmsprop'.
 
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before stopping ('sgd', 'adam').
+        Epochs without an improvement of ``tol`` before stopping (the
+        stochastic solvers 'sgd', 'adam', 'adamw', 'rmsprop').
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
@@ -108,7 +119,10 @@ default='constant'
         each epoch, or each 'lbfgs' iteration, with the record just added to
         ``history_``; return True to stop training) and
         ``on_fit_end(estimator)`` (after the fitted attributes are set).
-        See :class:`skscratch.callbacks.ProgressBar`.
+        A fit sets all its fitted attributes together when it ends, so until
+        ``on_fit_end`` the estimator shows those of the previous fit (if any);
+        the records carry the progress. See
+        :class:`skscratch.callbacks.ProgressBar`.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -116,10 +130,13 @@ SHARED_ATTRIBUTES = """\
         The loss (data term plus L2 penalty) at the end of training.
 
     best_loss_ : float or None
-        The lowest training loss seen ('sgd' and 'adam' without early stopping).
+        The lowest training loss seen (the stochastic solvers 'sgd', 'adam',
+        'adamw', 'rmsprop', without early stopping); None with early stopping.
+        'lbfgs' models have no ``best_loss_``.
 
     loss_curve_ : list of float
-        The loss after each epoch ('sgd', 'adam') or iteration ('lbfgs').
+        The loss after each epoch (the stochastic solvers 'sgd', 'adam',
+        'adamw', 'rmsprop') or iteration ('lbfgs').
 
     validation_scores_ : list of float or None
         The held-out score after each epoch, with ``early_stopping=True``.

@@ -20,7 +20,11 @@ from sklearn.model_selection import train_test_split
 from .core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
 
 
-def _record_epoch(est, state, callbacks, loss, learning_rate, started, score=None):
+def _no_notify(hook, *args):
+    return False
+
+
+def _record_epoch(state, notify, loss, learning_rate, started, score=None):
     """Append the epoch's record to ``history_``; True if a callback asks to stop."""
     record = {
         "epoch": len(state["history_"]) + 1,
@@ -30,13 +34,19 @@ def _record_epoch(est, state, callbacks, loss, learning_rate, started, score=Non
         "seconds": time.perf_counter() - started,
     }
     state["history_"].append(record)
-    return est._notify(callbacks, "on_epoch_end", record)
+    return notify("on_epoch_end", record)
 
 
-def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, callbacks=()):
-    """Full-batch training with L-BFGS; fills ``state``."""
+def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, notify=_no_notify):
+    """Full-batch training with L-BFGS; fills ``state``.
+
+    ``notify(hook, *args)`` passes events to the callbacks and returns True
+    when one asks to stop. Raises ValueError when no iterate had a finite
+    loss (see :func:`raise_nonfinite`).
+    """
     loss_curve = state["loss_curve_"]
     started = time.perf_counter()
+    last_finite = None  # the last accepted iterate, whose loss is finite
 
     def fun_grad(x):
         net.params[...] = x
@@ -44,11 +54,13 @@ def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, callbacks=()):
         return loss, net.grad.astype(np.float64)
 
     def record(intermediate_result):
-        nonlocal started
+        nonlocal started, last_finite
         loss_curve.append(float(intermediate_result.fun))
+        if np.isfinite(intermediate_result.fun):
+            last_finite = np.array(intermediate_result.x, copy=True)
         if est.verbose:
             print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
-        stop = _record_epoch(est, state, callbacks, loss_curve[-1], None, started)
+        stop = _record_epoch(state, notify, loss_curve[-1], None, started)
         started = time.perf_counter()
         if stop:
             raise StopIteration  # scipy ends the minimisation and keeps this point
@@ -68,15 +80,18 @@ def fit_lbfgs(est, net, X, Y, sample_weight, alpha, state, callbacks=()):
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-    else:
-        net.params[...] = x0
-        state["loss_"] = np.nan
+    elif last_finite is not None:
+        net.params[...] = last_finite
+        state["loss_"] = float(
+            next(loss for loss in reversed(loss_curve) if np.isfinite(loss))
+        )
         _warn_diverged(est, result.nit, result.fun)
+    else:
+        raise_nonfinite(est, X)
     state["n_iter_"] = min(int(result.nit), est.max_iter)
-    guard = _DivergenceGuard(x0)
-    guard.check_predictions(est, net, X)
+    check_predictions(est, net, X, None)
 
 
 def _stopped_by_callback(result):
@@ -112,18 +127,37 @@ def _make_optimizer(est, net):
 
 
 def _split_validation(est, X, Y, y, sample_weight, rng):
-    """Hold out ``validation_fraction`` of the data, stratified for single-label classes."""
-    stratify = y if est._stratify_validation(Y) else None
+    """Hold out ``validation_fraction`` of the data for early stopping.
+
+    The split is stratified for single-label classification where a
+    stratified split exists (every class has 2 samples or more, and both
+    parts have room for every class); otherwise it is drawn without
+    stratification, as scikit-learn does for multiclass targets. Only when
+    no split leaves at least 2 validation samples and 1 training sample is a
+    ValueError raised.
+    """
+    n_samples = X.shape[0]
+    # train_test_split's own sizes for a float test_size.
+    n_val = math.ceil(est.validation_fraction * n_samples)
+    n_train = n_samples - n_val
+    if n_val < 2 or n_train < 1:
+        raise ValueError(
+            "The validation set is too small: early_stopping=True holds out "
+            f"validation_fraction={est.validation_fraction} of the {n_samples} "
+            f"samples, which gives {n_val} validation and {n_train} training "
+            "samples; at least 2 and 1 are needed. Increase validation_fraction "
+            "or the number of samples, or set early_stopping=False."
+        )
+    stratify = None
+    if est._stratify_validation(Y):
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() >= 2 and min(n_val, n_train) >= counts.size:
+            stratify = y
     arrays = [X, Y, y] + ([sample_weight] if sample_weight is not None else [])
     parts = train_test_split(
         *arrays, random_state=rng, test_size=est.validation_fraction, stratify=stratify
     )
     train, val = parts[0::2], parts[1::2]
-    if val[0].shape[0] < 2:
-        raise ValueError(
-            "The validation set is too small: increase validation_fraction or the "
-            "number of samples."
-        )
     if sample_weight is None:
         train.append(None)
         val.append(None)
@@ -133,9 +167,9 @@ def _split_validation(est, X, Y, y, sample_weight, rng):
 
 
 def fit_stochastic(
-    est, net, X, Y, y, sample_weight, alpha, rng, incremental, state, callbacks=()
+    est, net, X, Y, y, sample_weight, alpha, rng, incremental, state, notify=_no_notify
 ):
-    """Mini-batch training with sgd or adam; fills ``state``.
+    """Mini-batch training with a stochastic solver (sgd, adam, adamw, rmsprop).
 
     Parameters
     ----------
@@ -153,8 +187,19 @@ def fit_stochastic(
         True for ``partial_fit``: one epoch, optimizer state carried over.
     state : dict
         Bookkeeping attributes; updated in place.
-    callbacks : sequence
-        Objects whose ``on_epoch_end(estimator, record)`` may stop training.
+    notify : callable, default=no callbacks
+        ``notify(hook, *args)`` passes events to the callbacks; True when one
+        of them asks to stop.
+
+    Notes
+    -----
+    A KeyboardInterrupt (Ctrl-C) during training ends it with a warning, as
+    in scikit-learn, keeping the weights and bookkeeping of the epochs
+    completed before it (the optimizer's moments, which the interrupted
+    epoch had moved, are dropped, so a later ``partial_fit`` starts them
+    afresh); an interrupt before any epoch of this call completed is
+    re-raised. Raises ValueError when the first epoch already diverges (see
+    :func:`raise_nonfinite`).
     """
     optimizer = _make_optimizer(est, net)
     if incremental and state["_optimizer_state"] is not None:
@@ -172,7 +217,7 @@ def fit_stochastic(
             warnings.warn(
                 f"batch_size={est.batch_size} is larger than the {n_samples} training "
                 "samples; it is clipped to that number.",
-                stacklevel=4,
+                stacklevel=5,
             )
         batch_size = int(np.clip(est.batch_size, 1, n_samples))
     # One batch of every sample gives the same gradient in any order (up to
@@ -184,75 +229,132 @@ def fit_stochastic(
     guard = _DivergenceGuard(net.params)
 
     state["n_iter_"] = 0
-    for _ in range(est.max_iter):
-        if shuffle:
-            # The same draws as sklearn.utils.shuffle, whose argument checks cost
-            # more than a small data set's whole epoch.
-            batches.order = batches.order[rng.permutation(n_samples)]
-        guard.start_epoch(net.params)
-        started, learning_rate = time.perf_counter(), optimizer.learning_rate
-        # A diverging epoch overflows; it is detected below and reported as such.
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss = _run_epoch(net, optimizer, batches, alpha)
-
-        state["n_iter_"] += 1
-        state["t_"] += n_samples
-        loss_curve.append(loss)
-        if est.verbose:
-            print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
-        if guard.diverged(loss, net.params):
-            net.params[...] = guard.params
-            state["loss_"] = guard.loss
-            _warn_diverged(est, state["n_iter_"], loss)
-            _record_epoch(est, state, callbacks, loss, learning_rate, started)
-            break
-        guard.update(loss)
-        state["loss_"] = loss
-
-        score = None
-        if est.early_stopping:
+    done = _EpochsDone(state)
+    interrupted = False
+    try:
+        for _ in range(est.max_iter):
+            if est.shuffle:
+                # The same draws as sklearn.utils.shuffle, whose argument checks
+                # cost more than a small data set's whole epoch. A full batch
+                # draws them too, unused, so that a RandomState shared with
+                # other estimators ends where scikit-learn's MLP leaves it.
+                permutation = rng.permutation(n_samples)
+                if shuffle:
+                    batches.order = batches.order[permutation]
+            started, learning_rate = time.perf_counter(), optimizer.learning_rate
+            # A diverging epoch overflows; it is detected below and reported as such.
             with np.errstate(over="ignore", invalid="ignore"):
-                improved = _track_validation(est, net, validation, state)
-            score = state["validation_scores_"][-1]
-            if improved:
-                best_params[...] = net.params
-        else:
-            _track_loss(est, state)
-        optimizer.schedule.epoch_end(state["t_"])
-        if _record_epoch(est, state, callbacks, loss, learning_rate, started, score):
-            break
+                loss = _run_epoch(net, optimizer, batches, alpha)
 
-        if state["_no_improvement_count"] > est.n_iter_no_change:
-            what = "Validation score" if est.early_stopping else "Training loss"
-            message = (
-                f"{what} did not improve more than tol={est.tol:f} for "
-                f"{est.n_iter_no_change} consecutive epochs."
-            )
-            if optimizer.schedule.on_plateau():
-                if est.verbose:
-                    print(message + " Stopping.")
-                break
-            state["_no_improvement_count"] = 0
+            state["n_iter_"] += 1
+            state["t_"] += n_samples
+            loss_curve.append(loss)
             if est.verbose:
-                print(
-                    message
-                    + f" Setting learning rate to {optimizer.schedule.learning_rate:f}"
-                )
+                print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
+            if guard.diverged(loss, net.params):
+                if np.isnan(guard.loss):
+                    raise_nonfinite(est, X)
+                net.params[...] = guard.params
+                state["loss_"] = guard.loss
+                score = None
+                if est.early_stopping:
+                    # The epoch's weights are thrown away: its score is not a
+                    # number (scikit-learn's ends in NaN too), and
+                    # validation_scores_ keeps one entry per epoch.
+                    score = np.nan
+                    state["validation_scores_"].append(score)
+                _warn_diverged(est, state["n_iter_"], loss)
+                _record_epoch(state, notify, loss, learning_rate, started, score)
+                break
+            guard.update(loss)
+            state["loss_"] = loss
 
-        if incremental:
-            break
-        if state["n_iter_"] == est.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+            score = None
+            if est.early_stopping:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    improved = _track_validation(est, net, validation, state)
+                score = state["validation_scores_"][-1]
+                if improved:
+                    best_params[...] = net.params
+            else:
+                _track_loss(est, state)
+            optimizer.schedule.epoch_end(state["t_"])
+            stop = _record_epoch(state, notify, loss, learning_rate, started, score)
+
+            if not stop and state["_no_improvement_count"] > est.n_iter_no_change:
+                what = "Validation score" if est.early_stopping else "Training loss"
+                message = (
+                    f"{what} did not improve more than tol={est.tol:f} for "
+                    f"{est.n_iter_no_change} consecutive epochs."
+                )
+                if optimizer.schedule.on_plateau():
+                    if est.verbose:
+                        print(message + " Stopping.")
+                    stop = True
+                else:
+                    state["_no_improvement_count"] = 0
+                    if est.verbose:
+                        print(
+                            message
+                            + " Setting learning rate to "
+                            + f"{optimizer.schedule.learning_rate:f}"
+                        )
+            guard.start_epoch(net.params)
+            done.save(state)
+            if stop or incremental:
+                break
+            if state["n_iter_"] == est.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
+                    "and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=5,
+                )
+    except KeyboardInterrupt:
+        if done.n_iter == 0:
+            raise  # nothing of this call to keep: the estimator stays as it was
+        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+        net.params[...] = guard.epoch_start
+        done.restore(state)
+        interrupted = True
 
     if est.early_stopping:
         net.params[...] = best_params
-    guard.check_predictions(est, net, X)
-    state["_optimizer_state"] = optimizer.state_dict()
+    fallback = None if np.isnan(guard.loss) else guard.params
+    check_predictions(est, net, X, fallback)
+    state["_optimizer_state"] = None if interrupted else optimizer.state_dict()
+
+
+class _EpochsDone:
+    """The bookkeeping of the epochs completed, to roll an interrupted one back."""
+
+    SCALARS = (
+        "n_iter_",
+        "t_",
+        "loss_",
+        "_no_improvement_count",
+        "best_loss_",
+        "best_validation_score_",
+    )
+    LISTS = ("loss_curve_", "history_", "validation_scores_")
+
+    def __init__(self, state):
+        self.save(state)
+
+    @property
+    def n_iter(self):
+        return self.scalars["n_iter_"]
+
+    def save(self, state):
+        self.scalars = {name: state.get(name) for name in self.SCALARS}
+        self.lengths = {
+            name: len(state[name]) for name in self.LISTS if state[name] is not None
+        }
+
+    def restore(self, state):
+        state.update(self.scalars)
+        for name, length in self.lengths.items():
+            del state[name][length:]
 
 
 class _Batches:
@@ -324,13 +426,13 @@ class _DivergenceGuard:
     EXPLOSION = 1e3
 
     def __init__(self, params):
-        self.initial = params.copy()
         self.params = params.copy()
         self.epoch_start = params.copy()
         self.loss = np.nan  # no epoch has been seen yet
         self.first_loss = np.nan
 
     def start_epoch(self, params):
+        """Keep the weights the next epoch starts from: those of the epochs done."""
         np.copyto(self.epoch_start, params)
 
     def diverged(self, loss, params):
@@ -345,27 +447,46 @@ class _DivergenceGuard:
             self.loss = loss
             np.copyto(self.params, self.epoch_start)
 
-    def check_predictions(self, est, net, X):
-        """Fall back to earlier weights if the final ones overflow on the training data.
 
-        The last step of a fit is never evaluated by the loss, so its weights
-        can be finite yet blow up a forward pass; prediction must not.
-        """
+def check_predictions(est, net, X, fallback):
+    """Fall back to ``fallback`` weights if the final ones overflow on the training data.
+
+    The last step of a fit is never evaluated by the loss, so its weights
+    can be finite yet blow up a forward pass; prediction must not. Without
+    a fallback that predicts finite values, the fit has no model to keep.
+    """
+    if net.predicts_finite(X):
+        return
+    if fallback is not None:
+        net.params[...] = fallback
         if net.predicts_finite(X):
+            _warn_diverged(est, None, np.inf, stacklevel=7)
             return
-        _warn_diverged(est, None, np.inf, stacklevel=6)
-        for fallback in (self.params, self.initial):
-            net.params[...] = fallback
-            if net.predicts_finite(X):
-                return
-        raise ValueError(
-            "The network's output overflows on the training data even with its "
-            f"starting weights (|X| up to {abs(X).max():.3g}). Scale X, e.g. with "
-            "StandardScaler."
-        )
+    raise_nonfinite(est, X)
 
 
-def _warn_diverged(est, epoch, loss, stacklevel=5):
+def raise_nonfinite(est, X=None):
+    """Raise scikit-learn's ValueError for a fit that ends with no finite weights.
+
+    The estimator's ``_fit`` commits nothing after an exception, so an
+    earlier fit is left as it was.
+    """
+    largest = ""
+    if X is not None and X.size:
+        data = X.data if sp.issparse(X) else X
+        largest = f" (|X| up to {float(abs(data).max()):.3g})"
+    advice = "Scale X, e.g. with StandardScaler"
+    if est.solver != "lbfgs":
+        advice += ", or lower learning_rate_init"
+    raise ValueError(
+        "Solver produced non-finite parameter weights. The input data may contain "
+        "large values and need to be preprocessed. No epoch of this fit ended with "
+        f"finite weights and predictions{largest}, so the estimator is left as it "
+        f"was. {advice}."
+    )
+
+
+def _warn_diverged(est, epoch, loss, stacklevel=6):
     where = "at the end of training" if epoch is None else f"at iteration {epoch}"
     warnings.warn(
         f"Training diverged {where}: the loss became {loss}. The weights of the "

@@ -383,11 +383,11 @@ def test_failed_fit_leaves_fitted_model_unchanged(iris):
     X_nan[10, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         est.fit(X_nan, y)
-    with pytest.raises(ValueError, match="class"):
-        est.fit(X, np.zeros_like(y))  # fails after X is validated
-    est.set_params(early_stopping=True, validation_fraction=0.01)
-    with pytest.raises(ValueError):
-        est.fit(X, y)  # fails in the training loop: 2 held-out samples, 3 classes
+    with pytest.raises(ValueError, match="label type"):
+        est.fit(X, y + 0.5)  # fails after X is validated: continuous labels
+    est.set_params(early_stopping=True, validation_fraction=0.005)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        est.fit(X, y)  # fails in the training loop: 1 held-out sample
     est.set_params(early_stopping=False, warm_start=True)
     with pytest.raises(ValueError, match="classes"):
         est.fit(X[y < 2], y[y < 2])  # warm start with other classes

@@ -427,8 +427,8 @@ def test_nan_and_inf_anywhere(data):
 @SETTINGS
 @given(data=st.data())
 def test_empty_and_single_row_inputs(data):
-    """0 rows or 0 columns name the count; a single row fits a regressor and names the
-    missing second class for a classifier."""
+    """0 rows or 0 columns name the count; a single row fits (a classifier then
+    predicts its one class); early stopping on it names the samples missing."""
     count("empty/single row")
     kind, solver = data.draw(kinds), data.draw(solvers)
     case = data.draw(
@@ -456,34 +456,46 @@ def test_empty_and_single_row_inputs(data):
         method = getattr(est, call)
         args = (X_train[:0], np.zeros(0)) if call == "score" else (X_train[:0],)
         assert_clear_error(lambda: method(*args), [r"0 sample"])
-    elif kind == "classifier":
-        assert_clear_error(lambda: est.fit(X, y), [r"class"])
     elif solver != "lbfgs" and data.draw(st.booleans()):
         est.set_params(early_stopping=True)
         assert_clear_error(lambda: est.fit(X, y), [r"n_samples", r"sample"])
     else:
         fit_cleanly(est, X, y)
+        if kind == "classifier":  # its one class, as scikit-learn does
+            assert est.predict(X).tolist() == ["a"]
 
 
 @SETTINGS
 @given(data=st.data())
 def test_single_class_targets(data):
-    """One class (of any label type) cannot train a classifier: the error says so."""
+    """One class (of any label type) fits, as in scikit-learn, and is always predicted,
+    with probability 1; early stopping on so few samples names what is missing."""
     count("single class")
     solver = data.draw(solvers)
-    n = data.draw(st.integers(1, 10))
-    label = data.draw(st.sampled_from([0, 1, 7, "a", "spam", True, -2.5]))
+    n = data.draw(st.integers(1, 30))
+    # (-2.5 would be a continuous target, refused as such)
+    label = data.draw(st.sampled_from([0, 1, 7, "a", "spam", True, -2.0]))
     X = data.draw(hnp.arrays(np.float64, (n, 3), elements=st.floats(-5, 5)))
     y = np.array([label] * n)
-    est = make("classifier", solver, early_stopping=data.draw(st.booleans()))
+    early_stopping = solver != "lbfgs" and data.draw(st.booleans())
+    est = make("classifier", solver, early_stopping=early_stopping)
     method = (
         "fit" if solver == "lbfgs" else data.draw(st.sampled_from(["fit", "partial_fit"]))
     )
-    if method == "fit":
-        assert_clear_error(lambda: est.fit(X, y), [r"class"])
-    else:
-        est.set_params(early_stopping=False)
-        assert_clear_error(lambda: est.partial_fit(X, y, classes=[label]), [r"class"])
+    if early_stopping and method == "fit" and n < 11:  # 10% of 10 is 1 sample
+        assert_clear_error(lambda: est.fit(X, y), [r"validation_fraction"])
+        return
+    with strict_warnings():
+        if method == "fit":
+            est.fit(X, y)
+        else:
+            est.set_params(early_stopping=False)
+            est.partial_fit(X, y, classes=[label])
+    X_new = data.draw(hnp.arrays(np.float64, (4, 3), elements=st.floats(-50, 50)))
+    assert est.classes_.tolist() == [label]
+    assert est.predict(X_new).tolist() == [label] * 4
+    assert est.predict_proba(X_new).tolist() == [[1.0]] * 4
+    assert est.predict_log_proba(X_new).tolist() == [[0.0]] * 4
 
 
 @SETTINGS
@@ -788,7 +800,7 @@ FAILURES = (
     "wrong n_features",
     "mismatched y",
     "negative sample_weight",
-    "single class / bad target",
+    "bad target",
     "invalid parameter",
     "new label",
     "interrupted training",
@@ -841,10 +853,10 @@ def test_failed_fit_or_partial_fit_leaves_fitted_model_unchanged(data):
         y2 = y2[:-1]
     elif failure == "negative sample_weight":
         fit_kwargs["sample_weight"] = -np.ones(n)
-    elif failure == "single class / bad target":
+    elif failure == "bad target":
         if kind == "classifier":
-            # one class: an error for fit; for partial_fit, a class not in classes_
-            y2 = np.zeros(n, dtype=int) if method == "fit" else np.full(n, 7)
+            # continuous labels for fit; for partial_fit, a class not in classes_
+            y2 = np.linspace(0.5, 1.5, n) if method == "fit" else np.full(n, 7)
         else:
             y2 = -np.ones(n) if est.loss == "poisson" else np.full(n, np.nan)
     elif failure == "invalid parameter":

@@ -147,29 +147,41 @@ def test_validation_set_too_small():
         _reg(early_stopping=True, validation_fraction=0.1).fit(X, y)
 
 
-def test_sgd_divergence_keeps_last_finite_weights(data):
+def test_sgd_divergence_keeps_the_best_finite_weights(data):
     X, y = data
-    with pytest.warns(ConvergenceWarning, match="diverged at iteration 1") as record:
-        est = _reg(solver="sgd", learning_rate_init=1.0, batch_size=10).fit(X * 1e80, y)
+    with pytest.warns(ConvergenceWarning, match="diverged at iteration 6") as record:
+        est = _reg(solver="sgd", learning_rate_init=0.3, batch_size=10).fit(X, y)
     assert record[0].filename == __file__
-    assert est.n_iter_ == 1
-    assert not np.isfinite(est.loss_curve_[-1])
+    assert est.n_iter_ == len(est.loss_curve_) == 6
+    assert est.loss_ == min(est.loss_curve_[:-1])
     assert all(np.all(np.isfinite(a)) for a in est.coefs_ + est.intercepts_)
     assert np.all(np.isfinite(est.predict(X)))
 
 
-def test_lbfgs_divergence_keeps_starting_weights(data):
+def test_sgd_divergence_in_the_first_epoch_raises(data):
+    # No epoch ended with finite weights: no model to keep (scikit-learn's error).
     X, y = data
-    with pytest.warns(ConvergenceWarning, match="diverged"):
-        est = _reg(solver="lbfgs").fit(X * 1e150, y)
-    assert all(np.all(np.isfinite(a)) for a in est.coefs_ + est.intercepts_)
-    assert np.all(np.isfinite(est.predict(X)))
+    est = _reg(solver="sgd", learning_rate_init=1.0, batch_size=10)
+    with pytest.raises(
+        ValueError, match="non-finite parameter weights.*learning_rate_init"
+    ):
+        est.fit(X * 1e80, y)
+    assert not hasattr(est, "coefs_")
+
+
+def test_lbfgs_without_a_finite_iterate_raises(data):
+    X, y = data
+    est = _reg(solver="lbfgs")
+    with pytest.raises(ValueError, match="non-finite parameter weights.*Scale X"):
+        est.fit(X * 1e150, y)
+    assert not hasattr(est, "coefs_")
 
 
 def test_lbfgs_max_fun(data):
     X, y = data
-    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge") as record:
         est = _reg(solver="lbfgs", max_iter=1000, max_fun=5).fit(X, y)
+    assert record[0].filename == __file__
     assert est.n_iter_ <= 5
 
 
