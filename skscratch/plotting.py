@@ -1,4 +1,6 @@
-"""Training curves from ``history_`` (needs matplotlib: ``pip install "skscratch[plot]"``).
+"""Training curves from ``history_``.
+
+They need matplotlib: ``pip install ".[plot]"`` from a checkout of skscratch.
 
 For decision boundaries use scikit-learn's
 :class:`~sklearn.inspection.DecisionBoundaryDisplay`, which works with
@@ -25,7 +27,8 @@ def plot_history(model, ax=None):
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            'plot_history needs matplotlib: pip install "skscratch[plot]"'
+            'plot_history needs matplotlib: pip install ".[plot]" from a checkout of '
+            "skscratch (or pip install matplotlib)"
         ) from error
     history = getattr(model, "history_", model)
     if not history:

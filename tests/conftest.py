@@ -26,3 +26,20 @@ def regression_data():
     X = rng.normal(size=(80, 3))
     y = np.column_stack([np.sin(X[:, 0]) + 0.5 * X[:, 1], X[:, 1] * X[:, 2]])
     return X, y
+
+
+#: Hypothesis examples run per test of test_property_inputs.py, for the summary.
+EXAMPLES_KEY = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After pytest's own summary: how many examples the property tests ran."""
+    counts = config.stash.get(EXAMPLES_KEY, None)
+    if not counts:
+        return
+    terminalreporter.write_sep(
+        "-", "hypothesis examples run (tests/test_property_inputs.py)"
+    )
+    terminalreporter.write_line(f"{sum(counts.values())} examples in {len(counts)} tests")
+    for name, n in sorted(counts.items()):
+        terminalreporter.write_line(f"    {name}: {n}")

@@ -1,6 +1,9 @@
 """plot_history: training curves from history_."""
 
+import sys
+
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skscratch import ScratchMLPClassifier
 
@@ -44,3 +47,13 @@ def test_validation_score_on_twin_axis(iris):
 def test_empty_history():
     with pytest.raises(ValueError, match="empty"):
         plot_history([])
+
+
+def test_missing_matplotlib_names_a_command_that_works(monkeypatch, iris):
+    # skscratch is installed from a checkout, not from a package index: the
+    # message must not send users to `pip install "skscratch[plot]"`.
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.warns(ConvergenceWarning):
+        model = ScratchMLPClassifier(solver="lbfgs", max_iter=3).fit(*iris)
+    with pytest.raises(ImportError, match=r'pip install "\.\[plot\]" from a checkout'):
+        plot_history(model)

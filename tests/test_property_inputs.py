@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from unittest import mock
 
+import conftest
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -53,20 +54,8 @@ EXAMPLES_RUN = collections.Counter()
 @pytest.fixture(scope="module", autouse=True)
 def _report_examples(request):
     yield
-    total = sum(EXAMPLES_RUN.values())
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        reporter.write_line(
-            f"test_property_inputs: {total} hypothesis examples run in "
-            f"{len(EXAMPLES_RUN)} tests"
-        )
-        for name, n in sorted(EXAMPLES_RUN.items()):
-            reporter.write_line(f"    {name}: {n}")
+    # Printed in pytest's closing summary (tests/conftest.py), not mid-run.
+    request.config.stash[conftest.EXAMPLES_KEY] = dict(EXAMPLES_RUN)
 
 
 def count(name):
