@@ -129,6 +129,7 @@ class Network:
 
         self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
         self._workspace = None
+        self._l2_scratch = None
 
     @staticmethod
     def _pack(layers, dtype):
@@ -264,7 +265,12 @@ class Network:
             grad = layer.backward(grad, buf)
         if l2_scale:
             # The L2 term of every layer's dW at once: the weights are packed first.
-            self.grad[: self.n_coef] += l2_scale * self.params[: self.n_coef]
+            # Through a scratch vector kept between batches: a fresh temporary of
+            # this size is a new memory mapping, page faults included, each time.
+            W, dW = self.params[: self.n_coef], self.grad[: self.n_coef]
+            if self._l2_scratch is None:
+                self._l2_scratch = np.empty_like(W)
+            np.add(dW, np.multiply(W, l2_scale, out=self._l2_scratch), out=dW)
 
     def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
         """Loss of a batch and its gradient, written into :attr:`grad`.
