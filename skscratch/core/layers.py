@@ -28,7 +28,11 @@ Every layer has the same interface, so a network is a list of them:
 * ``backward(grad, buf)`` takes ``dL/d(output)``, writes the layer's
   parameter gradients and returns ``dL/d(input)`` (None for the first layer,
   whose input is the data);
-* ``output_bound(bound)`` bounds ``|output|`` given a bound on ``|input|``.
+* ``output_bound(bound)`` bounds ``|output|`` given a bound on ``|input|``;
+* ``initialize(random_state)``, for a layer with parameters that
+  :meth:`Network.initialize <skscratch.core.network.Network.initialize>` does
+  not draw itself (the dense layers' Glorot draw is the network's, to keep
+  scikit-learn's order).
 
 A new kind of layer is one such class plus one entry in :data:`LAYERS`.
 """
@@ -61,6 +65,9 @@ class Layer:
 
     def bind(self, params, grads):
         """Take the views of the flat parameter and gradient vectors, by parameter name."""
+
+    def initialize(self, random_state):
+        """Draw the starting parameters (dense layers are drawn by the network)."""
 
     def buffers(self, n_rows, dtype, training):
         """The arrays one batch of ``n_rows`` needs, allocated once and reused."""
@@ -208,5 +215,112 @@ class Dropout(Layer):
         return grad
 
 
-LAYERS = {"dense": Dense, "dropout": Dropout}
+class Embedding(Layer):
+    """Learned vectors for categorical columns, placed before the first dense layer.
+
+    The input ``a_in`` holds the numeric columns first, then one column of
+    integer category codes per categorical feature. Each categorical feature
+    ``j`` has a table ``E[j]`` with one trainable row per category, and the
+    output replaces each code ``c`` by its row::
+
+        a = [a_in[:, :n_numeric] | E[0][c_0] | E[1][c_1] | ... ]     (forward)
+        dE[j][c] = sum over the rows whose code is c of dL/da[:, block j]   (backward)
+
+    A table row is a weight like any other: it sits in the ``"weights"``
+    group, so L2 and weight decay reach it, and every optimizer updates it.
+    The codes are data, not parameters: the layer has no input gradient, and
+    it must be the first layer.
+
+    Parameters
+    ----------
+    n_numeric : int
+        Numeric columns at the start of the input, passed through unchanged.
+    n_levels : sequence of int
+        Rows of each table (categories of each categorical feature).
+    dims : sequence of int
+        Width of each table's vectors, one per categorical feature.
+
+    Attributes
+    ----------
+    E, dE : list of ndarray of shape (n_levels[j], dims[j])
+        The tables and their gradients (views into the network's flat vectors).
+    """
+
+    needs_input_grad = False
+
+    def __init__(self, n_numeric, n_levels, dims):
+        self.n_numeric = int(n_numeric)
+        self.n_levels = [int(n) for n in n_levels]
+        self.dims = [int(d) for d in dims]
+        if len(self.n_levels) != len(self.dims):
+            raise ValueError(
+                f"Got {len(self.dims)} embedding widths for {len(self.n_levels)} tables."
+            )
+        self.n_in = self.n_numeric + len(self.dims)
+        self.n_out = self.n_numeric + sum(self.dims)
+        # Output columns of table j: blocks[j] to blocks[j + 1].
+        self.blocks = np.cumsum([self.n_numeric, *self.dims]).tolist()
+
+    @classmethod
+    def from_arrays(cls, n_numeric, tables):
+        """A layer that reads fitted tables (for prediction)."""
+        layer = cls(n_numeric, [E.shape[0] for E in tables], [E.shape[1] for E in tables])
+        layer.E = list(tables)
+        return layer
+
+    def param_shapes(self):
+        return [
+            (f"E{j}", (n, d), WEIGHTS)
+            for j, (n, d) in enumerate(zip(self.n_levels, self.dims))
+        ]
+
+    def bind(self, params, grads):
+        self.E = [params[f"E{j}"] for j in range(len(self.dims))]
+        self.dE = [grads[f"E{j}"] for j in range(len(self.dims))]
+
+    def initialize(self, random_state):
+        """Draw every table's entries from a standard normal distribution.
+
+        The vectors then have the scale of standardized numeric columns.
+        """
+        for E in self.E:
+            E[...] = random_state.standard_normal(E.shape)
+
+    def buffers(self, n_rows, dtype, training):
+        return types.SimpleNamespace(
+            a=np.empty((n_rows, self.n_out), dtype),
+            codes=np.empty((n_rows, len(self.dims)), np.intp),
+        )
+
+    def forward(self, a_in, buf, training):
+        a, codes = buf.a, buf.codes
+        a[:, : self.n_numeric] = a_in[:, : self.n_numeric]
+        codes[...] = a_in[:, self.n_numeric :]  # the codes, as integers
+        for j, E in enumerate(self.E):
+            a[:, self.blocks[j] : self.blocks[j + 1]] = E[codes[:, j]]
+        return a
+
+    def backward(self, grad, buf):
+        codes = buf.codes
+        for j, dE in enumerate(self.dE):
+            n_levels, d = dE.shape
+            grad_j = grad[:, self.blocks[j] : self.blocks[j + 1]]
+            # Scatter-add grad_j's rows into the rows of their codes: one
+            # bincount over the flat index code * d + column does it (3 to 5
+            # times faster than np.add.at, measured at batch sizes 200 to 20,000).
+            flat_index = codes[:, j, None] * d + np.arange(d)
+            sums = np.bincount(
+                flat_index.ravel(), weights=grad_j.ravel(), minlength=n_levels * d
+            )
+            dE[...] = sums.reshape(n_levels, d)
+        return None
+
+    def output_bound(self, bound):
+        # The numeric columns pass through; each code becomes a row of a table.
+        with np.errstate(over="ignore", invalid="ignore"):
+            largest = max((float(np.abs(E).max()) for E in self.E if E.size), default=0.0)
+        return max(bound, largest)
+
+
+LAYERS = {"dense": Dense, "dropout": Dropout, "embedding": Embedding}
 """Layer kinds by name."""

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .activations import HIDDEN_ACTIVATIONS, Identity
-from .layers import BIASES, WEIGHTS, Dense, Dropout
+from .layers import BIASES, WEIGHTS, Dense, Dropout, Embedding
 from .losses import LOSSES
 
 #: Elements (rows times widest layer) that one predict chunk may hold.
@@ -58,7 +58,9 @@ class Network:
     ----------
     layers : list of Layer
         :class:`~skscratch.core.layers.Dense` layers, each hidden one followed
-        by a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0.
+        by a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0
+        (see :func:`mlp_layers`); :meth:`from_layers` takes any list, e.g. one
+        that starts with an :class:`~skscratch.core.layers.Embedding` layer.
     params : ndarray of shape (n_params,)
         All weights then all biases, flattened.
     grad : ndarray of shape (n_params,)
@@ -109,24 +111,78 @@ class Network:
                 f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
                 f"got {dropout!r}."
             )
-        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
-        self.dropout = [float(rate) for rate in dropout]
+        layers = mlp_layers(
+            self.layer_sizes,
+            hidden_activations,
+            dropout,
+            np.random.default_rng(random_state),
+        )
+        self._assemble(layers, loss, dtype)
+
+    @classmethod
+    def from_layers(cls, layers, loss, dtype=np.float64):
+        """A network of the given layers, e.g. an embedding before dense layers.
+
+        Parameters
+        ----------
+        layers : list of Layer
+            In forward order; the last one must be a
+            :class:`~skscratch.core.layers.Dense` layer with the identity
+            activation (its ``z`` are the logits). :func:`mlp_layers` makes the
+            dense and dropout layers of a multi-layer perceptron.
+        loss : str
+            Name of the loss (a key of :data:`skscratch.core.losses.LOSSES`).
+        dtype : {np.float64, np.float32}, default=np.float64
+
+        Returns
+        -------
+        network : Network
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscratch.core.layers import Embedding
+        >>> from skscratch.core.network import Network, mlp_layers
+        >>> embedding = Embedding(n_numeric=2, n_levels=[5], dims=[3])
+        >>> layers = [embedding, *mlp_layers((embedding.n_out, 4, 1), "relu")]
+        >>> net = Network.from_layers(layers, "squared_error")
+        >>> net.initialize(np.random.RandomState(0))
+        >>> X = np.array([[0.5, -1.0, 4], [0.0, 2.0, 0]])  # two numbers, then a code
+        >>> net.predict(X).shape
+        (2, 1)
+        """
+        layers = list(layers)
+        last = layers[-1] if layers else None
+        if not isinstance(last, Dense) or last.activation is not Identity:
+            raise ValueError("The last layer must be a Dense layer with no activation.")
+        for below, above in zip(layers[:-1], layers[1:]):
+            if below.n_out != above.n_in:
+                raise ValueError(
+                    f"{type(below).__name__} gives {below.n_out} units to "
+                    f"{type(above).__name__}, which takes {above.n_in}."
+                )
+        dense = [layer for layer in layers if isinstance(layer, Dense)]
+        network = cls.__new__(cls)
+        network.layer_sizes = (dense[0].n_in, *(layer.n_out for layer in dense))
+        network._assemble(layers, loss, dtype)
+        return network
+
+    def _assemble(self, layers, loss, dtype):
+        """Keep ``layers`` and the loss, and pack the parameters into flat vectors."""
+        self.layers = layers
+        self.layers[0].needs_input_grad = False  # its input is the data
+        self.dense_layers = [layer for layer in layers if isinstance(layer, Dense)]
+        self.hidden_activations = [layer.activation for layer in self.dense_layers[:-1]]
+        # The rate of the dropout layer after each hidden dense layer, 0 where none is.
+        self.dropout = [
+            after.rate if isinstance(after, Dropout) else 0.0
+            for layer, after in zip(layers, layers[1:])
+            if isinstance(layer, Dense)
+        ]
+        dropouts = [layer for layer in layers if isinstance(layer, Dropout)]
+        self._dropout_rng = dropouts[0].rng if dropouts else np.random.default_rng()
         self.loss = LOSSES[loss]()
         self.dtype = np.dtype(dtype)
-        self._dropout_rng = np.random.default_rng(random_state)
-
-        self.layers = []
-        sizes = self.layer_sizes
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            hidden = i < n_hidden
-            self.layers.append(
-                Dense(n_in, n_out, self.hidden_activations[i] if hidden else Identity)
-            )
-            if hidden and self.dropout[i]:
-                self.layers.append(Dropout(n_out, self.dropout[i], self._dropout_rng))
-        self.layers[0].needs_input_grad = False  # its input is the data
-        self.dense_layers = [layer for layer in self.layers if isinstance(layer, Dense)]
-
         self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
         self._workspace = None
         self._l2_scratch = None
@@ -224,6 +280,11 @@ class Network:
             bound = np.sqrt(factor / (layer.n_in + layer.n_out))
             layer.W[...] = random_state.uniform(-bound, bound, layer.W.shape)
             layer.b[...] = random_state.uniform(-bound, bound, layer.b.shape)
+        # Other layers with parameters (embeddings) draw theirs after the dense
+        # layers, so that the dense layers' draw stays scikit-learn's.
+        for layer in self.layers:
+            if not isinstance(layer, Dense):
+                layer.initialize(random_state)
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
@@ -295,7 +356,7 @@ class Network:
         """
         logits = self.forward(X)
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight)
-        ones = self._buffers[0].ones
+        ones = self._buffers[-1].ones  # the output layer is dense
         if sample_weight is None:
             sw_sum = X.shape[0]
             loss = float(np.dot(ones, losses)) / sw_sum
@@ -393,7 +454,7 @@ def predict_chunked(layers, output_activation, X):
     fitted model can predict from many threads.
     """
     n_samples = X.shape[0]
-    dtype = np.result_type(X.dtype, layers[0].W.dtype)
+    dtype = np.result_type(X.dtype, layers[-1].W.dtype)
     widest = max(layer.n_out for layer in layers)
     chunk = max(1, min(n_samples, PREDICT_CHUNK_ELEMENTS // widest))
     output = np.empty((n_samples, layers[-1].n_out), dtype=dtype)
@@ -407,7 +468,9 @@ def predict_chunked(layers, output_activation, X):
     return output
 
 
-def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
+def predict_output(
+    X, coefs, intercepts, hidden_activations, output_activation, embedding=None
+):
     """Forward pass of fitted weights, for prediction (see :func:`predict_chunked`).
 
     Parameters
@@ -418,6 +481,10 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
     hidden_activations : list of activation classes
         One per hidden layer.
     output_activation : activation class
+    embedding : tuple (n_numeric, tables), default=None
+        Fitted embedding tables, for ``X`` that holds ``n_numeric`` numeric
+        columns then one column of category codes per table (see
+        :class:`~skscratch.core.layers.Embedding`).
 
     Returns
     -------
@@ -427,7 +494,46 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
     layers = [
         Dense.from_arrays(W, b, act) for W, b, act in zip(coefs, intercepts, activations)
     ]
+    if embedding is not None:
+        layers.insert(0, Embedding.from_arrays(*embedding))
     return predict_chunked(layers, output_activation, X)
+
+
+def mlp_layers(layer_sizes, hidden_activations, dropout=0.0, rng=None):
+    """The layers of a multi-layer perceptron, for :meth:`Network.from_layers`.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input and output included.
+    hidden_activations : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer.
+    dropout : float or sequence of float, default=0.0
+        One rate for every hidden layer, or one per hidden layer.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks, shared by every dropout layer.
+
+    Returns
+    -------
+    layers : list of Layer
+        A :class:`~skscratch.core.layers.Dense` layer per pair of consecutive
+        sizes (the last one without activation), each hidden one followed by
+        a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0.
+    """
+    n_hidden = len(layer_sizes) - 2
+    if isinstance(hidden_activations, str):
+        hidden_activations = [hidden_activations] * n_hidden
+    if np.ndim(dropout) == 0:
+        dropout = [dropout] * n_hidden
+    rng = np.random.default_rng() if rng is None else rng
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
+        hidden = i < n_hidden
+        activation = HIDDEN_ACTIVATIONS[hidden_activations[i]] if hidden else Identity
+        layers.append(Dense(n_in, n_out, activation))
+        if hidden and dropout[i]:
+            layers.append(Dropout(n_out, dropout[i], rng))
+    return layers
 
 
 def init_factors(hidden_activation_names):

@@ -1,0 +1,250 @@
+"""Layers of the core (skscratch.core.layers) and networks built from a list of them."""
+
+import numpy as np
+import pytest
+
+import skscratch.core.network as network_module
+from skscratch.core import Adam, Network, make_schedule, predict_output
+from skscratch.core.layers import LAYERS, Dense, Dropout, Embedding
+from skscratch.core.network import mlp_layers
+
+# ---------------------------------------------------------------------------
+# Embedding (issue 13): tables of learned vectors for categorical columns, and
+# Network.from_layers, which puts such a layer before the dense ones.
+# ---------------------------------------------------------------------------
+
+N_NUMERIC = 2
+N_LEVELS = (4, 7)
+DIMS = (3, 2)
+
+
+def _codes_data(n=9, seed=0, dtype=np.float64):
+    """X = [2 numeric columns | codes of 2 categorical columns], with repeated codes."""
+    rng = np.random.RandomState(seed)
+    numeric = rng.normal(size=(n, N_NUMERIC))
+    codes = np.column_stack([rng.randint(n_levels, size=n) for n_levels in N_LEVELS])
+    codes[:3, 0] = 1  # a code three times in the batch: its row's gradient sums three
+    return np.hstack([numeric, codes]).astype(dtype)
+
+
+def _embedding_net(loss="log_loss", n_outputs=3, hidden=(5,), dtype=np.float64, seed=1):
+    embedding = Embedding(N_NUMERIC, N_LEVELS, DIMS)
+    sizes = (embedding.n_out, *hidden, n_outputs)
+    net = Network.from_layers([embedding, *mlp_layers(sizes, "tanh")], loss, dtype)
+    net.initialize(np.random.RandomState(seed))
+    return net, embedding
+
+
+def _central_differences(loss_at, params, step=1e-6):
+    numeric = np.empty_like(params)
+    for i in range(params.size):
+        plus, minus = params.copy(), params.copy()
+        plus[i] += step
+        minus[i] -= step
+        numeric[i] = (loss_at(plus) - loss_at(minus)) / (2 * step)
+    return numeric
+
+
+class TestEmbedding:
+    def test_registered(self):
+        assert LAYERS["embedding"] is Embedding
+
+    def test_forward_puts_each_codes_row_after_the_numeric_columns(self):
+        net, embedding = _embedding_net()
+        X = _codes_data()
+        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), False)
+        codes = X[:, N_NUMERIC:].astype(int)
+        expected = np.hstack(
+            [X[:, :N_NUMERIC], embedding.E[0][codes[:, 0]], embedding.E[1][codes[:, 1]]]
+        )
+        np.testing.assert_array_equal(a, expected)
+        assert a.shape == (len(X), N_NUMERIC + sum(DIMS)) == (len(X), embedding.n_out)
+
+    @pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+    @pytest.mark.parametrize("alpha", [0.0, 0.3])
+    def test_table_gradients_match_finite_differences(self, loss, alpha):
+        net, embedding = _embedding_net(loss=loss)
+        X = _codes_data()
+        rng = np.random.RandomState(3)
+        if loss == "log_loss":
+            Y = np.eye(3)[rng.randint(3, size=len(X))]
+        else:
+            Y = rng.normal(size=(len(X), 3))
+        sw = rng.uniform(0.5, 2.0, size=len(X))
+        params = net.params.copy()
+        net.loss_gradient(X, Y, sw, alpha)
+        analytic = net.grad.copy()
+
+        def loss_at(p):
+            net.params[:] = p
+            return net.loss_gradient(X, Y, sw, alpha)
+
+        numeric = _central_differences(loss_at, params)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+        # The tables are part of what was checked, and their gradient is not all zero.
+        n_table = sum(n * d for n, d in zip(N_LEVELS, DIMS))
+        assert np.abs(analytic[:n_table]).sum() > 0
+
+    def test_rows_of_codes_absent_from_the_batch_get_no_data_gradient(self):
+        net, embedding = _embedding_net()
+        X = _codes_data()
+        Y = np.eye(3)[np.arange(len(X)) % 3]
+        net.loss_gradient(X, Y)
+        seen = np.unique(X[:, N_NUMERIC].astype(int))
+        unseen = np.setdiff1d(np.arange(N_LEVELS[0]), seen)
+        assert unseen.size  # the data leaves a level of the first column out
+        assert not embedding.dE[0][unseen].any()
+        assert np.abs(embedding.dE[0][seen]).sum(axis=1).all()
+
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_scatter_add_equals_np_add_at(self, dtype):
+        embedding = Embedding(0, [50], [4])
+        rng = np.random.RandomState(0)
+        codes = rng.randint(50, size=(300, 1))
+        grads = {"E0": np.zeros((50, 4), dtype)}
+        embedding.bind({"E0": np.ones((50, 4), dtype)}, grads)
+        buf = embedding.buffers(300, dtype, True)
+        embedding.forward(codes.astype(dtype), buf, True)
+        grad_out = rng.normal(size=(300, 4)).astype(dtype)
+        embedding.backward(grad_out, buf)
+        expected = np.zeros((50, 4))
+        np.add.at(expected, codes[:, 0], grad_out)
+        assert grads["E0"].dtype == dtype
+        np.testing.assert_allclose(
+            grads["E0"], expected, rtol=1e-5 if dtype == np.float32 else 1e-12
+        )
+
+    def test_tables_are_weights_penalised_by_l2(self):
+        net, embedding = _embedding_net()
+        tables = [E for E in embedding.E]
+        # Every table is a view of the weights block params[:n_coef], packed first.
+        for E in tables:
+            assert np.shares_memory(E, net.params[: net.n_coef])
+        n_table = sum(E.size for E in tables)
+        np.testing.assert_array_equal(
+            net.params[:n_table], np.concatenate([E.ravel() for E in tables])
+        )
+        X = _codes_data()
+        Y = np.eye(3)[np.arange(len(X)) % 3]
+        without = net.loss_gradient(X, Y, alpha=0.0)
+        with_l2 = net.loss_gradient(X, Y, alpha=2.0)
+        W = net.params[: net.n_coef]
+        assert with_l2 - without == pytest.approx(W @ W / len(X))
+        assert W.size == n_table + sum(W.size for W in net.coefs)
+
+    def test_initialize_keeps_the_dense_draw_and_fills_the_tables(self):
+        # The dense layers get the same weights as a network without embedding
+        # drawn from the same seed; the tables are drawn after them.
+        net, embedding = _embedding_net(seed=5)
+        plain = Network((embedding.n_out, 5, 3), "tanh", "log_loss")
+        plain.initialize(np.random.RandomState(5))
+        for W, W_plain in zip(net.coefs + net.intercepts, plain.coefs + plain.intercepts):
+            np.testing.assert_array_equal(W, W_plain)
+        for E in embedding.E:
+            assert 0.5 < E.std() < 2.0
+
+    def test_an_optimizer_step_moves_the_rows_of_the_batch_only(self):
+        net, embedding = _embedding_net()
+        X = _codes_data()
+        X[:, N_NUMERIC] = 2.0  # every row has level 2 in the first column
+        Y = np.eye(3)[np.arange(len(X)) % 3]
+        before = [E.copy() for E in embedding.E]
+        optimizer = Adam(net.params.size, make_schedule("constant", 0.1))
+        net.loss_gradient(X, Y)
+        optimizer.step(net.params, net.grad)
+        moved = np.abs(embedding.E[0] - before[0]).sum(axis=1) > 0
+        assert moved.tolist() == [False, False, True, False]
+
+    def test_training_learns_a_target_carried_by_the_category_alone(self):
+        # y depends on the level of a 7-level column only, not monotonically:
+        # a dense layer fed the code as a number would need many units for it.
+        rng = np.random.RandomState(0)
+        codes = rng.randint(7, size=400)
+        labels = np.array([0, 1, 0, 1, 1, 0, 1])[codes]
+        X = np.column_stack([rng.normal(size=400), codes]).astype(float)
+        Y = np.eye(2)[labels]
+        embedding = Embedding(1, [7], [2])
+        net = Network.from_layers(
+            [embedding, *mlp_layers((embedding.n_out, 2), ())], "log_loss"
+        )
+        net.initialize(np.random.RandomState(0))
+        optimizer = Adam(net.params.size, make_schedule("constant", 0.1))
+        for _ in range(200):
+            net.loss_gradient(X, Y)
+            optimizer.step(net.params, net.grad)
+        assert (net.predict(X).argmax(axis=1) == labels).mean() == 1.0
+
+    def test_predict_output_with_fitted_tables_equals_the_network(self, monkeypatch):
+        net, embedding = _embedding_net()
+        X = _codes_data(n=50)
+        expected = net.predict(X)
+        tables = [E.copy() for E in embedding.E]
+        monkeypatch.setattr(network_module, "PREDICT_CHUNK_ELEMENTS", 64)  # 8-row chunks
+        output = predict_output(
+            X,
+            [W.copy() for W in net.coefs],
+            [b.copy() for b in net.intercepts],
+            net.hidden_activations,
+            net.output_activation,
+            embedding=(N_NUMERIC, tables),
+        )
+        np.testing.assert_allclose(output, expected, rtol=1e-12)
+
+    def test_float32_stays_float32(self):
+        net, embedding = _embedding_net(dtype=np.float32)
+        X = _codes_data(dtype=np.float32)
+        assert all(E.dtype == np.float32 for E in embedding.E)
+        assert net.predict(X).dtype == np.float32
+        net.loss_gradient(X, np.eye(3, dtype=np.float32)[np.arange(len(X)) % 3])
+        assert net.grad.dtype == np.float32 and np.isfinite(net.grad).all()
+
+    def test_output_bound_holds(self):
+        net, embedding = _embedding_net()
+        embedding.E[1][3] = 40.0
+        X = _codes_data(n=30)
+        X[0, N_NUMERIC + 1] = 3
+        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), False)
+        assert np.abs(a).max() <= embedding.output_bound(np.abs(X).max())
+        assert embedding.output_bound(1.0) == 40.0
+        assert net.predicts_finite(X)
+
+    def test_widths_must_match_the_tables(self):
+        with pytest.raises(ValueError, match="2 embedding widths for 3 tables"):
+            Embedding(1, [3, 4, 5], [2, 2])
+
+
+class TestFromLayers:
+    def test_same_network_as_the_constructor(self):
+        rng = np.random.default_rng(0)
+        layers = mlp_layers((4, 6, 5, 3), ["relu", "tanh"], [0.2, 0.0], rng)
+        assert [type(layer) for layer in layers] == [Dense, Dropout, Dense, Dense]
+        built = Network.from_layers(layers, "log_loss")
+        plain = Network((4, 6, 5, 3), ["relu", "tanh"], "log_loss", dropout=[0.2, 0.0])
+        for net in (built, plain):
+            net.initialize(np.random.RandomState(0))
+        assert built.layer_sizes == plain.layer_sizes == (4, 6, 5, 3)
+        assert built.dropout == plain.dropout == [0.2, 0.0]
+        assert built.n_coef == plain.n_coef
+        np.testing.assert_array_equal(built.params, plain.params)
+        X = np.random.RandomState(1).normal(size=(8, 4))
+        np.testing.assert_array_equal(built.predict(X), plain.predict(X))
+
+    def test_seed_dropout_reaches_every_dropout_layer(self):
+        layers = mlp_layers((3, 4, 4, 2), "relu", 0.5, np.random.default_rng(0))
+        net = Network.from_layers(layers, "log_loss")
+        net.seed_dropout(7)
+        rngs = {id(layer.rng) for layer in net.layers if isinstance(layer, Dropout)}
+        assert rngs == {id(net.dropout_rng)}
+
+    def test_widths_that_do_not_chain_are_refused(self):
+        layers = [Embedding(2, [4], [3]), *mlp_layers((4, 3), ())]
+        with pytest.raises(
+            ValueError, match="Embedding gives 5 units to Dense, which takes 4"
+        ):
+            Network.from_layers(layers, "log_loss")
+
+    def test_the_last_layer_must_give_logits(self):
+        with pytest.raises(ValueError, match="last layer must be a Dense layer"):
+            Network.from_layers(mlp_layers((4, 3, 2), "relu")[:1], "log_loss")
+        with pytest.raises(ValueError, match="last layer must be a Dense layer"):
+            Network.from_layers([], "log_loss")
