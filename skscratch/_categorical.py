@@ -1,0 +1,355 @@
+"""Categorical columns: which they are, their categories, their integer codes.
+
+Everything here is independent of the estimators, which use it in ``fit``
+(:func:`resolve_categorical_features`, :func:`learn_categories`) and at every
+later call (:func:`encode_categories`). The network itself sees the numeric
+columns first, then one column of codes per categorical feature, which its
+:class:`~skscratch.core.layers.Embedding` layer turns into learned vectors.
+
+The conventions are HistGradientBoosting's:
+
+* ``categorical_features`` takes the same values with the same meaning,
+  ``"from_dtype"`` by default (pandas and polars Categorical and Enum columns);
+* the categories of a column are the values seen in the first fit, sorted,
+  with missing values (NaN, None, ``pd.NA``) as one category of their own,
+  listed last as ``nan`` (as ``OneHotEncoder.categories_`` lists them);
+* values are compared as numbers where they are numbers: ``1`` and ``1.0``
+  are one category.
+
+Each categorical feature ``j`` is coded ``0 .. len(categories[j]) - 1`` for
+its categories and ``len(categories[j])`` for anything else: a category
+unseen in the first fit, or a missing value when the first fit saw none.
+That last code is the "unknown" one; see :func:`fill_unknown_rows` for its
+vector.
+"""
+
+import math
+import sys
+from numbers import Integral, Real
+
+import narwhals as nw
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import _check_categorical_features
+
+#: Most categories (missing values included) a categorical feature may have.
+#: Each one is a row of trainable weights that every optimizer step updates,
+#: so a column of ids (one level per row) would make training crawl; group
+#: rare levels, or encode such a column otherwise, before passing it.
+MAX_CATEGORIES = 10_000
+
+#: The default embedding width is ``min(MAX_EMBEDDING_DIM, ceil(1.6 * n ** 0.56))``
+#: for ``n`` categories (fastai's rule of thumb, capped lower).
+MAX_EMBEDDING_DIM = 50
+
+
+def resolve_categorical_features(X, categorical_features):
+    """Which features of ``X`` are categorical, as HistGradientBoosting reads it.
+
+    Parameters
+    ----------
+    X : array-like, sparse matrix or dataframe of shape (n_samples, n_features)
+        The data as the user gave it (before any conversion to numbers).
+    categorical_features : "from_dtype", None, or array-like of bool, int or str
+        ``"from_dtype"``: the Categorical and Enum columns of a pandas or
+        polars dataframe (none for other inputs); None: none; a boolean mask
+        of shape (n_features,); integer indices; feature names (for a
+        dataframe).
+
+    Returns
+    -------
+    is_categorical : ndarray of bool of shape (n_features,), or None
+        None when no feature is categorical.
+
+    Raises
+    ------
+    ValueError
+        For a mask of the wrong length, indices out of range, names that are
+        not columns of ``X``, or categorical features named on sparse ``X``.
+    """
+    if isinstance(categorical_features, str) and categorical_features != "from_dtype":
+        raise ValueError(
+            f"categorical_features={categorical_features!r} is neither 'from_dtype' nor "
+            "an array-like of feature names; to name one column, pass a list: "
+            f"[{categorical_features!r}]."
+        )
+    if sp.issparse(X):
+        if categorical_features is None or isinstance(categorical_features, str):
+            return None  # "from_dtype": a sparse matrix has no categorical dtype
+        named = np.asarray(categorical_features)
+        if named.size and not (named.dtype.kind == "b" and not named.any()):
+            raise ValueError(
+                "categorical_features names categorical columns, but X is a sparse "
+                "matrix, whose columns can only be numbers. Pass X dense (or as a "
+                "dataframe), or set categorical_features=None."
+            )
+        return None
+    if not hasattr(X, "shape") and not nw.dependencies.is_into_dataframe(X):
+        X = np.asarray(X, dtype=object)  # a list of rows
+    if np.ndim(X) != 2 and not nw.dependencies.is_into_dataframe(X):
+        return None  # validate_data reports that X is not 2-D
+    return _check_categorical_features(X, categorical_features)
+
+
+def learn_categories(X, is_categorical):
+    """The categories of each categorical column of ``X`` and how often each occurs.
+
+    Parameters
+    ----------
+    X : array-like or dataframe of shape (n_samples, n_features)
+    is_categorical : ndarray of bool of shape (n_features,)
+
+    Returns
+    -------
+    categories : list of ndarray
+        One array per categorical feature (in column order): its distinct
+        values, sorted, then ``nan`` if the column had missing values.
+    counts : list of ndarray of int64
+        How many rows hold each category, aligned with ``categories``.
+
+    Raises
+    ------
+    ValueError
+        If a column has more than :data:`MAX_CATEGORIES` categories.
+    TypeError
+        If a column's values cannot be coded: neither all numbers nor all
+        strings (missing values aside).
+    """
+    categories, counts = [], []
+    for name, (levels, codes) in _categorical_columns(X, is_categorical):
+        present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(levels)))
+        values = _sorted(levels[present], name)
+        if all(isinstance(v, (Real, np.bool_)) for v in values):
+            values = values.astype(np.float64)  # 1 and 1.0 are one category
+        n_missing = int(np.count_nonzero(codes < 0))
+        n_categories = len(values) + (n_missing > 0)
+        if n_categories > MAX_CATEGORIES:
+            raise ValueError(
+                f"Categorical feature {name} has {n_categories:,} categories, more than "
+                f"the {MAX_CATEGORIES:,} allowed (skscratch._categorical.MAX_CATEGORIES). "
+                "Group its rare levels into one, or encode it as numbers and leave it "
+                "out of categorical_features."
+            )
+        if n_missing:
+            values = np.append(values, np.nan)
+        categories.append(values)
+        counts.append(
+            np.bincount(_recode(levels, codes, values), minlength=len(values)).astype(
+                np.int64
+            )
+        )
+    return categories, counts
+
+
+def encode_categories(X, is_categorical, categories):
+    """The integer code of every value of the categorical columns of ``X``.
+
+    Parameters
+    ----------
+    X : array-like or dataframe of shape (n_samples, n_features)
+    is_categorical : ndarray of bool of shape (n_features,)
+    categories : list of ndarray
+        From :func:`learn_categories`.
+
+    Returns
+    -------
+    codes : ndarray of int of shape (n_samples, n_categorical_features)
+        ``i`` for ``categories[j][i]``, and ``len(categories[j])`` (the
+        unknown code) for a value that is none of them.
+
+    Raises
+    ------
+    TypeError
+        If a column's values cannot be coded.
+    """
+    columns = _categorical_columns(X, is_categorical)
+    n_samples = _n_rows(X)
+    codes = np.empty((n_samples, len(categories)), dtype=np.intp)
+    for j, ((_, (levels, level_codes)), values) in enumerate(zip(columns, categories)):
+        codes[:, j] = _recode(levels, level_codes, values)
+    return codes
+
+
+def embedding_dims(categories, embedding_dim=None):
+    """The width of each categorical feature's embedding vectors.
+
+    Parameters
+    ----------
+    categories : list of ndarray
+        The categories of each categorical feature.
+    embedding_dim : None, int or sequence of int, default=None
+        None: ``min(50, ceil(1.6 * n ** 0.56))`` for ``n`` categories (fastai's
+        rule of thumb, capped at :data:`MAX_EMBEDDING_DIM`), e.g. 3 for 2
+        categories, 6 for 10, 22 for 100 and 50 from 451 on; an int: that
+        width for every feature; a sequence: one width per categorical feature.
+
+    Returns
+    -------
+    dims : list of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> embedding_dims([np.arange(2), np.arange(10), np.arange(1000)])
+    [3, 6, 50]
+    >>> embedding_dims([np.arange(2), np.arange(10)], embedding_dim=4)
+    [4, 4]
+    """
+    n_features = len(categories)
+    if embedding_dim is None:
+        return [
+            min(MAX_EMBEDDING_DIM, math.ceil(1.6 * len(values) ** 0.56))
+            for values in categories
+        ]
+    dims = [embedding_dim] * n_features if np.ndim(embedding_dim) == 0 else embedding_dim
+    dims = list(dims)
+    valid = all(
+        isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in dims
+    )
+    if not valid or len(dims) != n_features:
+        raise ValueError(
+            f"embedding_dim must be None, a positive int, or one positive int per "
+            f"categorical feature ({n_features}); got {embedding_dim!r}."
+        )
+    return [int(d) for d in dims]
+
+
+def fill_unknown_rows(tables, counts):
+    """Set each table's last row, the unknown category's vector, to the mean vector.
+
+    The unknown vector is the mean of the categories' vectors weighted by how
+    often each category occurred in the first fit: what the network sees for
+    a category it knows nothing about is the average category of the training
+    data. It is deterministic, finite, and set again at the end of every fit.
+
+    Parameters
+    ----------
+    tables : list of ndarray of shape (n_categories + 1, dim)
+        Modified in place.
+    counts : list of ndarray of shape (n_categories,)
+    """
+    for E, n in zip(tables, counts):
+        weights = np.asarray(n, dtype=np.float64)
+        E[-1] = weights @ E[:-1] / weights.sum()
+
+
+def numeric_columns(X, is_categorical):
+    """``X`` without its categorical columns, in the same kind of container.
+
+    Parameters
+    ----------
+    X : array-like or dataframe of shape (n_samples, n_features)
+    is_categorical : ndarray of bool of shape (n_features,)
+
+    Returns
+    -------
+    X_numeric : ndarray or dataframe of shape (n_samples, n_numeric_features)
+    """
+    indices = np.flatnonzero(~np.asarray(is_categorical))
+    if nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        return frame.select([frame.columns[j] for j in indices]).to_native()
+    X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)
+    return X[:, indices]
+
+
+# ------------------------------------------------------------------- columns
+def _n_rows(X):
+    if nw.dependencies.is_into_dataframe(X):
+        return nw.from_native(X, eager_only=True).shape[0]
+    return len(X)
+
+
+def _categorical_columns(X, is_categorical):
+    """``[(name, (levels, codes)), ...]`` for the categorical columns of ``X``.
+
+    ``levels`` are distinct values and ``codes`` index them, -1 for a
+    missing value. A pandas Categorical column gives its own categories and
+    codes, without looking at every value.
+    """
+    indices = np.flatnonzero(is_categorical)
+    if nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        columns = []
+        for j in indices:
+            series = frame.get_column(frame.columns[j])
+            native = series.to_native()
+            name = repr(series.name)
+            if series.dtype == nw.Categorical and nw.dependencies.is_pandas_series(native):
+                levels = np.asarray(native.cat.categories.to_numpy(), dtype=object)
+                codes = np.asarray(native.cat.codes.to_numpy(), dtype=np.intp)
+                columns.append((name, (levels, codes)))
+            else:
+                columns.append((name, _levels_and_codes(series.to_numpy(), name)))
+        return columns
+    X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)
+    return [(f"{j}", _levels_and_codes(np.asarray(X[:, j]), f"{j}")) for j in indices]
+
+
+def _levels_and_codes(values, name):
+    """A column's distinct values (missing ones aside) and each row's index into them."""
+    missing = _is_missing(values)
+    codes = np.full(len(values), -1, dtype=np.intp)
+    present = values[~missing]
+    if values.dtype.kind == "O":
+        _check_codable(present, name)
+    elif values.dtype.kind not in "biufUS":
+        raise TypeError(
+            f"Categorical feature {name} has dtype {values.dtype}, whose values "
+            "cannot be coded as categories; only numbers and strings can."
+        )
+    if values.dtype.kind in "US":
+        present = present.astype(object)
+    levels, codes[~missing] = np.unique(present, return_inverse=True)
+    return np.asarray(levels, dtype=object), codes
+
+
+def _check_codable(values, name):
+    """Raise TypeError unless the (non-missing) values are all numbers or all strings."""
+    kinds = {type(v) for v in values}
+    numbers = all(issubclass(t, (Real, np.bool_)) for t in kinds)
+    strings = all(issubclass(t, str) for t in kinds)
+    if not (numbers or strings):
+        names = sorted(t.__name__ for t in kinds)
+        raise TypeError(
+            f"Categorical feature {name} holds values of types {names}; a categorical "
+            "column must hold only numbers or only strings (and missing values)."
+        )
+
+
+def _is_missing(values):
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind != "O":
+        return np.zeros(len(values), dtype=bool)
+    if "pandas" in sys.modules:  # None, NaN, pd.NA, NaT
+        return np.asarray(sys.modules["pandas"].isna(values), dtype=bool)
+    return np.fromiter(
+        (v is None or (isinstance(v, float) and v != v) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
+
+
+def _sorted(values, name):
+    """The values sorted; a TypeError that names the column where they do not compare."""
+    try:
+        return np.sort(np.asarray(values, dtype=object))
+    except TypeError:
+        names = sorted({type(v).__name__ for v in values})
+        raise TypeError(
+            f"Categorical feature {name} holds values of types {names}, which cannot "
+            "be ordered; a categorical column must hold only numbers or only strings."
+        ) from None
+
+
+def _recode(levels, codes, categories):
+    """Map ``codes`` into ``levels`` onto positions in ``categories`` (see the module)."""
+    unknown = len(categories)
+    has_missing = len(categories) and _is_missing(np.asarray(categories[-1:])).all()
+    known = categories[:-1] if has_missing else categories
+    position = {value: i for i, value in enumerate(known)}
+    # Each distinct level looked up once; a level that is no category is unknown.
+    lookup = np.array([position.get(level, unknown) for level in levels], dtype=np.intp)
+    missing_code = unknown - 1 if has_missing else unknown
+    return np.append(lookup, missing_code)[codes]  # code -1 picks the missing code
