@@ -30,7 +30,11 @@ from numbers import Integral, Real
 import narwhals as nw
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import _check_categorical_features
+from sklearn.utils.validation import (
+    _check_categorical_features,
+    check_array,
+    validate_data,
+)
 
 #: Most categories (missing values included) a categorical feature may have.
 #: Each one is a row of trainable weights that every optimizer step updates,
@@ -251,6 +255,47 @@ def numeric_columns(X, is_categorical):
         return frame.select([frame.columns[j] for j in indices]).to_native()
     X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)
     return X[:, indices]
+
+
+def encode_X(est, X, reset):
+    """``X`` as the network reads it: its numeric columns, then its category codes.
+
+    For an estimator with categorical features (``est.is_categorical_`` is a
+    mask). At ``reset`` (a fit that starts afresh) the categories are learned
+    and set on ``est`` (``categories_``, and ``_category_counts``); otherwise
+    the first fit's are used, and a value outside them is coded unknown.
+
+    Parameters
+    ----------
+    est : estimator
+        Has ``is_categorical_``; gains ``n_features_in_`` and
+        ``feature_names_in_`` (at reset) or has them checked against ``X``.
+    X : array-like or dataframe of shape (n_samples, n_features)
+    reset : bool
+
+    Returns
+    -------
+    X_network : ndarray of shape (n_samples, n_features)
+        Float64, or float32 where the numeric columns are float32 (so are the
+        codes, which are exact in either up to :data:`MAX_CATEGORIES`).
+    """
+    if sp.issparse(X):
+        raise ValueError(
+            f"{type(est).__name__} was fitted with categorical features, which a "
+            "sparse X cannot hold; pass X dense, or as a dataframe."
+        )
+    validate_data(est, X, skip_check_array=True, reset=reset)  # names and count only
+    mask = est.is_categorical_
+    if reset:
+        est.categories_, est._category_counts = learn_categories(X, mask)
+    numeric = check_array(
+        numeric_columns(X, mask),
+        dtype=(np.float64, np.float32),
+        ensure_min_features=0,
+        input_name="X",
+    )
+    codes = encode_categories(X, mask, est.categories_)
+    return np.hstack([numeric, codes.astype(numeric.dtype)])
 
 
 # ------------------------------------------------------------------- columns
