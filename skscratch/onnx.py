@@ -8,7 +8,13 @@ own MLP. :func:`to_onnx` does the same and can build the input type from the mod
 
 The graph is built from the fitted public attributes only: ``coefs_``,
 ``intercepts_``, the ``activation`` parameter (one name, or one per hidden layer),
-``out_activation_`` and ``classes_``. It computes in the input's type: float32 in,
+``out_activation_`` and ``classes_``, and for categorical features
+``is_categorical_``, ``categories_`` and ``embeddings_``: each categorical
+column's value is matched against its categories (an unseen one, or a missing
+value the fit did not see, takes the unknown row) and its table row taken by a
+``Gather``. The input stays one numeric tensor, so categories must be numbers
+(integer codes, or a pandas Categorical of numbers); string categories are
+refused with a NotImplementedError. It computes in the input's type: float32 in,
 float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
 Every activation is written with operators that onnxruntime runs in both float
 and double; the three whose ONNX operator lacks a double kernel there are composed:
@@ -261,11 +267,50 @@ def _network(g, input_name, model):
         )
     activations = _hidden_activations(model)
     a = g.node("Cast", input_name, to=g.proto)
+    if getattr(model, "is_categorical_", None) is not None:
+        a = _embeddings(g, a, model)
     for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         weights = g.const(np.asarray(W), shape=W.shape)
         z = g.node("Add", g.node("MatMul", a, weights), g.const(b, shape=(1, -1)))
         a = HIDDEN_CONVERTERS[activations[i]](g, z) if i < len(activations) else z
     return OUTPUT_CONVERTERS[model.out_activation_](g, a)
+
+
+def _embeddings(g, X, model):
+    """The network's input from ``X``: its numeric columns, then each categorical
+    column's learned vectors (a Gather per table), as skscratch's Embedding layer.
+
+    A value's code is found by comparing it with the categories: ``ArgMax`` over
+    ``[value == category for each category | isnan(value) if missing values are a
+    category | 0.5]`` is the first match, or the last slot, the unknown code.
+    """
+    mask = np.asarray(model.is_categorical_)
+    for j, values in zip(np.flatnonzero(mask), model.categories_):
+        if np.asarray(values).dtype.kind != "f":
+            raise NotImplementedError(
+                f"Cannot convert categorical feature {j} to ONNX: its categories are "
+                "not numbers. The exported graph reads one numeric tensor; code the "
+                "categories as numbers (e.g. a pandas Categorical of integers) and refit."
+            )
+
+    def columns(indices):
+        return g.node("Gather", X, g.const(indices, dtype=np.int64), axis=1)
+
+    parts = [columns(np.flatnonzero(~mask))]
+    for j, values, table in zip(np.flatnonzero(mask), model.categories_, model.embeddings_):
+        column = columns([j])  # (n_samples, 1)
+        values = np.asarray(values, dtype=np.float64)
+        known = values[~np.isnan(values)]
+        slots = [g.node("Equal", column, g.const(known, shape=(1, -1)))]
+        if len(known) < len(values):
+            slots.append(g.node("IsNaN", column))
+        unknown = g.node("Add", g.node("Mul", column, g.const(0)), g.const(0.5))
+        matches = g.node("Concat", *(g.node("Cast", s, to=g.proto) for s in slots), axis=1)
+        code = g.node(
+            "ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1, keepdims=0
+        )
+        parts.append(g.node("Gather", g.const(table, shape=table.shape), code, axis=0))
+    return g.node("Concat", *parts, axis=1)
 
 
 def _graph_dtype(operator):
