@@ -95,20 +95,13 @@ class Network:
         n_hidden = len(self.layer_sizes) - 2
         if n_hidden < 0:
             raise ValueError("A network needs at least an input and an output layer.")
+        # The estimators check the names, their number and the rates, with
+        # messages in their parameters' terms (skscratch._spec); here a single
+        # name or rate stands for every hidden layer.
         if isinstance(hidden_activations, str):
             hidden_activations = [hidden_activations] * n_hidden
-        if len(hidden_activations) != n_hidden:
-            raise ValueError(
-                f"Got {len(hidden_activations)} hidden activations for "
-                f"{n_hidden} hidden layers."
-            )
         if np.ndim(dropout) == 0:
             dropout = [dropout] * n_hidden
-        if len(dropout) != n_hidden or not all(0 <= rate < 1 for rate in dropout):
-            raise ValueError(
-                f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
-                f"got {dropout!r}."
-            )
         self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
         self.dropout = [float(rate) for rate in dropout]
         self.loss = LOSSES[loss]()
@@ -119,9 +112,8 @@ class Network:
         sizes = self.layer_sizes
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             hidden = i < n_hidden
-            self.layers.append(
-                Dense(n_in, n_out, self.hidden_activations[i] if hidden else Identity)
-            )
+            activation = self.hidden_activations[i] if hidden else Identity
+            self.layers.append(Dense(n_in, n_out, activation))
             if hidden and self.dropout[i]:
                 self.layers.append(Dropout(n_out, self.dropout[i], self._dropout_rng))
         self.layers[0].needs_input_grad = False  # its input is the data
@@ -186,20 +178,16 @@ class Network:
         return [layer.db for layer in self.dense_layers]
 
     def seed_dropout(self, seed):
-        """Restart the dropout masks' random stream from ``seed``."""
-        self.dropout_rng = np.random.default_rng(seed)
+        """Restart the dropout masks' random stream from ``seed``.
 
-    @property
-    def dropout_rng(self):
-        """The generator that draws every dropout layer's masks."""
-        return self._dropout_rng
-
-    @dropout_rng.setter
-    def dropout_rng(self, rng):
-        self._dropout_rng = rng
+        Parameters
+        ----------
+        seed : int, numpy.random.Generator or None
+        """
+        self._dropout_rng = np.random.default_rng(seed)
         for layer in self.layers:
             if isinstance(layer, Dropout):
-                layer.rng = rng
+                layer.rng = self._dropout_rng
 
     def initialize(self, random_state, factors=None):
         """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
@@ -424,15 +412,27 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
     return predict_chunked(layers, output_activation, X)
 
 
-def init_factors(hidden_activation_names):
+def init_factors(hidden_activation_names, fallback="identity"):
     """Glorot's factor per dense layer: 2 after a logistic layer, else 6.
 
-    The output layer takes its factor from the last hidden layer's activation
-    (scikit-learn's rule); with no hidden layer there is none to follow, and
-    the factor is 6.
+    Each hidden layer takes the factor of its own activation, and the output
+    layer that of the last hidden layer (scikit-learn's rule).
+
+    Parameters
+    ----------
+    hidden_activation_names : sequence of str
+    fallback : str, default="identity"
+        The output layer's activation name to use when there is no hidden
+        layer to follow. scikit-learn uses its ``activation`` parameter
+        there (so 2 for ``hidden_layer_sizes=()`` with
+        ``activation="logistic"``); the estimators pass it.
+
+    Returns
+    -------
+    factors : list of float
     """
     names = list(hidden_activation_names)
-    names.append(names[-1] if names else "identity")
+    names.append(names[-1] if names else fallback)
     return [2.0 if name == "logistic" else 6.0 for name in names]
 
 
