@@ -5,6 +5,7 @@ import pytest
 from scipy.special import erf
 from sklearn.neural_network import MLPClassifier
 
+from skscratch import ScratchMLPClassifier
 from skscratch._gradient_check import central_differences
 from skscratch.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
@@ -115,3 +116,11 @@ def test_exp_output_stays_finite(dtype):
     assert big.dtype == dtype
     assert np.all(np.isfinite(big))
     assert np.all(big > 1e30)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "gelu"])
+def test_new_activation_learns_iris(iris, name):
+    X, y = iris
+    model = ScratchMLPClassifier((20,), activation=name, max_iter=1000, random_state=0)
+    assert model.fit(X, y).score(X, y) > 0.95

@@ -69,6 +69,15 @@ class Network:
         Every dense layer's ``W`` and ``b`` (views into ``params``).
     coef_grads, intercept_grads : list of ndarray
         The same views into ``grad``.
+    hidden_activations : list of activation classes
+        One per hidden dense layer.
+
+    Notes
+    -----
+    The core trusts its caller: the estimators check the activation names,
+    their number and the dropout rates, with messages in the terms of their
+    own parameters (:mod:`skscratch._spec`). :meth:`from_layers` builds a
+    network of any layers, new kinds included.
 
     Examples
     --------
@@ -102,23 +111,46 @@ class Network:
             hidden_activations = [hidden_activations] * n_hidden
         if np.ndim(dropout) == 0:
             dropout = [dropout] * n_hidden
-        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
-        self.dropout = [float(rate) for rate in dropout]
-        self.loss = LOSSES[loss]()
-        self.dtype = np.dtype(dtype)
-        self._dropout_rng = np.random.default_rng(random_state)
-
-        self.layers = []
+        activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
+        rng = np.random.default_rng(random_state)
+        layers = []
         sizes = self.layer_sizes
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             hidden = i < n_hidden
-            activation = self.hidden_activations[i] if hidden else Identity
-            self.layers.append(Dense(n_in, n_out, activation))
-            if hidden and self.dropout[i]:
-                self.layers.append(Dropout(n_out, self.dropout[i], self._dropout_rng))
-        self.layers[0].needs_input_grad = False  # its input is the data
-        self.dense_layers = [layer for layer in self.layers if isinstance(layer, Dense)]
+            layers.append(Dense(n_in, n_out, activations[i] if hidden else Identity))
+            if hidden and dropout[i]:
+                layers.append(Dropout(n_out, dropout[i], rng))
+        self._assemble(layers, loss, dtype)
 
+    @classmethod
+    def from_layers(cls, layers, loss, dtype=np.float64):
+        """A network of the given layer objects, of any kind (see ``layers.LAYERS``).
+
+        Parameters
+        ----------
+        layers : list of Layer
+            Each layer's ``n_in`` is the ``n_out`` of the one before; the last
+            one's output is the logits.
+        loss : str
+        dtype : dtype, default=np.float64
+
+        Returns
+        -------
+        network : Network
+        """
+        net = cls.__new__(cls)
+        net._assemble(list(layers), loss, dtype)
+        net.layer_sizes = (net.layers[0].n_in, *(d.n_out for d in net.dense_layers))
+        return net
+
+    def _assemble(self, layers, loss, dtype):
+        """Keep the layers and the loss, and pack the layers' parameters."""
+        self.layers = layers
+        self.layers[0].needs_input_grad = False  # its input is the data
+        self.dense_layers = [layer for layer in layers if isinstance(layer, Dense)]
+        self.hidden_activations = [d.activation for d in self.dense_layers[:-1]]
+        self.loss = LOSSES[loss]()
+        self.dtype = np.dtype(dtype)
         self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
         self._workspace = None
 
@@ -184,10 +216,10 @@ class Network:
         ----------
         seed : int, numpy.random.Generator or None
         """
-        self._dropout_rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed)
         for layer in self.layers:
             if isinstance(layer, Dropout):
-                layer.rng = self._dropout_rng
+                layer.rng = rng  # one stream for all, drawn in layer order
 
     def initialize(self, random_state, factors=None):
         """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
