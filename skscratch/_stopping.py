@@ -76,6 +76,15 @@ class TrainingState:
         names = self.LBFGS_FIELDS if solver == "lbfgs" else vars(self)
         return {name: getattr(self, name) for name in names}
 
+    def end_epoch(self, loss, n_samples, verbose):
+        """Count an epoch over ``n_samples`` that ended with ``loss``."""
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_curve_.append(loss)
+        self.loss_ = loss
+        if verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+
     def record_epoch(self, notify, loss, learning_rate, started, score=None):
         """Append the epoch's record to ``history_``; True if a callback asks to stop."""
         record = {

@@ -144,20 +144,12 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
             started, learning_rate = time.perf_counter(), optimizer.learning_rate
             with np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
                 loss = _run_epoch(net, optimizer, batches, data.alpha)
-            state.n_iter_ += 1
-            state.t_ += batches.n_samples
-            state.loss_curve_.append(loss)
-            if est.verbose:
-                print(f"Iteration {state.n_iter_}, loss = {loss:.8f}")
+            state.end_epoch(loss, batches.n_samples, est.verbose)
             if guard.diverged(loss, net.params):
-                if guard.fallback is None:
-                    raise_nonfinite(est, X)
-                net.params[...], state.loss_ = guard.fallback, guard.loss
-                _warn_diverged(est, state.n_iter_, loss)
-                state.record_epoch(notify, loss, learning_rate, started, rule.diverged())
+                score = _fall_back(est, net, state, guard, rule, X)
+                state.record_epoch(notify, loss, learning_rate, started, score)
                 break
             guard.update(loss)
-            state.loss_ = loss
             score = rule.update(net, loss)
             optimizer.schedule.epoch_end(state.t_)
             stop = state.record_epoch(notify, loss, learning_rate, started, score)
@@ -167,12 +159,7 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
             if stop or incremental:
                 break
         else:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
+            _warn_max_iter(est)
     except KeyboardInterrupt:
         state.rollback(done)
         if state.n_iter_ == 0:
@@ -183,6 +170,28 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     rule.finish(net)
     check_predictions(est, net, X, guard.fallback)
     state._optimizer_state = None if optimizer is None else optimizer.state_dict()
+
+
+def _fall_back(est, net, state, guard, rule, X):
+    """Training diverged: back to the best epoch's weights; the epoch's score.
+
+    Raises ValueError when no epoch had a finite loss (see :func:`raise_nonfinite`).
+    """
+    if guard.fallback is None:
+        raise_nonfinite(est, X)
+    net.params[...] = guard.fallback
+    state.loss_ = guard.loss
+    _warn_diverged(est, state.n_iter_, state.loss_curve_[-1], stacklevel=7)
+    return rule.diverged()
+
+
+def _warn_max_iter(est):
+    warnings.warn(
+        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
+        "and the optimization hasn't converged yet.",
+        ConvergenceWarning,
+        stacklevel=6,
+    )
 
 
 def _batch_size(est, n_samples):
