@@ -40,6 +40,14 @@ class TrainingState:
     _optimizer_state: dict = None
 
     LBFGS_FIELDS = ("n_iter_", "t_", "loss_", "loss_curve_", "history_")
+    ROLLED_BACK = (
+        "n_iter_",
+        "t_",
+        "loss_",
+        "_no_improvement_count",
+        "best_loss_",
+        "best_validation_score_",
+    )
 
     @classmethod
     def start(cls, est, first_pass):
@@ -100,30 +108,16 @@ class TrainingState:
     def checkpoint(self):
         """What :meth:`rollback` needs to undo the epochs after this call."""
         lists = (self.loss_curve_, self.history_, self.validation_scores_ or [])
-        return (
-            self.n_iter_,
-            self.t_,
-            self.loss_,
-            self._no_improvement_count,
-            self.best_loss_,
-            self.best_validation_score_,
-            tuple(len(values) for values in lists),
-        )
+        scalars = tuple(getattr(self, name) for name in self.ROLLED_BACK)
+        return scalars, tuple(len(values) for values in lists)
 
     def rollback(self, checkpoint):
         """Return to a :meth:`checkpoint` (for an interrupted epoch)."""
-        *scalars, lengths = checkpoint
-        (
-            self.n_iter_,
-            self.t_,
-            self.loss_,
-            self._no_improvement_count,
-            self.best_loss_,
-            self.best_validation_score_,
-        ) = scalars
-        for values, length in zip(
-            (self.loss_curve_, self.history_, self.validation_scores_ or []), lengths
-        ):
+        scalars, lengths = checkpoint
+        for name, value in zip(self.ROLLED_BACK, scalars):
+            setattr(self, name, value)
+        lists = (self.loss_curve_, self.history_, self.validation_scores_ or [])
+        for values, length in zip(lists, lengths):
             del values[length:]
 
 

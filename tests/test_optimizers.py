@@ -5,23 +5,13 @@ import pickle
 
 import numpy as np
 import pytest
+from helpers import same_weights, small_classifier
 
 from skscratch import ScratchMLPClassifier
 from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule
 from skscratch.core.schedules import ConstantSchedule
 
 N_PARAMS = 7
-
-
-def _same_weights(a, b):
-    pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
-    return all(np.array_equal(p, q) for p, q in pairs)
-
-
-def _clf(**params):
-    return ScratchMLPClassifier(
-        **{"hidden_layer_sizes": (6, 5), "max_iter": 10, "random_state": 0, **params}
-    )
 
 
 def _grads(n_steps, seed=0, dtype=np.float64):
@@ -219,9 +209,10 @@ def test_adamw_decay_shrinks_weights(iris):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_adamw_without_decay_is_adam(iris):
-    assert _same_weights(
-        _clf(solver="adamw", alpha=0.0).fit(*iris), _clf(alpha=0.0).fit(*iris)
+    assert same_weights(
+        small_classifier(solver="adamw", alpha=0.0).fit(*iris),
+        small_classifier(alpha=0.0).fit(*iris),
     )
     # With alpha > 0 the decay is decoupled from the gradient: another path.
-    decoupled = _clf(solver="adamw", alpha=0.1).fit(*iris)
-    assert not _same_weights(decoupled, _clf(alpha=0.1).fit(*iris))
+    decoupled = small_classifier(solver="adamw", alpha=0.1).fit(*iris)
+    assert not same_weights(decoupled, small_classifier(alpha=0.1).fit(*iris))

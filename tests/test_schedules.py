@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import same_weights, small_classifier
 
 from skscratch import ScratchMLPClassifier
 from skscratch.core import make_schedule
@@ -16,17 +17,6 @@ from skscratch.core.schedules import (
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
 )
-
-
-def _clf(**params):
-    return ScratchMLPClassifier(
-        **{"hidden_layer_sizes": (6, 5), "max_iter": 10, "random_state": 0, **params}
-    )
-
-
-def _same_weights(a, b):
-    pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
-    return all(np.array_equal(p, q) for p, q in pairs)
 
 
 def test_make_schedule_by_name():
@@ -119,18 +109,22 @@ def test_callable_schedule_returning_nonsense(iris):
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_constant_callable_learning_rate_is_constant(iris, solver):
-    by_callable = _clf(solver=solver, learning_rate=lambda epoch: 1.0).fit(*iris)
-    assert _same_weights(by_callable, _clf(solver=solver).fit(*iris))
+    by_callable = small_classifier(solver=solver, learning_rate=lambda epoch: 1.0).fit(
+        *iris
+    )
+    assert same_weights(by_callable, small_classifier(solver=solver).fit(*iris))
 
 
 def test_cosine_applies_to_adam(iris):
-    est = _clf(learning_rate="cosine", learning_rate_init=0.1, max_iter=4).fit(*iris)
+    est = small_classifier(learning_rate="cosine", learning_rate_init=0.1, max_iter=4).fit(
+        *iris
+    )
     rates = [record["learning_rate"] for record in est.history_]
     assert rates == pytest.approx([0.1 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])
 
 
 def test_failing_learning_rate_callable_leaves_model_unchanged(iris):
-    est = _clf().fit(*iris)
+    est = small_classifier().fit(*iris)
     proba = est.predict_proba(iris[0])
     est.set_params(learning_rate=lambda epoch: -1.0 if epoch == 2 else 1.0)
     with pytest.raises(ValueError, match="learning_rate callable"):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import same_weights, small_classifier
 from sklearn.utils._param_validation import StrOptions
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
@@ -11,17 +12,6 @@ from skscratch.core import SGD, Adam, AdamW, RMSprop
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
 )
-
-
-def _clf(**params):
-    return ScratchMLPClassifier(
-        **{"hidden_layer_sizes": (6, 5), "max_iter": 10, "random_state": 0, **params}
-    )
-
-
-def _same_weights(a, b):
-    pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
-    return all(np.array_equal(p, q) for p, q in pairs)
 
 
 def _built(est, X, y, seed=0, previous=None):
@@ -77,7 +67,7 @@ def test_a_registered_solver_is_a_valid_parameter(iris, monkeypatch):
     reference = ScratchMLPClassifier(
         (5,), solver="sgd", momentum=0.0, max_iter=3, random_state=0
     ).fit(*iris)
-    assert _same_weights(est, reference)
+    assert same_weights(est, reference)
 
 
 # ---------------------------------------------------------- the network built
@@ -196,10 +186,12 @@ def test_dropout_per_layer_and_validation(iris):
 @pytest.mark.parametrize("name", ["logistic", "tanh", "relu"])
 def test_list_of_one_name_is_the_name(iris, name):
     # Including the initialisation: logistic networks draw with factor 2 throughout.
-    by_list = _clf(activation=[name, name]).fit(*iris)
-    assert _same_weights(by_list, _clf(activation=name).fit(*iris))
+    by_list = small_classifier(activation=[name, name]).fit(*iris)
+    assert same_weights(by_list, small_classifier(activation=name).fit(*iris))
 
 
 @pytest.mark.parametrize("rate", [0.0, [0.0, 0.0]], ids=["scalar", "per-layer"])
 def test_zero_dropout_is_no_dropout(iris, rate):
-    assert _same_weights(_clf(dropout=rate).fit(*iris), _clf().fit(*iris))
+    assert same_weights(
+        small_classifier(dropout=rate).fit(*iris), small_classifier().fit(*iris)
+    )
