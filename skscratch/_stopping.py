@@ -9,14 +9,20 @@ read and update it once per epoch:
 - :class:`EarlyStopping`: the same on a held-out validation score, keeping the
   weights of the best-scoring epoch;
 - :class:`DivergenceGuard`: the loss or the weights stopped being finite, or
-  the loss exploded; training falls back to the last good weights.
+  the loss exploded; training falls back to the last good weights
+  (:func:`fall_back`), and a fit whose final weights overflow on the training
+  data falls back too (:func:`check_predictions`) or raises
+  (:func:`raise_nonfinite`).
 """
 
 import dataclasses
 import math
 import time
+import warnings
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 
@@ -339,3 +345,66 @@ class DivergenceGuard:
     def fallback(self):
         """The best epoch's starting weights, or None before any finite epoch."""
         return None if np.isnan(self.loss) else self.params
+
+
+def fall_back(est, net, state, guard, rule, X):
+    """Training diverged: back to the best epoch's weights; the epoch's score.
+
+    Raises ValueError when no epoch had a finite loss (see :func:`raise_nonfinite`).
+    """
+    if guard.fallback is None:
+        raise_nonfinite(est, X)
+    net.params[...] = guard.fallback
+    state.loss_ = guard.loss
+    warn_diverged(est, state.n_iter_, state.loss_curve_[-1], stacklevel=7)
+    return rule.diverged()
+
+
+def check_predictions(est, net, X, fallback):
+    """Fall back to ``fallback`` weights if the final ones overflow on the training data.
+
+    The last step of a fit is never evaluated by the loss, so its weights
+    can be finite yet blow up a forward pass; prediction must not. Without
+    a fallback that predicts finite values, the fit has no model to keep.
+    """
+    if net.predicts_finite(X):
+        return
+    if fallback is not None:
+        net.params[...] = fallback
+        if net.predicts_finite(X):
+            warn_diverged(est, None, np.inf, stacklevel=7)
+            return
+    raise_nonfinite(est, X)
+
+
+def raise_nonfinite(est, X=None):
+    """Raise scikit-learn's ValueError for a fit that ends with no finite weights.
+
+    The estimator's ``_fit`` commits nothing after an exception, so an
+    earlier fit is left as it was.
+    """
+    largest = ""
+    if X is not None and X.size:
+        data = X.data if sp.issparse(X) else X
+        largest = f" (|X| up to {float(abs(data).max()):.3g})"
+    advice = "Scale X, e.g. with StandardScaler"
+    if est.solver != "lbfgs":
+        advice += ", or lower learning_rate_init"
+    raise ValueError(
+        "Solver produced non-finite parameter weights. The input data may contain "
+        "large values and need to be preprocessed. No epoch of this fit ended with "
+        f"finite weights and predictions{largest}, so the estimator is left as it "
+        f"was. {advice}."
+    )
+
+
+def warn_diverged(est, epoch, loss, stacklevel=6):
+    where = "at the end of training" if epoch is None else f"at iteration {epoch}"
+    warnings.warn(
+        f"Training diverged {where}: the loss became {loss}. The weights of the "
+        "best iteration before that are kept. Scale the data (e.g. with "
+        "StandardScaler)"
+        + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )

@@ -22,7 +22,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from ._stopping import DivergenceGuard, stop_rule
+from ._stopping import (
+    DivergenceGuard,
+    check_predictions,
+    fall_back,
+    raise_nonfinite,
+    stop_rule,
+    warn_diverged,
+)
 from .core import minimize_lbfgs
 
 
@@ -91,7 +98,7 @@ def fit_lbfgs(est, net, data, state, notify=_no_notify):
         state.loss_ = float(
             next(loss for loss in reversed(loss_curve) if np.isfinite(loss))
         )
-        _warn_diverged(est, result.nit, result.fun)
+        warn_diverged(est, result.nit, result.fun)
     else:
         raise_nonfinite(est, X)
     state.n_iter_ = min(int(result.nit), est.max_iter)
@@ -146,7 +153,7 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
                 loss = _run_epoch(net, optimizer, batches, data.alpha)
             state.end_epoch(loss, batches.n_samples, est.verbose)
             if guard.diverged(loss, net.params):
-                score = _fall_back(est, net, state, guard, rule, X)
+                score = fall_back(est, net, state, guard, rule, X)
                 state.record_epoch(notify, loss, learning_rate, started, score)
                 break
             guard.update(loss)
@@ -170,19 +177,6 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     rule.finish(net)
     check_predictions(est, net, X, guard.fallback)
     state._optimizer_state = None if optimizer is None else optimizer.state_dict()
-
-
-def _fall_back(est, net, state, guard, rule, X):
-    """Training diverged: back to the best epoch's weights; the epoch's score.
-
-    Raises ValueError when no epoch had a finite loss (see :func:`raise_nonfinite`).
-    """
-    if guard.fallback is None:
-        raise_nonfinite(est, X)
-    net.params[...] = guard.fallback
-    state.loss_ = guard.loss
-    _warn_diverged(est, state.n_iter_, state.loss_curve_[-1], stacklevel=7)
-    return rule.diverged()
 
 
 def _warn_max_iter(est):
@@ -275,53 +269,3 @@ def _run_epoch(net, optimizer, batches, alpha):
         accumulated += batch_loss * weight
         optimizer.step(net.params, net.grad)
     return float(accumulated / batches.weight_total)
-
-
-def check_predictions(est, net, X, fallback):
-    """Fall back to ``fallback`` weights if the final ones overflow on the training data.
-
-    The last step of a fit is never evaluated by the loss, so its weights
-    can be finite yet blow up a forward pass; prediction must not. Without
-    a fallback that predicts finite values, the fit has no model to keep.
-    """
-    if net.predicts_finite(X):
-        return
-    if fallback is not None:
-        net.params[...] = fallback
-        if net.predicts_finite(X):
-            _warn_diverged(est, None, np.inf, stacklevel=7)
-            return
-    raise_nonfinite(est, X)
-
-
-def raise_nonfinite(est, X=None):
-    """Raise scikit-learn's ValueError for a fit that ends with no finite weights.
-
-    The estimator's ``_fit`` commits nothing after an exception, so an
-    earlier fit is left as it was.
-    """
-    largest = ""
-    if X is not None and X.size:
-        data = X.data if sp.issparse(X) else X
-        largest = f" (|X| up to {float(abs(data).max()):.3g})"
-    advice = "Scale X, e.g. with StandardScaler"
-    if est.solver != "lbfgs":
-        advice += ", or lower learning_rate_init"
-    raise ValueError(
-        "Solver produced non-finite parameter weights. The input data may contain "
-        "large values and need to be preprocessed. No epoch of this fit ended with "
-        f"finite weights and predictions{largest}, so the estimator is left as it "
-        f"was. {advice}."
-    )
-
-
-def _warn_diverged(est, epoch, loss, stacklevel=6):
-    where = "at the end of training" if epoch is None else f"at iteration {epoch}"
-    warnings.warn(
-        f"Training diverged {where}: the loss became {loss}. The weights of the "
-        "best iteration before that are kept. Scale the data (e.g. with "
-        "StandardScaler)"
-        + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
-        ConvergenceWarning,
-        stacklevel=stacklevel,
-    )
