@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from skscratch._gradient_check import central_differences
 from skscratch.core import HIDDEN_ACTIVATIONS, LOSSES, Network
 
 HIDDEN = (5, 4, 3)
@@ -41,16 +42,6 @@ def _relative_error(analytic, numeric):
     )
 
 
-def _finite_differences(loss_at, params):
-    numeric = np.empty_like(params)
-    for i in range(params.size):
-        plus, minus = params.copy(), params.copy()
-        plus[i] += STEP
-        minus[i] -= STEP
-        numeric[i] = (loss_at(plus) - loss_at(minus)) / (2 * STEP)
-    return numeric
-
-
 def _check(net, X, Y, sw, alpha):
     net.initialize(np.random.RandomState(1))
     params = net.params.copy()
@@ -61,7 +52,7 @@ def _check(net, X, Y, sw, alpha):
         net.params[...] = p
         return net.loss_gradient(X, Y, sw, alpha)
 
-    numeric = _finite_differences(loss_at, params)
+    numeric = central_differences(loss_at, params, epsilon=STEP)
     assert np.linalg.norm(numeric) > 1e-3  # a gradient worth comparing
     assert _relative_error(analytic, numeric) < 1e-6
 
@@ -120,7 +111,7 @@ def test_dropout_gradient_with_fixed_masks(activation):
         other.params[...] = p
         return other.loss_gradient(X, Y, sw, ALPHA)
 
-    numeric = _finite_differences(loss_at, params)
+    numeric = central_differences(loss_at, params, epsilon=STEP)
     assert _relative_error(analytic, numeric) < 1e-6
 
 
