@@ -21,11 +21,18 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     assert_all_finite,
     check_is_fitted,
+    check_X_y,
     column_or_1d,
     validate_data,
 )
 
-from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build
+from ._categorical import (
+    encode_X,
+    fill_unknown_rows,
+    numeric_columns,
+    resolve_categorical_features,
+)
+from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_tables
 from ._stopping import TrainingState
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import check_callbacks, notify
@@ -108,6 +115,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "callbacks": [None, list],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
     }
 
     @abstractmethod
@@ -138,6 +147,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         max_fun,
         dropout,
         callbacks,
+        categorical_features,
+        embedding_dim,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -164,6 +175,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.max_fun = max_fun
         self.dropout = dropout
         self.callbacks = callbacks
+        self.categorical_features = categorical_features
+        self.embedding_dim = embedding_dim
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
@@ -192,7 +205,26 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         """Score (accuracy or R^2) of raw network output against original targets."""
 
     # --------------------------------------------------------------- fitting
+    def _categorical_X(self, X, reset):
+        """``X`` for a network with embeddings (numeric columns, then category
+        codes), or None when no feature is categorical.
+
+        At ``reset`` the categorical features are found (``is_categorical_``)
+        and their categories learned; later calls keep them.
+        """
+        if reset:
+            self.is_categorical_ = resolve_categorical_features(
+                X, self.categorical_features
+            )
+        if getattr(self, "is_categorical_", None) is None:
+            return None
+        _reject_datetime(numeric_columns(X, self.is_categorical_))
+        return encode_X(self, X, reset)
+
     def _validate_X(self, X, reset):
+        X_network = self._categorical_X(X, reset)
+        if X_network is not None:
+            return X_network
         _reject_datetime(X)
         X = validate_data(
             self,
@@ -251,7 +283,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         )
         data = self._training_data(X, y, sample_weight, incremental, classes, first_pass)
         rng = check_random_state(self.random_state)
-        previous = None if first_pass else (self.coefs_, self.intercepts_)
+        previous = None
+        if not first_pass:
+            previous = (self.coefs_, self.intercepts_, getattr(self, "embeddings_", []))
         net, optimizer = build(self, data.X, data.Y, rng, previous)
         state = TrainingState.start(self, first_pass)
         tell_callbacks("on_fit_begin")
@@ -264,6 +298,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
         self.coefs_ = net.coefs
         self.intercepts_ = net.intercepts
+        self.embeddings_ = embedding_tables(net)
+        if self.embeddings_:
+            fill_unknown_rows(self.embeddings_, self._category_counts)
+        else:
+            self.categories_, self._category_counts = [], []
         self.n_layers_ = net.n_layers
         self.n_outputs_ = data.Y.shape[1]
         self.out_activation_ = net.output_activation.name
@@ -357,17 +396,27 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _validate_X_y(self, X, y, reset):
-        _reject_datetime(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            y_numeric=self._y_numeric,
-            reset=reset,
-        )
+        X_network = self._categorical_X(X, reset)
+        if X_network is not None:
+            X, y = check_X_y(
+                X_network,
+                y,
+                multi_output=True,
+                y_numeric=self._y_numeric,
+                estimator=self,
+            )
+        else:
+            _reject_datetime(X)
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=(np.float64, np.float32),
+                y_numeric=self._y_numeric,
+                reset=reset,
+            )
         if sp.issparse(X):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -382,23 +431,22 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return X, y
 
     # ------------------------------------------------------------ prediction
-    def _forward(self, X):
+    def _forward(self, X, output_activation=None):
         """Network output (after the output activation) for validated ``X``."""
         hidden = [HIDDEN_ACTIVATIONS[name] for name in self._hidden_activations_]
+        tables = getattr(self, "embeddings_", [])
         return predict_output(
             X,
             self.coefs_,
             self.intercepts_,
             hidden,
-            OUTPUT_ACTIVATIONS[self.out_activation_],
+            OUTPUT_ACTIVATIONS[output_activation or self.out_activation_],
+            embedding=(X.shape[1] - len(tables), tables) if tables else None,
         )
 
     def _logits(self, X):
         """The last layer's pre-activations ``z`` for validated ``X``."""
-        hidden = [HIDDEN_ACTIVATIONS[name] for name in self._hidden_activations_]
-        return predict_output(
-            X, self.coefs_, self.intercepts_, hidden, OUTPUT_ACTIVATIONS["identity"]
-        )
+        return self._forward(X, "identity")
 
     def _predict_output(self, X):
         check_is_fitted(self)

@@ -149,6 +149,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         max_fun=15000,
         dropout=0.0,
         callbacks=None,
+        categorical_features="from_dtype",
+        embedding_dim=None,
         class_weight=None,
     ):
         super().__init__(
@@ -177,6 +179,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             max_fun=max_fun,
             dropout=dropout,
             callbacks=callbacks,
+            categorical_features=categorical_features,
+            embedding_dim=embedding_dim,
         )
         self.class_weight = class_weight
 

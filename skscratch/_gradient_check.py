@@ -14,7 +14,8 @@ def check_gradients(
 
     Builds the network the estimator would train on ``X`` and ``y`` (layer
     sizes, activations, loss, L2 penalty ``alpha``, class and sample weights,
-    dropout with its masks held fixed), in float64, at the estimator's fitted
+    dropout with its masks held fixed, the embedding tables of categorical
+    features), in float64, at the estimator's fitted
     weights if it is fitted, else at a random initialisation. Then it compares
     each partial derivative from :meth:`~skscratch.core.Network.loss_gradient`
     with ``(L(w + eps) - L(w - eps)) / (2 eps)``.
@@ -53,11 +54,22 @@ def check_gradients(
     est = clone(estimator)
     est._validate_params()
     rng = check_random_state(random_state)
-    data = est._training_data(X, y, sample_weight, False, None, True, np.float64)
     fitted = hasattr(estimator, "coefs_")
+    categorical = fitted and getattr(estimator, "is_categorical_", None) is not None
+    if categorical:
+        # Coded with the fitted categories, so that the tables fit the data.
+        X = estimator._validate_X(X, reset=False)
+        est.set_params(categorical_features=None)
+    data = est._training_data(X, y, sample_weight, False, None, True, np.float64)
+    if categorical:
+        for name in ("is_categorical_", "categories_", "_category_counts"):
+            setattr(est, name, getattr(estimator, name))
     if fitted and hasattr(estimator, "classes_"):
         est.classes_ = estimator.classes_
-    previous = (estimator.coefs_, estimator.intercepts_) if fitted else None
+    previous = None
+    if fitted:
+        tables = getattr(estimator, "embeddings_", [])
+        previous = (estimator.coefs_, estimator.intercepts_, tables)
     net, _ = build(est, data.X, data.Y, rng, previous)
     mask_seed = rng.randint(2**31 - 1)
 

@@ -91,6 +91,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         max_fun=15000,
         dropout=0.0,
         callbacks=None,
+        categorical_features="from_dtype",
+        embedding_dim=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -118,6 +120,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             max_fun=max_fun,
             dropout=dropout,
             callbacks=callbacks,
+            categorical_features=categorical_features,
+            embedding_dim=embedding_dim,
         )
         self.loss = loss
 

@@ -15,8 +15,10 @@ from numbers import Integral
 
 import numpy as np
 
+from ._categorical import embedding_dims
 from .core import HIDDEN_ACTIVATIONS, SGD, Adam, AdamW, Network, RMSprop, make_schedule
-from .core.network import init_factors
+from .core.layers import Embedding
+from .core.network import init_factors, mlp_layers
 
 
 def _weights_only(est, net):
@@ -49,16 +51,20 @@ def build(est, X, Y, rng, previous=None):
     est : BaseScratchMLP
         Its parameters, and its target attributes (which fix the loss).
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Its dtype is the network's.
+        Its dtype is the network's. With categorical features
+        (``est.is_categorical_``), the numeric columns then one column of
+        category codes per categorical feature, which an
+        :class:`~skscratch.core.layers.Embedding` layer before the first dense
+        layer turns into learned vectors.
     Y : ndarray of shape (n_samples, n_outputs)
         The encoded targets.
     rng : numpy.random.RandomState
         Draws the initial weights (unless ``previous`` is given), then the seed
         of the dropout masks (only with dropout, so that a fit without it
         consumes the random stream exactly as scikit-learn's MLP does).
-    previous : tuple (coefs, intercepts), default=None
-        Weights to start from (warm start, ``partial_fit``), which must fit
-        the layer sizes.
+    previous : tuple (coefs, intercepts) or (coefs, intercepts, tables), default=None
+        Weights (and embedding tables) to start from (warm start,
+        ``partial_fit``), which must fit the layer sizes.
 
     Returns
     -------
@@ -69,9 +75,15 @@ def build(est, X, Y, rng, previous=None):
     hidden = hidden_layer_sizes(est)
     activations = hidden_activations(est, len(hidden))
     dropout = dropout_rates(est, len(hidden))
-    layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
-    _check_memory(est, layer_sizes, X.dtype, X.shape[0])
-    net = Network(layer_sizes, activations, est._loss_name(), X.dtype, dropout)
+    embedding = embedding_layer(est, X)
+    n_inputs = X.shape[1] if embedding is None else embedding.n_out
+    layer_sizes = [n_inputs, *hidden, Y.shape[1]]
+    _check_memory(est, layer_sizes, X.dtype, X.shape[0], embedding)
+    if embedding is None:
+        net = Network(layer_sizes, activations, est._loss_name(), X.dtype, dropout)
+    else:
+        layers = [embedding, *mlp_layers(layer_sizes, activations, dropout)]
+        net = Network.from_layers(layers, est._loss_name(), X.dtype)
     if previous is None:
         # With no hidden layer the output layer has no activation before it to
         # take its factor from; scikit-learn then uses the `activation`
@@ -79,18 +91,41 @@ def build(est, X, Y, rng, previous=None):
         fallback = est.activation if isinstance(est.activation, str) else "identity"
         net.initialize(rng, init_factors(activations, fallback))
     else:
-        coefs, intercepts = previous
+        coefs, intercepts, *tables = previous
+        tables = tables[0] if tables else []
         old_sizes = [W.shape[0] for W in coefs] + [coefs[-1].shape[1]]
-        if old_sizes != layer_sizes:
+        old_tables = [E.shape for E in tables]
+        new_tables = [E.shape for E in embedding_tables(net)]
+        if old_sizes != layer_sizes or old_tables != new_tables:
             raise ValueError(
-                f"The network has layer sizes {old_sizes} from the previous fit but "
-                f"this call needs {layer_sizes}; warm_start and partial_fit must keep "
-                "hidden_layer_sizes and the number of features and outputs."
+                f"The network has layer sizes {old_sizes} (embedding tables "
+                f"{old_tables}) from the previous fit but this call needs "
+                f"{layer_sizes} (tables {new_tables}); warm_start and partial_fit "
+                "must keep hidden_layer_sizes, embedding_dim and the number of "
+                "features and outputs."
             )
         net.set_weights(coefs, intercepts)
+        for E, E_previous in zip(embedding_tables(net), tables):
+            E[...] = E_previous
     if any(dropout):
         net.seed_dropout(rng.randint(2**31 - 1))
     return net, make_optimizer(est, net)
+
+
+def embedding_layer(est, X):
+    """The :class:`~skscratch.core.layers.Embedding` layer for ``est``'s categorical
+    features (one table row per category, plus the unknown one), or None."""
+    categories = getattr(est, "categories_", None)
+    if getattr(est, "is_categorical_", None) is None or not categories:
+        return None
+    n_levels = [len(values) + 1 for values in categories]  # + the unknown category
+    dims = embedding_dims(categories, est.embedding_dim)
+    return Embedding(X.shape[1] - len(categories), n_levels, dims)
+
+
+def embedding_tables(net):
+    """The embedding tables of ``net`` (views into its parameters); [] if none."""
+    return [E for layer in net.layers if isinstance(layer, Embedding) for E in layer.E]
 
 
 def make_optimizer(est, net):
@@ -171,7 +206,7 @@ def dropout_rates(est, n_hidden):
     return rates
 
 
-def _check_memory(est, layer_sizes, dtype, n_samples):
+def _check_memory(est, layer_sizes, dtype, n_samples, embedding=None):
     """Refuse, before allocating it, a network larger than this machine's memory.
 
     Counts the parameters and what training holds per parameter (the
@@ -179,6 +214,8 @@ def _check_memory(est, layer_sizes, dtype, n_samples):
     about twenty vectors of that size) plus one batch of activations.
     """
     n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if embedding is not None:
+        n_params += sum(n * d for n, d in zip(embedding.n_levels, embedding.dims))
     vectors = 22 if est.solver == "lbfgs" else 4
     batch = n_samples if est.solver == "lbfgs" else min(200, n_samples)
     if est.batch_size != "auto" and est.solver != "lbfgs":
