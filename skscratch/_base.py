@@ -33,7 +33,7 @@ from ._categorical import (
     resolve_categorical_features,
 )
 from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_tables
-from ._stopping import TrainingState
+from ._stopping import TrainingState, Validation
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import check_callbacks, notify
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output
@@ -78,6 +78,17 @@ def _reject_datetime(X):
             "raw tick counts. Convert them to numbers first, e.g. elapsed seconds "
             "with (X - X.min()) / np.timedelta64(1, 's')."
         )
+
+
+def _check_validation_given(X_val, y_val, sample_weight_val):
+    """Raise ValueError unless ``X_val`` and ``y_val`` come together."""
+    if (X_val is None) != (y_val is None):
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(
+            f"{given} was given without {missing}: a validation set needs both."
+        )
+    if X_val is None and sample_weight_val is not None:
+        raise ValueError("sample_weight_val was given without X_val and y_val.")
 
 
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
@@ -237,7 +248,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X = X.tocsr()
         return X
 
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(
+        self, X, y, sample_weight=None, incremental=False, classes=None, validation=None
+    ):
         """Train on a private copy, then commit every fitted attribute at once.
 
         The fit reads and writes a copy of the estimator made from one
@@ -256,7 +269,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         def tell_callbacks(hook, *args):
             return notify(callbacks, hook, self, *args)
 
-        work._train(X, y, sample_weight, incremental, classes, tell_callbacks)
+        work._train(X, y, sample_weight, incremental, classes, tell_callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params
@@ -269,7 +282,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         tell_callbacks("on_fit_end")
         return self
 
-    def _train(self, X, y, sample_weight, incremental, classes, tell_callbacks):
+    def _train(
+        self, X, y, sample_weight, incremental, classes, tell_callbacks, validation=None
+    ):
         """Validate, train and set the fitted attributes on this (private) copy."""
         self._validate_params()
         if incremental and self.early_stopping:
@@ -281,7 +296,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        if validation is not None:
+            _check_validation_given(**validation)
         data = self._training_data(X, y, sample_weight, incremental, classes, first_pass)
+        if validation is not None and validation["X_val"] is not None:
+            data = data._replace(validation=self._validation_set(data, **validation))
         rng = check_random_state(self.random_state)
         previous = None
         if not first_pass:
@@ -357,6 +376,32 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         sample_weight = self._training_weights(y, sample_weight, incremental)
         sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
         return TrainingData(X, Y, y, sample_weight, alpha)
+
+    def _validation_set(self, data, X_val, y_val, sample_weight_val):
+        """The user's validation set, checked against the training data.
+
+        Called after the training data are validated, so that ``X_val`` is
+        checked against the features (number, names, categories) and
+        ``y_val`` against the targets (``classes_`` ...) of this fit.
+        """
+        try:
+            self._check_y(y_val)
+            X_val, y_val = self._validate_X_y(X_val, y_val, reset=False)
+            Y_val = self._encode_validation_targets(y_val, data.Y.shape[1])
+            if sample_weight_val is not None:
+                sample_weight_val = _check_sample_weight(
+                    sample_weight_val, X_val, dtype=data.X.dtype, ensure_non_negative=True
+                )
+        except ValueError as error:
+            raise ValueError(
+                f"The validation set (X_val, y_val) is refused: {error}"
+            ) from None
+        X_val = X_val.astype(data.X.dtype, copy=False)
+        Y_val = np.asarray(Y_val, dtype=data.X.dtype)
+        sample_weight_val = self._training_weights(y_val, sample_weight_val, False)
+        if sample_weight_val is not None and not np.sum(sample_weight_val) > 0:
+            raise ValueError("sample_weight_val (times class_weight) must not be all zero.")
+        return Validation(self, X_val, Y_val, y_val, sample_weight_val)
 
     def _normalized_weights(self, sample_weight, dtype):
         """Sample weights scaled to a maximum of 1, and ``alpha`` scaled to match.

@@ -186,7 +186,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     _y_numeric = False
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the model to data ``X`` and labels ``y``.
 
         Parameters
@@ -197,13 +199,33 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             Class labels, or a binary indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+default=None
+            A validation set of your own (e.g. the latest rows of a time-ordered
+            split), as in :class:`~sklearn.ensemble.HistGradientBoostingClassifier`.
+            With ``early_stopping=True`` it is the set early stopping scores, and
+            nothing of ``X`` is held out; otherwise it is only evaluated. Either
+            way every record of ``history_`` gains its ``validation_loss`` (and
+            ``validation_score``). Needs ``y_val``; its features must be those
+            of ``X``. Passed through a pipeline with metadata routing:
+            ``set_fit_request(X_val=True, y_val=True)``.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_labels), \
+default=None
+            The labels of ``X_val``, among those of ``y``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples (times ``class_weight``).
 
         Returns
         -------
         self : ScratchMLPClassifier
             The fitted model.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = {
+            "X_val": X_val,
+            "y_val": y_val,
+            "sample_weight_val": sample_weight_val,
+        }
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -300,6 +322,28 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
                     "the first fit."
                 )
         return LabelBinarizer(sparse_output=True).fit(self.classes_).transform(y), {}
+
+    def _encode_validation_targets(self, y_val, n_outputs):
+        if (type_of_target(y_val) == MULTILABEL) != (self._y_type == MULTILABEL):
+            raise ValueError(
+                f"y_val is {type_of_target(y_val)!r} but y is {self._y_type!r}."
+            )
+        if self._y_type == MULTILABEL:
+            if y_val.shape[1] != n_outputs:
+                raise ValueError(
+                    f"y_val has {y_val.shape[1]} labels per sample; y has {n_outputs}."
+                )
+            return y_val
+        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y_val has labels {unseen.tolist()} that y does not have "
+                f"(classes_ is {self.classes_.tolist()})."
+            )
+        Y_val = LabelBinarizer().fit(self.classes_).transform(y_val)
+        if Y_val.shape[1] != n_outputs:  # a single class: one column of zeros
+            Y_val = np.zeros((len(y_val), n_outputs))
+        return Y_val
 
     def _training_weights(self, y, sample_weight, incremental):
         if self.class_weight is None:

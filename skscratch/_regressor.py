@@ -127,7 +127,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     _y_numeric = True
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
@@ -138,13 +140,33 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+default=None
+            A validation set of your own (e.g. the latest rows of a time-ordered
+            split), as in :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+            With ``early_stopping=True`` it is the set early stopping scores, and
+            nothing of ``X`` is held out; otherwise it is only evaluated. Either
+            way every record of ``history_`` gains its ``validation_loss`` (and
+            ``validation_score``). Needs ``y_val``; its features must be those
+            of ``X``. Passed through a pipeline with metadata routing:
+            ``set_fit_request(X_val=True, y_val=True)``.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+default=None
+            The targets of ``X_val``, with as many outputs as ``y``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : ScratchMLPRegressor
             The fitted model.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = {
+            "X_val": X_val,
+            "y_val": y_val,
+            "sample_weight_val": sample_weight_val,
+        }
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None):
@@ -170,6 +192,14 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         if self.loss == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
         return (y.reshape(-1, 1) if y.ndim == 1 else y), {}
+
+    def _encode_validation_targets(self, y_val, n_outputs):
+        Y_val, _ = self._encode_targets(y_val, False, False)
+        if Y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs per sample; y has {n_outputs}."
+            )
+        return Y_val
 
     def _loss_name(self):
         return self.loss

@@ -25,6 +25,9 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from .core.activations import Identity
+from .core.network import predict_chunked
+
 
 @dataclasses.dataclass
 class TrainingState:
@@ -99,8 +102,14 @@ class TrainingState:
         if verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
 
-    def record_epoch(self, notify, loss, learning_rate, started, score=None):
-        """Append the epoch's record to ``history_``; True if a callback asks to stop."""
+    def record_epoch(
+        self, notify, loss, learning_rate, started, score=None, validation_loss=None
+    ):
+        """Append the epoch's record to ``history_``; True if a callback asks to stop.
+
+        ``validation_loss`` enters the record only where there is a validation
+        set (a held-out part, or ``X_val``).
+        """
         record = {
             "epoch": len(self.history_) + 1,
             "loss": loss,
@@ -108,6 +117,8 @@ class TrainingState:
             "learning_rate": learning_rate,
             "seconds": time.perf_counter() - started,
         }
+        if validation_loss is not None:
+            record["validation_loss"] = validation_loss
         self.history_.append(record)
         return notify("on_epoch_end", record)
 
@@ -127,6 +138,45 @@ class TrainingState:
             del values[length:]
 
 
+class Validation:
+    """A validation set, evaluated after every epoch.
+
+    Parameters
+    ----------
+    est : estimator
+        Supplies ``_score_output`` (accuracy or R^2).
+    X : ndarray of shape (n_samples, n_features)
+        As the network reads it, in its dtype.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The encoded targets, for the loss.
+    y : ndarray
+        The targets as the user gave them, for the score.
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+
+    def __init__(self, est, X, Y, y, sample_weight):
+        self.score_output = est._score_output
+        self.X, self.Y, self.y, self.sample_weight = X, Y, y, sample_weight
+
+    def evaluate(self, net):
+        """``(loss, score)`` of the network on this set; NaN where they are not finite.
+
+        The loss is the training loss without its L2 penalty: the
+        sample-weighted mean of the per-sample loss.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = predict_chunked(net.layers, Identity, self.X)
+            losses = net.loss.per_sample(self.Y, logits)
+            loss = float(np.average(losses, weights=self.sample_weight))
+            output = net.output_activation.forward(logits)
+            score = np.nan
+            if np.isfinite(output).all():
+                score = self.score_output(output, self.y, self.sample_weight)
+        return (loss if np.isfinite(loss) else np.nan), (
+            score if np.isfinite(score) else np.nan
+        )
+
+
 class NoImprovement:
     """Stop when the training loss has not improved by ``tol`` for a while.
 
@@ -138,27 +188,48 @@ class NoImprovement:
         Supplies ``tol``, ``n_iter_no_change`` and ``verbose``.
     state : TrainingState
         Holds the count and the best loss, which a warm start carries on.
+    validation : Validation, default=None
+        A validation set (``X_val``) that is only evaluated and recorded.
+
+    Attributes
+    ----------
+    validation_loss : float or None
+        The loss on the validation set after the last epoch (None without one).
     """
 
     what = "Training loss"
 
-    def __init__(self, est, state):
+    def __init__(self, est, state, validation=None):
         self.tol, self.patience, self.verbose = est.tol, est.n_iter_no_change, est.verbose
         self.state = state
+        self.validation = validation
+        self.validation_loss = None
 
     def update(self, net, loss):
-        """Count the epoch that ended with ``loss``; returns its validation score (None)."""
+        """Count the epoch that ended with ``loss``; returns its validation score
+        (None without a validation set)."""
         state = self.state
         if loss > state.best_loss_ - self.tol:
             state._no_improvement_count += 1
         else:
             state._no_improvement_count = 0
         state.best_loss_ = min(state.best_loss_, loss)
-        return None
+        return self.evaluate(net)
+
+    def evaluate(self, net):
+        """Score the validation set, keeping its loss; None without one."""
+        if self.validation is None:
+            return None
+        self.validation_loss, score = self.validation.evaluate(net)
+        return score
 
     def diverged(self):
-        """Note an epoch thrown away as diverged; returns its score (None)."""
-        return None
+        """Note an epoch thrown away as diverged; returns its score (None, or NaN
+        with a validation set)."""
+        if self.validation is None:
+            return None
+        self.validation_loss = np.nan
+        return np.nan
 
     def plateau(self, schedule):
         """True when training should stop; an adaptive schedule lowers its rate instead."""
@@ -189,31 +260,22 @@ class EarlyStopping(NoImprovement):
     Parameters
     ----------
     est : estimator
-        Supplies ``_score_output`` and the rule's parameters.
+        Supplies the rule's parameters.
     state : TrainingState
     net : Network
-    validation : tuple
-        ``(X_val, y_val, sample_weight_val)``, the held-out data.
+    validation : Validation
+        The held-out data, or the user's ``X_val``.
     """
 
     what = "Validation score"
 
     def __init__(self, est, state, net, validation):
-        super().__init__(est, state)
-        self.score_output = est._score_output
-        self.validation = validation
+        super().__init__(est, state, validation)
         self.best_params = net.params.copy()
 
     def update(self, net, loss):
         """Score the held-out set; keep the weights if it is the best score so far."""
-        X_val, y_val, sw_val = self.validation
-        with np.errstate(over="ignore", invalid="ignore"):
-            output = net.predict(X_val)
-            score = np.nan
-            if np.isfinite(output).all():
-                score = self.score_output(output, y_val, sw_val)
-                if not np.isfinite(score):
-                    score = np.nan
+        score = self.evaluate(net)
         state = self.state
         state.validation_scores_.append(score)
         if self.verbose:
@@ -232,17 +294,18 @@ class EarlyStopping(NoImprovement):
         # (scikit-learn's ends in NaN too), and validation_scores_ keeps one
         # entry per epoch.
         self.state.validation_scores_.append(np.nan)
-        return np.nan
+        return super().diverged()
 
     def finish(self, net):
         net.params[...] = self.best_params
 
 
-def stop_rule(est, state, net, X, Y, y, sample_weight, rng):
+def stop_rule(est, state, net, X, Y, y, sample_weight, rng, validation=None):
     """The plateau rule of a stochastic fit, and the data it trains on.
 
-    With ``early_stopping`` the rule is :class:`EarlyStopping` and
-    ``validation_fraction`` of the data is held out for it.
+    With ``early_stopping`` the rule is :class:`EarlyStopping`, on the
+    user's ``validation`` set if there is one, else on ``validation_fraction``
+    of the data, held out. Without it, a ``validation`` set is only evaluated.
 
     Returns
     -------
@@ -251,8 +314,10 @@ def stop_rule(est, state, net, X, Y, y, sample_weight, rng):
         ``(X, Y, sample_weight)`` to train on.
     """
     if not est.early_stopping:
-        return NoImprovement(est, state), (X, Y, sample_weight)
-    train, validation = split_validation(est, X, Y, y, sample_weight, rng)
+        return NoImprovement(est, state, validation), (X, Y, sample_weight)
+    train = (X, Y, sample_weight)
+    if validation is None:
+        train, validation = split_validation(est, X, Y, y, sample_weight, rng)
     return EarlyStopping(est, state, net, validation), train
 
 
@@ -270,8 +335,7 @@ def split_validation(est, X, Y, y, sample_weight, rng):
     -------
     train : tuple
         ``(X, Y, sample_weight)``.
-    validation : tuple
-        ``(X, y, sample_weight)``, with the targets as the user gave them.
+    validation : Validation
     """
     n_samples = X.shape[0]
     # train_test_split's own sizes for a float test_size.
@@ -299,8 +363,8 @@ def split_validation(est, X, Y, y, sample_weight, rng):
         train.append(None)
         val.append(None)
     X_train, Y_train, _, sw_train = train
-    X_val, _, y_val, sw_val = val
-    return (X_train, Y_train, sw_train), (X_val, y_val, sw_val)
+    X_val, Y_val, y_val, sw_val = val
+    return (X_train, Y_train, sw_train), Validation(est, X_val, Y_val, y_val, sw_val)
 
 
 class DivergenceGuard:

@@ -41,6 +41,7 @@ class TrainingData(NamedTuple):
     y: np.ndarray  #: the targets as the user gave them (for validation scores)
     sample_weight: object  #: ndarray or None, scaled to a maximum of 1
     alpha: float  #: the L2 penalty, scaled as the weights are
+    validation: object = None  #: a Validation set (``X_val``), or None
 
 
 def _no_notify(hook, *args):
@@ -71,7 +72,15 @@ def fit_lbfgs(est, net, data, state, notify=_no_notify):
             last_finite = np.array(intermediate_result.x, copy=True)
         if est.verbose:
             print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
-        stop = state.record_epoch(notify, loss_curve[-1], None, started)
+        score = validation_loss = None
+        if data.validation is not None:  # evaluated at the accepted iterate
+            trial = net.params.copy()
+            net.params[...] = intermediate_result.x
+            validation_loss, score = data.validation.evaluate(net)
+            net.params[...] = trial
+        stop = state.record_epoch(
+            notify, loss_curve[-1], None, started, score, validation_loss
+        )
         started = time.perf_counter()
         if stop:
             raise StopIteration  # scipy ends the minimisation and keeps this point
@@ -141,7 +150,7 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     """
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)
-    rule, (X, Y, sw) = stop_rule(est, state, net, *data[:4], rng)
+    rule, (X, Y, sw) = stop_rule(est, state, net, *data[:4], rng, data.validation)
     batches = _Batches(X, Y, sw, _batch_size(est, X.shape[0]), est.shuffle)
     guard = DivergenceGuard(net.params)
     state.n_iter_, done = 0, state.checkpoint()
@@ -154,12 +163,16 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
             state.end_epoch(loss, batches.n_samples, est.verbose)
             if guard.diverged(loss, net.params):
                 score = fall_back(est, net, state, guard, rule, X)
-                state.record_epoch(notify, loss, learning_rate, started, score)
+                state.record_epoch(
+                    notify, loss, learning_rate, started, score, rule.validation_loss
+                )
                 break
             guard.update(loss)
             score = rule.update(net, loss)
             optimizer.schedule.epoch_end(state.t_)
-            stop = state.record_epoch(notify, loss, learning_rate, started, score)
+            stop = state.record_epoch(
+                notify, loss, learning_rate, started, score, rule.validation_loss
+            )
             stop = stop or rule.plateau(optimizer.schedule)
             guard.start_epoch(net.params)
             done = state.checkpoint()
