@@ -24,7 +24,13 @@ from skscratch.core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 # Parameters skscratch adds to scikit-learn's (DESIGN.md: additions extend, never
 # rename), with the defaults that keep scikit-learn's behaviour.
-EXTENSIONS = {"dropout": 0.0, "callbacks": None, "class_weight": None}
+EXTENSIONS = {
+    "dropout": 0.0,
+    "callbacks": None,
+    "class_weight": None,
+    "categorical_features": "from_dtype",
+    "embedding_dim": None,
+}
 
 converging_cut_short = pytest.mark.filterwarnings(
     # These fits stop at a small max_iter on purpose (speed, or to compare the

@@ -15,7 +15,12 @@ from sklearn.neural_network import MLPRegressor
 from skscratch import ScratchMLPRegressor
 
 # Parameters skscratch adds to scikit-learn's, with the defaults that keep its behaviour.
-EXTENSIONS = {"dropout": 0.0, "callbacks": None}
+EXTENSIONS = {
+    "dropout": 0.0,
+    "callbacks": None,
+    "categorical_features": "from_dtype",
+    "embedding_dim": None,
+}
 
 converging_cut_short = pytest.mark.filterwarnings(
     # These fits stop at a small max_iter on purpose (speed, or to compare the

@@ -12,6 +12,7 @@ from skscratch._stopping import (
     EarlyStopping,
     NoImprovement,
     TrainingState,
+    Validation,
     stop_rule,
 )
 from skscratch.core import Network, make_schedule
@@ -111,7 +112,8 @@ def test_early_stopping_keeps_the_best_scoring_weights():
     X_val, y_val = np.ones((3, 2)), np.zeros(3)
     state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
     est = _params(_score_output=lambda output, y, sw: -float(np.abs(output).mean()))
-    rule = EarlyStopping(est, state, net, (X_val, y_val, None))
+    validation = Validation(est, X_val, y_val[:, None], y_val, None)
+    rule = EarlyStopping(est, state, net, validation)
     scores = []
     for weight in (1.0, 0.1, 2.0):
         net.params[...] = weight
@@ -126,7 +128,8 @@ def test_a_diverged_epoch_scores_nan():
     state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
     net = Network((2, 1), [], "squared_error")
     est = _params(_score_output=None)
-    rule = EarlyStopping(est, state, net, (np.ones((2, 2)), np.zeros(2), None))
+    validation = Validation(est, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
+    rule = EarlyStopping(est, state, net, validation)
     assert np.isnan(rule.diverged()) and np.isnan(state.validation_scores_).all()
     assert NoImprovement(est, state).diverged() is None
 
