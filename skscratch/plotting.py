@@ -9,7 +9,11 @@ skscratch's estimators as they are.
 
 
 def plot_history(model, ax=None):
-    """Plot the training loss per epoch and, when recorded, the validation score.
+    """Plot the training loss per epoch and, when recorded, the validation loss and score.
+
+    The validation loss (recorded whenever there was a validation set: the
+    part ``early_stopping`` holds out, or ``X_val`` given to ``fit``) shares
+    the loss axes; it is the training loss without the L2 penalty.
 
     Parameters
     ----------
@@ -39,6 +43,11 @@ def plot_history(model, ax=None):
     ax.plot(epochs, [record["loss"] for record in history], color="C0", label="loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
+    if any("validation_loss" in record for record in history):
+        losses = [record.get("validation_loss", float("nan")) for record in history]
+        ax.plot(epochs, losses, color="C0", linestyle="--", label="validation loss")
+        ax.set_ylabel("loss")
+        ax.legend(loc="upper center")
     scores = [record["validation_score"] for record in history]
     ax.right_ax = None
     if any(score is not None for score in scores):

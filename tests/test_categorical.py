@@ -1,11 +1,18 @@
 """Categorical columns (skscratch._categorical): which, their categories, their codes."""
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
+from skscratch import ScratchMLPClassifier, ScratchMLPRegressor, check_gradients
 from skscratch._categorical import (
     MAX_CATEGORIES,
     embedding_dims,
@@ -15,6 +22,7 @@ from skscratch._categorical import (
     numeric_columns,
     resolve_categorical_features,
 )
+from skscratch.datasets import make_high_cardinality
 
 pd = pytest.importorskip("pandas")
 
@@ -256,3 +264,240 @@ def test_unknown_row_is_the_frequency_weighted_mean():
     fill_unknown_rows([table], [np.array([3, 1])])
     np.testing.assert_allclose(table[-1], [0.75, 1.0])
     np.testing.assert_array_equal(table[:2], [[1.0, 0.0], [0.0, 4.0]])
+
+
+# ------------------------------------------------------------- in the estimators
+cut_short = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _task(n=2000, n_levels=30, seed=0, **kwargs):
+    return make_high_cardinality(n, n_levels=n_levels, random_state=seed, **kwargs)
+
+
+def _clf(**params):
+    return ScratchMLPClassifier(
+        **{"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, **params}
+    )
+
+
+@cut_short
+class TestEstimators:
+    def test_a_categorical_column_gets_a_table(self):
+        X, y = _task(as_frame=True)
+        model = _clf().fit(X, y)
+        assert model.is_categorical_.tolist() == [False] * 4 + [True]
+        (levels,) = model.categories_
+        assert levels.tolist() == sorted(set(X["level"].astype(str)))
+        # One row per level seen, one for "unknown"; the width from the rule.
+        (table,) = model.embeddings_
+        assert table.shape == (len(levels) + 1, embedding_dims([levels])[0])
+        assert model.coefs_[0].shape == (4 + table.shape[1], 16)
+
+    def test_numeric_numpy_X_is_unchanged_by_the_default(self, iris):
+        X, y = iris
+        ours = ScratchMLPClassifier((5,), max_iter=20, random_state=0).fit(X, y)
+        theirs = MLPClassifier((5,), max_iter=20, random_state=0).fit(X, y)
+        assert ours.is_categorical_ is None
+        assert ours.embeddings_ == [] and ours.categories_ == []
+        for W, W_sklearn in zip(ours.coefs_, theirs.coefs_):
+            np.testing.assert_allclose(W, W_sklearn, rtol=1e-7)
+
+    def test_embeddings_learn_what_the_level_carries(self):
+        X, y = _task(4000, as_frame=True)
+        # Held-out rows from the same draw of the levels' hidden positions.
+        X_train, y_train, X_test, y_test = X[:3000], y[:3000], X[3000:], y[3000:]
+        params = {"max_iter": 60, "alpha": 1e-3}
+        embedded = _clf(**params).fit(X_train, y_train)
+        numeric = _clf(**params).fit(X_train.drop(columns="level"), y_train)
+        as_number = _clf(**params, categorical_features=None)
+        as_number.fit(X_train.assign(level=X_train["level"].cat.codes), y_train)
+        score = embedded.score(X_test, y_test)
+        assert score > numeric.score(X_test.drop(columns="level"), y_test) + 0.05
+        assert score > as_number.score(
+            X_test.assign(level=X_test["level"].cat.codes), y_test
+        )
+
+    def test_unseen_levels_and_unseen_missing_values_share_the_unknown_vector(self):
+        X, y = _task(as_frame=True)
+        model = _clf().fit(X, y)
+        (table,) = model.embeddings_
+        counts = X["level"].value_counts().reindex(model.categories_[0]).to_numpy()
+        np.testing.assert_allclose(table[-1], counts @ table[:-1] / counts.sum())
+        rows = X.iloc[[0, 0, 0]].copy()
+        rows["level"] = pd.Categorical(["never seen", "other new", None])
+        proba = model.predict_proba(rows)
+        assert np.isfinite(proba).all()
+        np.testing.assert_array_equal(proba[0], proba[1])
+        np.testing.assert_array_equal(proba[0], proba[2])
+
+    def test_missing_values_are_a_category_of_their_own(self):
+        X, y = _task(as_frame=True)
+        level = X["level"].astype(object)
+        level[:60], level[60:120] = np.nan, None
+        X = X.assign(level=pd.Categorical(level))
+        model = _clf(max_iter=30).fit(X, y)
+        (levels,) = model.categories_
+        assert np.isnan(levels[-1]) and not pd.isna(levels[:-1]).any()
+        # The missing rows have their own learned vector, not the unknown one.
+        (table,) = model.embeddings_
+        assert not np.allclose(table[-2], table[-1])
+        unknown = X.iloc[:1].assign(level=pd.Categorical(["never seen"]))
+        assert model.predict_proba(X.iloc[:1])[0, 1] != model.predict_proba(unknown)[0, 1]
+
+    def test_integer_codes_in_numpy_match_a_categorical_frame(self):
+        X, y = _task()
+        frame = pd.DataFrame(X[:, :4], columns=["x0", "x1", "x2", "x3"])
+        frame["level"] = pd.Categorical(X[:, 4].astype(int))
+        by_index = _clf(categorical_features=[4]).fit(X, y)
+        by_mask = _clf(categorical_features=[False] * 4 + [True]).fit(X, y)
+        by_dtype = _clf().fit(frame, y)
+        by_name = _clf(categorical_features=["level"]).fit(frame, y)
+        expected = by_index.predict_proba(X)
+        for model, data in ((by_mask, X), (by_dtype, frame), (by_name, frame)):
+            np.testing.assert_allclose(model.predict_proba(data), expected, rtol=1e-12)
+
+    def test_embedding_dim_overrides_the_rule(self):
+        X, y = _task(as_frame=True)
+        X = X.assign(other=pd.Categorical(np.arange(len(X)) % 3))
+        model = _clf(embedding_dim=[2, 5]).fit(X, y)
+        assert [E.shape[1] for E in model.embeddings_] == [2, 5]
+        assert _clf(embedding_dim=4).fit(X, y).coefs_[0].shape[0] == 4 + 8
+
+    @pytest.mark.parametrize(
+        "params, data, error, match",
+        [
+            ({"embedding_dim": [2, 2]}, "frame", ValueError, "one positive int per"),
+            ({"categorical_features": ["town"]}, "frame", ValueError, "'town'"),
+            ({"categorical_features": [0]}, "sparse", ValueError, "sparse matrix"),
+            ({"categorical_features": ["x0"]}, "mixed", TypeError, r"\['float', 'str'\]"),
+            ({"categorical_features": [0]}, "ids", ValueError, "more than the 10,000"),
+        ],
+    )
+    def test_bad_input_is_refused_before_anything_changes(self, params, data, error, match):
+        import scipy.sparse as sparse
+
+        X, y = _task(as_frame=True)
+        model = _clf().fit(X, y)
+        before = [W.copy() for W in model.coefs_ + model.embeddings_]
+        bad = {
+            "frame": X,
+            "sparse": sparse.csr_matrix(X.drop(columns="level").to_numpy()),
+            "mixed": X.assign(x0=X["x0"].astype(object).where(X.index % 2 == 0, "a")),
+            "ids": np.column_stack([np.arange(12_000.0), np.ones(12_000)]),
+        }[data]
+        bad_y = np.resize(y, bad.shape[0])
+        with pytest.raises(error, match=match):
+            model.set_params(**params).fit(bad, bad_y)
+        after = model.coefs_ + model.embeddings_
+        assert all(np.array_equal(a, b) for a, b in zip(before, after))
+        assert model.is_categorical_.tolist() == [False] * 4 + [True]
+
+    def test_partial_fit_and_warm_start_keep_the_first_mapping(self):
+        X, y = _task(as_frame=True)
+        first, later = X[:1000], X[1000:].copy()
+        later["level"] = later["level"].cat.add_categories(["brand new"])
+        later.iloc[:50, later.columns.get_loc("level")] = "brand new"
+        incremental = _clf().partial_fit(first, y[:1000], classes=[0, 1])
+        mapping = incremental.categories_[0].copy()
+        incremental.partial_fit(later, y[1000:])
+        np.testing.assert_array_equal(incremental.categories_[0], mapping)
+        assert "brand new" not in mapping.tolist()
+        warm = _clf(warm_start=True).fit(first, y[:1000])
+        warm.fit(later, y[1000:])
+        np.testing.assert_array_equal(warm.categories_[0], mapping)
+        assert np.isfinite(warm.predict_proba(later.iloc[:50])).all()
+        # Without warm_start a new fit learns the categories afresh.
+        fresh = _clf().fit(first, y[:1000]).fit(later, y[1000:])
+        assert "brand new" in fresh.categories_[0].tolist()
+
+    @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam", "adamw", "rmsprop"])
+    def test_every_solver_trains_the_tables(self, solver):
+        X, y = _task(as_frame=True)
+        untrained = _clf(solver=solver, max_iter=1, learning_rate_init=1e-9)
+        start = untrained.fit(X, y).embeddings_[0][:-1]
+        trained = _clf(solver=solver, max_iter=10, learning_rate_init=0.01).fit(X, y)
+        moved = np.abs(trained.embeddings_[0][:-1] - start).max()
+        assert np.isfinite(trained.embeddings_[0]).all() and moved > 1e-3
+
+    def test_l2_shrinks_the_tables_and_dropout_trains_them(self):
+        X, y = _task(as_frame=True)
+        norms = [
+            np.linalg.norm(_clf(alpha=alpha, max_iter=30).fit(X, y).embeddings_[0])
+            for alpha in (1e-4, 30.0)
+        ]
+        assert norms[1] < 0.5 * norms[0]
+        dropped = _clf(dropout=0.5, max_iter=10).fit(X, y)
+        assert dropped.score(X, y) > 0.6
+
+    def test_check_gradients_covers_the_tables(self):
+        X, y = _task(300, n_levels=8, as_frame=True)
+        model = _clf(hidden_layer_sizes=(3,), activation="tanh", alpha=0.1)
+        assert check_gradients(model, X, y, max_params=None) < 1e-6
+        model.fit(X, y)
+        assert check_gradients(model, X, y, max_params=None) < 1e-6
+        n_table = model.embeddings_[0].size
+        assert n_table > 0  # and check_gradients differentiates every parameter
+
+    def test_regressor(self):
+        X, y = _task(as_frame=True)
+        target = y + X["x1"].to_numpy()
+        model = ScratchMLPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+        model.fit(X, target)
+        assert len(model.embeddings_) == 1 and model.score(X, target) > 0.3
+
+    def test_float32_numeric_columns_give_float32_tables(self):
+        X, y = _task(as_frame=True)
+        X = X.astype({f"x{i}": np.float32 for i in range(4)})
+        model = _clf().fit(X, y)
+        assert model.embeddings_[0].dtype == model.coefs_[0].dtype == np.float32
+
+    def test_polars_frame(self):
+        pl = pytest.importorskip("polars")
+        X, y = _task(as_frame=True)
+        frame = pl.from_pandas(X.astype({"level": str})).with_columns(
+            pl.col("level").cast(pl.Categorical)
+        )
+        model = _clf().fit(frame, y)
+        np.testing.assert_allclose(
+            model.predict_proba(frame), _clf().fit(X, y).predict_proba(X), rtol=1e-12
+        )
+
+
+@cut_short
+class TestEcosystem:
+    def test_column_transformer_with_pandas_output_then_embeddings(self):
+        X, y = _task(as_frame=True)
+        numeric = [f"x{i}" for i in range(4)]
+        scale = ColumnTransformer(
+            [("scale", StandardScaler(), numeric)],
+            remainder="passthrough",
+            verbose_feature_names_out=False,
+        ).set_output(transform="pandas")
+        pipe = make_pipeline(scale, _clf()).fit(X, y)
+        model = pipe[-1]
+        assert model.is_categorical_.tolist() == [False] * 4 + [True]
+        assert list(model.feature_names_in_) == numeric + ["level"]
+        assert pipe.predict(X[:5]).shape == (5,)
+
+    def test_grid_search(self):
+        X, y = _task(600, as_frame=True)
+        search = GridSearchCV(_clf(), {"embedding_dim": [None, 2]}, cv=2).fit(X, y)
+        best = search.best_params_["embedding_dim"]
+        width = best or embedding_dims(search.best_estimator_.categories_)[0]
+        assert search.best_estimator_.embeddings_[0].shape[1] == width
+        assert len(search.cv_results_["mean_test_score"]) == 2
+
+    def test_pickle_and_skops_keep_predictions(self):
+        skops_io = pytest.importorskip("skops.io")
+        X, y = _task(as_frame=True)
+        model = _clf().fit(X, y)
+        expected = model.predict_proba(X)
+        for name in ("is_categorical_", "categories_", "embeddings_", "_category_counts"):
+            value = getattr(model, name)
+            values = value if isinstance(value, list) else [value]
+            assert all(isinstance(v, np.ndarray) for v in values), name
+        restored = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(restored.predict_proba(X), expected)
+        dumped = skops_io.dumps(model)
+        loaded = skops_io.loads(dumped, trusted=skops_io.get_untrusted_types(data=dumped))
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected)

@@ -44,6 +44,18 @@ def test_validation_score_on_twin_axis(iris):
     assert list(line.get_ydata()) == est.validation_scores_
 
 
+def test_validation_loss_beside_the_training_loss(iris):
+    X, y = iris
+    est = ScratchMLPClassifier((5,), max_iter=4, random_state=0)
+    est.fit(X[::2], y[::2], X_val=X[1::2], y_val=y[1::2])
+    ax = plot_history(est)
+    loss, validation = ax.get_lines()
+    assert list(loss.get_ydata()) == est.loss_curve_
+    assert list(validation.get_ydata()) == [r["validation_loss"] for r in est.history_]
+    assert validation.get_label() == "validation loss"
+    assert ax.get_legend() is not None
+
+
 def test_empty_history():
     with pytest.raises(ValueError, match="empty"):
         plot_history([])
