@@ -114,7 +114,17 @@ for _name, (_url, _modules) in INVENTORIES.items():
 # Optional extras and tools whose documentation we never fetch: references to
 # them (in the ONNX and Dask examples and docstrings) render as code.
 nitpick_ignore_regex += [
-    (r"py:.*", r"(dask|dask_ml|distributed|onnx|onnxruntime|skl2onnx|tqdm|threadpoolctl)(\..*)?"),
+    (r"py:.*", rf"({_module})(\..*)?")
+    for _module in (
+        "dask",
+        "dask_ml",
+        "distributed",
+        "onnx",
+        "onnxruntime",
+        "skl2onnx",
+        "tqdm",
+        "threadpoolctl",
+    )
 ]
 nitpick_ignore = [
     # Instance attributes of Network, described in its Attributes section (which
@@ -233,12 +243,14 @@ def _resolve_skscratch(app, env, node, contnode):
 
 def _public_bases(app, name, obj, options, bases):
     """Show public base classes only (not skscratch._base.BaseScratchMLP, _Optimizer)."""
-    bases[:] = [
-        base
-        for base in bases
-        if not any(part.startswith("_") for part in f"{base.__module__}.{base.__name__}".split("."))
-        or base.__module__ == "builtins"
-    ]
+
+    def public(base):
+        path = f"{base.__module__}.{base.__name__}"
+        return base.__module__ == "builtins" or not any(
+            part.startswith("_") for part in path.split(".")
+        )
+
+    bases[:] = [base for base in bases if public(base)]
 
 
 ONNX_PLACEHOLDER = ".. skscratch-onnx-api"
