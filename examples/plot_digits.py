@@ -58,7 +58,9 @@ X_train, X_val, y_train, y_val = train_test_split(
     X, y, test_size=1 / 3, stratify=y, random_state=0
 )
 print(f"data: {source}, {X.shape[0]} images of {side} x {side} pixels")
-print(f"network: {X.shape[1]}-16-10, {len(X_train)} images to train, {len(X_val)} to validate")
+print(
+    f"network: {X.shape[1]}-16-10; {len(X_train)} images to train, {len(X_val)} to validate"
+)
 
 # %%
 # Fifty epochs, one ``partial_fit`` each
@@ -74,7 +76,7 @@ n_epochs = 50 if side == 8 else 15
 classes = np.unique(y)
 accuracy = []
 start = time.perf_counter()
-for epoch in range(n_epochs):
+for _ in range(n_epochs):
     model.partial_fit(X_train, y_train, classes=classes)
     accuracy.append(model.score(X_val, y_val))
 print(f"{n_epochs} epochs in {time.perf_counter() - start:.1f} s")
