@@ -187,8 +187,9 @@ def _canonical(target):
     """``skscratch.core.Network.x`` -> ``skscratch.core.network.Network.x``.
 
     Objects re-exported by a package (``skscratch.core.Network``) are documented
-    once, where they are defined; references written with the short public path
-    are resolved to that page.
+    once, where they are defined, and a method a class inherits is documented on
+    the class that defines it (``LogLoss.delta`` is ``Loss.delta``); references
+    written the other way are resolved to those pages.
     """
     parts = target.split(".")
     for cut in range(len(parts) - 1, 0, -1):
@@ -196,49 +197,58 @@ def _canonical(target):
             obj = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
             continue
-        rest = parts[cut:]
-        try:
-            obj = getattr(obj, rest[0])
-        except AttributeError:
-            return None
-        module = getattr(obj, "__module__", None)
-        qualname = getattr(obj, "__qualname__", None)
-        if not module or not qualname:
-            return None
-        return ".".join([module, qualname, *rest[1:]])
+        canonical = parts[:cut]
+        for name in parts[cut:]:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                return None
+            module = getattr(obj, "__module__", None)
+            qualname = getattr(obj, "__qualname__", None)
+            if isinstance(module, str) and isinstance(qualname, str):
+                canonical = [module, qualname]
+            else:
+                canonical.append(name)
+        return ".".join(canonical)
     return None
 
 
 def _resolve_skscratch(app, env, node, contnode):
     """Resolve what Sphinx's own lookup missed, in skscratch's namespace only.
 
-    * a public path to a re-exported object (see :func:`_canonical`);
-    * a short name in a summary line, shown out of its module's context (the
-      API page's tables of first lines): ``make_schedule`` is taken to mean the
-      one documented object of skscratch whose dotted name ends that way.
+    * a public path to a re-exported object, or an inherited method named from
+      the class that inherits it (see :func:`_canonical`);
+    * a short name in a docstring or a summary line (the API page's tables of
+      first lines) that Sphinx looked up in the wrong context: ``make_schedule``
+      is taken to mean the one documented object of skscratch whose dotted name
+      ends that way.
     """
     if node.get("refdomain") != "py":
         return None
     target = node.get("reftarget", "")
     domain = env.get_domain("py")
     module, cls = node.get("py:module"), node.get("py:class")
+    candidates = []
     if target.startswith("skscratch."):
-        canonical = _canonical(target)
-    elif module and cls and module.startswith("skscratch"):
-        # A method a class inherits, named from the class: LogLoss's "delta".
-        canonical = _canonical(f"{module}.{cls}.{target}")
+        candidates.append(_canonical(target))
     else:
+        if module and cls and module.startswith("skscratch"):
+            candidates.append(_canonical(f"{module}.{cls}.{target}"))
         matches = [
             name
             for name in domain.objects
             if name.startswith("skscratch.") and name.endswith("." + target)
         ]
-        canonical = matches[0] if len(matches) == 1 else None
-    if canonical is None or canonical == target:
-        return None
-    return domain.resolve_xref(
-        env, node["refdoc"], app.builder, node["reftype"], canonical, node, contnode
-    )
+        if len(matches) == 1:
+            candidates.append(matches[0])
+    for canonical in candidates:
+        if canonical is None or canonical == target:
+            continue
+        resolved = domain.resolve_xref(
+            env, node["refdoc"], app.builder, node["reftype"], canonical, node, contnode
+        )
+        if resolved is not None:
+            return resolved
+    return None
 
 
 def _public_bases(app, name, obj, options, bases):
