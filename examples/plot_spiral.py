@@ -22,7 +22,6 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.inspection import DecisionBoundaryDisplay
 from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier
@@ -56,22 +55,23 @@ for name, model in models.items():
 # %%
 # Decision regions and the schedule
 # ---------------------------------
-# :class:`~sklearn.inspection.DecisionBoundaryDisplay` works with skscratch's
-# estimators as they are. The last panel reads the learning rate and the loss of
+# Each model's predicted class on a grid over the plane, with the training points
+# on top. The last panel reads the learning rate and the loss of
 # every epoch from ``history_``; full-batch Adam makes the odd jump in the loss
 # early on, which the shrinking step then keeps from recurring.
 colors = ["tab:blue", "tab:orange", "tab:green"]
+levels = [-0.5, 0.5, 1.5, 2.5]  # one band per class label
+xx, yy = np.meshgrid(np.linspace(-1.15, 1.15, 300), np.linspace(-1.15, 1.15, 300))
+grid = np.column_stack([xx.ravel(), yy.ravel()])
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained")
 for ax, (name, model) in zip(axes, models.items()):
-    DecisionBoundaryDisplay.from_estimator(
-        model,
-        X,
-        ax=ax,
-        response_method="predict",
-        multiclass_colors=colors,
+    ax.contourf(
+        xx,
+        yy,
+        model.predict(grid).reshape(xx.shape),
+        levels=levels,
+        colors=colors,
         alpha=0.3,
-        eps=0.15,
-        grid_resolution=200,
     )
     ax.scatter(X[:, 0], X[:, 1], c=np.take(colors, y), s=12, edgecolor="k", linewidth=0.3)
     ax.set_title(f"{name}\naccuracy on fresh points {model.score(X_test, y_test):.2f}")
