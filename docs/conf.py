@@ -138,7 +138,10 @@ nitpick_ignore = [
 
 
 def _importable(*modules):
-    return all(importlib.util.find_spec(module) is not None for module in modules)
+    try:
+        return all(importlib.util.find_spec(module) is not None for module in modules)
+    except (ImportError, ValueError):
+        return False
 
 
 # Examples that need an optional extra are left out when it is missing, so a
@@ -155,6 +158,10 @@ GALLERY_SKIPPED = {
     if not _importable(*modules)
 }
 _ignore = "|".join(re.escape(name) for name in GALLERY_SKIPPED) or r"(?!)"
+# Pages a build with the extra left in auto_examples/ are not part of this one.
+exclude_patterns += [
+    f"auto_examples/{name.removesuffix('.py')}.rst" for name in GALLERY_SKIPPED
+]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
