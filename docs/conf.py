@@ -259,10 +259,12 @@ def _resolve_skscratch(app, env, node, contnode):
 
 
 def _public_bases(app, name, obj, options, bases):
-    """Show public base classes only (not skscratch._base.BaseScratchMLP, _Optimizer)."""
+    """Show public base classes only (not BaseScratchMLP, _Optimizer, nor object)."""
 
     def public(base):
         path = f"{base.__module__}.{base.__name__}"
+        if base is object:
+            return False
         return base.__module__ == "builtins" or not any(
             part.startswith("_") for part in path.split(".")
         )
