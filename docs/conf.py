@@ -306,7 +306,15 @@ def _skip_member(app, what, name, obj, skip, options):
     return None
 
 
+def _mathjax_svg(app, config):
+    """sphinx-mathjax-offline points ``mathjax_path`` at the CHTML build in its
+    ``setup``, over conf.py's value; set the SVG build again once every
+    extension is set up."""
+    config.mathjax_path = mathjax_path
+
+
 def setup(app):
+    app.connect("config-inited", _mathjax_svg, priority=900)
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("missing-reference", _resolve_skscratch)
     app.connect("autodoc-process-bases", _public_bases)
