@@ -17,6 +17,7 @@ read and update it once per epoch:
 
 import dataclasses
 import math
+import operator
 import time
 import warnings
 
@@ -46,14 +47,6 @@ class TrainingState:
     _optimizer_state: dict = None
 
     LBFGS_FIELDS = ("n_iter_", "t_", "loss_", "loss_curve_", "history_")
-    ROLLED_BACK = (
-        "n_iter_",
-        "t_",
-        "loss_",
-        "_no_improvement_count",
-        "best_loss_",
-        "best_validation_score_",
-    )
 
     @classmethod
     def start(cls, est, first_pass):
@@ -113,18 +106,32 @@ class TrainingState:
 
     def checkpoint(self):
         """What :meth:`rollback` needs to undo the epochs after this call."""
-        lists = (self.loss_curve_, self.history_, self.validation_scores_ or [])
-        scalars = tuple(getattr(self, name) for name in self.ROLLED_BACK)
-        return scalars, tuple(len(values) for values in lists)
+        lengths = (len(self.loss_curve_), len(self.history_))
+        if self.validation_scores_ is not None:
+            lengths += (len(self.validation_scores_),)
+        return _ROLLED_BACK(self), lengths
 
     def rollback(self, checkpoint):
         """Return to a :meth:`checkpoint` (for an interrupted epoch)."""
         scalars, lengths = checkpoint
-        for name, value in zip(self.ROLLED_BACK, scalars):
+        for name, value in zip(_ROLLED_BACK_NAMES, scalars):
             setattr(self, name, value)
-        lists = (self.loss_curve_, self.history_, self.validation_scores_ or [])
-        for values, length in zip(lists, lengths):
+        for values, length in zip(
+            (self.loss_curve_, self.history_, self.validation_scores_), lengths
+        ):
             del values[length:]
+
+
+#: The scalar fields an interrupted epoch rolls back (read at every epoch's end).
+_ROLLED_BACK_NAMES = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "_no_improvement_count",
+    "best_loss_",
+    "best_validation_score_",
+)
+_ROLLED_BACK = operator.attrgetter(*_ROLLED_BACK_NAMES)
 
 
 class NoImprovement:
