@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build
-from ._stopping import TrainingState
+from ._state import TrainingState
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import check_callbacks, notify
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output
