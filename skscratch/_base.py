@@ -7,10 +7,8 @@ numbers as fitted state. Subclasses say how targets are encoded and decoded.
 """
 
 import datetime
-import os
 import threading
 from abc import ABCMeta, abstractmethod
-from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -27,26 +25,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._training import fit_lbfgs, fit_stochastic
-from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, Network, predict_output
-
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop")
-CALLBACK_HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
+from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build
+from ._state import TrainingState
+from ._training import TrainingData, fit_lbfgs, fit_stochastic
+from .callbacks import check_callbacks, notify
+from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output
 
 # Held while a fit snapshots an estimator's attributes and while it commits
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
 _COMMIT_LOCK = threading.Lock()
 
 _TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
-
-# Fitted attributes only a stochastic solver keeps.
-_STOCHASTIC_STATE = (
-    "_no_improvement_count",
-    "validation_scores_",
-    "best_validation_score_",
-    "best_loss_",
-    "_optimizer_state",
-)
 
 
 def _reject_datetime(X):
@@ -84,21 +73,13 @@ def _reject_datetime(X):
         )
 
 
-def _physical_memory():
-    """This machine's physical memory in bytes, or None where it cannot be read."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
     _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
-        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [
@@ -211,70 +192,6 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         """Score (accuracy or R^2) of raw network output against original targets."""
 
     # --------------------------------------------------------------- fitting
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if not all(isinstance(n, Integral) and not isinstance(n, bool) for n in sizes):
-            raise TypeError(f"hidden_layer_sizes must hold integers, got {sizes!r}.")
-        if any(n <= 0 for n in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return [int(n) for n in sizes]
-
-    def _hidden_activations(self, n_hidden):
-        """One activation name per hidden layer, from ``activation``."""
-        if isinstance(self.activation, str):
-            return [self.activation] * n_hidden
-        names = list(self.activation)
-        unknown = [name for name in names if not isinstance(name, str)]
-        unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
-        if unknown:
-            raise ValueError(
-                f"Unknown activation {unknown[0]!r} in activation={names!r}; choose "
-                f"from {sorted(HIDDEN_ACTIVATIONS)}."
-            )
-        if len(names) != n_hidden:
-            raise ValueError(
-                f"activation lists {len(names)} names for {n_hidden} hidden layers "
-                f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); give one per layer."
-            )
-        return names
-
-    def _dropout_rates(self, n_hidden):
-        """One dropout rate per hidden layer, from ``dropout``."""
-        rates = self.dropout
-        if np.ndim(rates) == 0:
-            return [float(rates)] * n_hidden
-        try:
-            rates = np.asarray(rates, dtype=float).ravel().tolist()
-        except (TypeError, ValueError):
-            rates = None
-        if rates is None or len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
-            raise ValueError(
-                f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
-                f"got {self.dropout!r}."
-            )
-        return rates
-
-    def _check_callbacks(self):
-        callbacks = list(self.callbacks or [])
-        for callback in callbacks:
-            if not any(callable(getattr(callback, hook, None)) for hook in CALLBACK_HOOKS):
-                raise TypeError(
-                    f"Callback {callback!r} has none of the methods {CALLBACK_HOOKS}."
-                )
-        return callbacks
-
-    def _notify(self, callbacks, hook, *args):
-        """Call ``hook`` on every callback that has it; True if one asked to stop."""
-        stop = False
-        for callback in callbacks:
-            method = getattr(callback, hook, None)
-            if method is not None:
-                stop = bool(method(self, *args)) or stop
-        return stop
-
     def _validate_X(self, X, reset):
         _reject_datetime(X)
         X = validate_data(
@@ -302,10 +219,12 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             snapshot = dict(self.__dict__)
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
-        callbacks = work._check_callbacks()
-        work._train(
-            X, y, sample_weight, incremental, classes, partial(self._notify, callbacks)
-        )
+        callbacks = check_callbacks(self.callbacks)
+
+        def tell_callbacks(hook, *args):
+            return notify(callbacks, hook, self, *args)
+
+        work._train(X, y, sample_weight, incremental, classes, tell_callbacks)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params
@@ -315,27 +234,68 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 name: value for name, value in self.__dict__.items() if name in params
             }
             self.__dict__ = {**current, **fitted}
-        self._notify(callbacks, "on_fit_end")
+        tell_callbacks("on_fit_end")
         return self
 
-    def _train(self, X, y, sample_weight, incremental, classes, notify):
+    def _train(self, X, y, sample_weight, incremental, classes, tell_callbacks):
         """Validate, train and set the fitted attributes on this (private) copy."""
         self._validate_params()
-        hidden_sizes = self._hidden_layer_sizes()
-        activations = self._hidden_activations(len(hidden_sizes))
-        dropout = self._dropout_rates(len(hidden_sizes))
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError(
                 "early_stopping=True needs validation_fraction > 0 to hold out data."
             )
-
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        data = self._training_data(X, y, sample_weight, incremental, classes, first_pass)
+        rng = check_random_state(self.random_state)
+        previous = None if first_pass else (self.coefs_, self.intercepts_)
+        net, optimizer = build(self, data.X, data.Y, rng, previous)
+        state = TrainingState.start(self, first_pass)
+        tell_callbacks("on_fit_begin")
+        if optimizer is None:
+            fit_lbfgs(self, net, data, state, tell_callbacks)
+        else:
+            fit_stochastic(
+                self, net, optimizer, data, rng, incremental, state, tell_callbacks
+            )
+
+        self.coefs_ = net.coefs
+        self.intercepts_ = net.intercepts
+        self.n_layers_ = net.n_layers
+        self.n_outputs_ = data.Y.shape[1]
+        self.out_activation_ = net.output_activation.name
+        self._hidden_activations_ = [act.name for act in net.hidden_activations]
+        for name in vars(state):
+            # A previous stochastic fit's bookkeeping does not describe an lbfgs one.
+            self.__dict__.pop(name, None)
+        self.__dict__.update(state.attributes(self.solver))
+
+    def _training_data(
+        self, X, y, sample_weight, incremental, classes, first_pass, dtype=None
+    ):
+        """Validate and encode the data; set the target attributes (``classes_`` ...).
+
+        Parameters
+        ----------
+        X, y, sample_weight, incremental, classes
+            As given to ``fit`` or ``partial_fit``.
+        first_pass : bool
+            Whether the fit starts afresh (``validate_data``'s ``reset``).
+        dtype : dtype, default=None
+            Cast X to this dtype (``check_gradients`` works in float64);
+            by default X keeps its float dtype.
+
+        Returns
+        -------
+        data : TrainingData
+        """
         self._check_y(y)
         X, y = self._validate_X_y(X, y, reset=first_pass)
+        if dtype is not None:
+            X = X.astype(dtype, copy=False)
         Y, info = self._encode_targets(y, incremental, first_pass, classes)
         with np.errstate(over="ignore"):
             Y = Y.astype(X.dtype, copy=False)
@@ -357,61 +317,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             )
         sample_weight = self._training_weights(y, sample_weight, incremental)
         sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
-        layer_sizes = [X.shape[1], *hidden_sizes, Y.shape[1]]
-        self._check_network_size(layer_sizes, X.dtype, X.shape[0])
-        net = self._build_network(layer_sizes, activations, dropout, X.dtype, first_pass)
-        state = self._training_state(first_pass)
-        rng = check_random_state(self.random_state)
-        if first_pass:
-            net.initialize(rng, self._init_factors(activations))
-        if any(dropout):
-            # Drawn only with dropout, so that fits without it consume the
-            # random stream exactly as scikit-learn's MLP does.
-            net.dropout_rng = np.random.default_rng(rng.randint(2**31 - 1))
-        notify("on_fit_begin")
-        if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, sample_weight, alpha, state, notify)
-            for name in _STOCHASTIC_STATE:
-                # A previous stochastic fit's bookkeeping does not describe this one.
-                self.__dict__.pop(name, None)
-        else:
-            fit_stochastic(
-                self, net, X, Y, y, sample_weight, alpha, rng, incremental, state, notify
-            )
-
-        self.coefs_ = net.coefs
-        self.intercepts_ = net.intercepts
-        self.n_layers_ = net.n_layers
-        self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = net.output_activation.name
-        self._hidden_activations_ = activations
-        for name, value in state.items():
-            setattr(self, name, value)
-
-    def _check_network_size(self, layer_sizes, dtype, n_samples):
-        """Refuse, before allocating it, a network larger than this machine's memory.
-
-        Counts the parameters and what training holds per parameter (the
-        weights, their gradient and up to two optimizer moments; L-BFGS keeps
-        about twenty vectors of that size) plus one batch of activations.
-        """
-        n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-        vectors = 22 if self.solver == "lbfgs" else 4
-        batch = n_samples if self.solver == "lbfgs" else min(200, n_samples)
-        if self.batch_size != "auto" and self.solver != "lbfgs":
-            batch = min(int(self.batch_size), n_samples)
-        itemsize = np.dtype(dtype).itemsize
-        needed = (vectors * n_params + 3 * batch * sum(layer_sizes[1:])) * itemsize
-        available = _physical_memory()
-        if available is not None and needed > available:
-            raise MemoryError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes a network of "
-                f"{n_params:,} parameters ({n_params * itemsize / 2**30:,.1f} GiB as "
-                f"{np.dtype(dtype).name}); training it with solver={self.solver!r} needs "
-                f"about {needed / 2**30:,.1f} GiB, more than this machine's "
-                f"{available / 2**30:,.1f} GiB of memory. Use fewer or smaller hidden "
-                "layers."
-            )
+        return TrainingData(X, Y, y, sample_weight, alpha)
 
     def _normalized_weights(self, sample_weight, dtype):
         """Sample weights scaled to a maximum of 1, and ``alpha`` scaled to match.
@@ -474,67 +380,6 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(f"y must be numeric for regression: {error}") from None
             assert_all_finite(y, input_name="y")
         return X, y
-
-    def _init_factors(self, activations):
-        if isinstance(self.activation, str):
-            # scikit-learn's choice: every layer uses 2 for a logistic network, else 6.
-            factor = 2.0 if self.activation == "logistic" else 6.0
-            return [factor] * (len(activations) + 1)
-        return None  # per layer, from each layer's own activation
-
-    def _build_network(self, layer_sizes, activations, dropout, dtype, first_pass):
-        net = Network(
-            layer_sizes, activations, self._loss_name(), dtype=dtype, dropout=dropout
-        )
-        if not first_pass:
-            old_sizes = [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
-            if old_sizes != layer_sizes:
-                raise ValueError(
-                    f"The network has layer sizes {old_sizes} from the previous fit but "
-                    f"this call needs {layer_sizes}; warm_start and partial_fit must keep "
-                    "hidden_layer_sizes and the number of features and outputs."
-                )
-            net.set_weights(self.coefs_, self.intercepts_)
-        return net
-
-    def _training_state(self, first_pass):
-        """The bookkeeping attributes a fit starts from (fresh, or the previous fit's).
-
-        A warm start continues ``loss_curve_``, ``history_`` and ``t_``. The
-        stopping rule's own counters continue only where the previous fit
-        kept the same ones: after an 'lbfgs' fit, or when ``early_stopping``
-        has been switched, they start afresh.
-        """
-        if self.solver == "lbfgs":
-            return {"n_iter_": 0, "t_": 0, "loss_curve_": [], "history_": []}
-        fresh = {
-            "n_iter_": 0,
-            "t_": 0,
-            "loss_curve_": [],
-            "history_": [],
-            "_no_improvement_count": 0,
-            "validation_scores_": [] if self.early_stopping else None,
-            "best_validation_score_": -np.inf if self.early_stopping else None,
-            "best_loss_": None if self.early_stopping else np.inf,
-            "_optimizer_state": None,
-        }
-        if first_pass:
-            return fresh
-        state = dict(fresh)
-        state["t_"] = getattr(self, "t_", 0)
-        state["loss_curve_"] = list(getattr(self, "loss_curve_", []))
-        state["history_"] = list(getattr(self, "history_", []))
-        previous_early_stopping = getattr(self, "validation_scores_", None) is not None
-        if (
-            hasattr(self, "_no_improvement_count")
-            and previous_early_stopping == self.early_stopping
-        ):
-            for name in ("_no_improvement_count", "best_validation_score_", "best_loss_"):
-                state[name] = getattr(self, name)
-            if self.early_stopping:
-                state["validation_scores_"] = list(self.validation_scores_)
-            state["_optimizer_state"] = getattr(self, "_optimizer_state", None)
-        return state
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):

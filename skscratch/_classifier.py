@@ -4,7 +4,7 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -406,7 +406,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         elif z.shape[1] == 1:
             from_logits = -np.logaddexp(0, np.hstack([z, -z]))
         else:
-            from_logits = z - logsumexp(z, axis=1, keepdims=True)
+            softmax = OUTPUT_ACTIVATIONS["softmax"]
+            from_logits = z - softmax.forward_logsumexp(z.copy())[:, np.newaxis]
         # Below the smallest normal float a probability has lost digits (or is 0).
         accurate = proba >= np.finfo(proba.dtype).tiny
         with np.errstate(divide="ignore"):

@@ -1,11 +1,10 @@
 """check_gradients: compare back-propagation with finite differences for any estimator."""
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from .core import Network
+from ._spec import build
 
 
 def check_gradients(
@@ -13,10 +12,12 @@ def check_gradients(
 ):
     """Largest relative error between backprop's gradient and central finite differences.
 
-    Builds the network the estimator would train on ``X`` and ``y`` (layer
-    sizes, activations, loss, L2 penalty ``alpha``, class and sample weights,
-    dropout with its masks held fixed), in float64, at the estimator's fitted
-    weights if it is fitted, else at a random initialisation. Then it compares
+    Builds the network the estimator would train on ``X`` and ``y`` with the
+    fit's own preparation (``_training_data`` and :func:`skscratch._spec.build`:
+    layer sizes, activations, loss, L2 penalty ``alpha``, class and sample
+    weights, dropout with its masks held fixed), in float64, at the
+    estimator's fitted weights if it is fitted, else at a random
+    initialisation. Then it compares
     each partial derivative from :meth:`~skscratch.core.Network.loss_gradient`
     with ``(L(w + eps) - L(w - eps)) / (2 eps)``.
 
@@ -52,42 +53,20 @@ def check_gradients(
     True
     """
     est = clone(estimator)
-    fitted = hasattr(estimator, "coefs_")
-    rng = check_random_state(random_state)
     est._validate_params()
-    sizes = est._hidden_layer_sizes()
-    activations = est._hidden_activations(len(sizes))
-    dropout = est._dropout_rates(len(sizes))
-
-    X, y = est._validate_X_y(X, y, reset=True)
-    X = X.astype(np.float64)
-    Y, info = est._encode_targets(y, False, True)
-    for name, value in info.items():
-        setattr(est, name, value)
+    rng = check_random_state(random_state)
+    data = est._training_data(X, y, sample_weight, False, None, True, np.float64)
+    fitted = hasattr(estimator, "coefs_")
     if fitted and hasattr(estimator, "classes_"):
         est.classes_ = estimator.classes_
-    Y = Y.toarray() if sp.issparse(Y) else Y
-    Y = np.asarray(Y, dtype=np.float64)
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-    sample_weight = est._training_weights(y, sample_weight, False)
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-
-    net = Network(
-        [X.shape[1], *sizes, Y.shape[1]], activations, est._loss_name(), dropout=dropout
-    )
-    if fitted:
-        net.set_weights(estimator.coefs_, estimator.intercepts_)
-    else:
-        net.initialize(rng)
-    alpha = 0.0 if est.solver == "adamw" else est.alpha
+    previous = (estimator.coefs_, estimator.intercepts_) if fitted else None
+    net, _ = build(est, data.X, data.Y, rng, previous)
     mask_seed = rng.randint(2**31 - 1)
 
     def loss_at(params):
         net.params[...] = params
-        net.dropout_rng = np.random.default_rng(mask_seed)  # the same masks each time
-        return net.loss_gradient(X, Y, sample_weight, alpha)
+        net.seed_dropout(mask_seed)  # the same masks each time
+        return net.loss_gradient(data.X, data.Y, data.sample_weight, data.alpha)
 
     params = net.params.copy()
     loss_at(params)
@@ -95,13 +74,39 @@ def check_gradients(
     indices = np.arange(params.size)
     if max_params is not None and params.size > max_params:
         indices = rng.choice(params.size, max_params, replace=False)
-    numeric = np.empty(indices.size)
-    for k, i in enumerate(indices):
-        shifted = params.copy()
-        shifted[i] += epsilon
-        up = loss_at(shifted)
-        shifted[i] -= 2 * epsilon
-        down = loss_at(shifted)
-        numeric[k] = (up - down) / (2 * epsilon)
+    numeric = central_differences(loss_at, params, indices, epsilon)
     scale = max(np.abs(numeric).max(), np.finfo(np.float64).tiny)
     return float(np.abs(analytic[indices] - numeric).max() / scale)
+
+
+def central_differences(f, x, indices=None, epsilon=1e-6):
+    """``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for each ``i`` in ``indices``.
+
+    The one finite-difference helper of skscratch (its tests use it too).
+    Central differences err by O(eps**2), where scipy's ``approx_fprime``
+    (forward differences) errs by O(eps) and evaluates every coordinate.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``; may overwrite nothing of ``x``.
+    x : ndarray of shape (n,)
+    indices : array-like of int, default=None
+        The coordinates to differentiate; all of them by default.
+    epsilon : float, default=1e-6
+
+    Returns
+    -------
+    numeric : ndarray of shape (len(indices),)
+    """
+    indices = np.arange(x.size) if indices is None else np.asarray(indices)
+    numeric = np.empty(indices.size)
+    shifted = x.copy()
+    for k, i in enumerate(indices):
+        shifted[i] = x[i] + epsilon
+        up = f(shifted)
+        shifted[i] = x[i] - epsilon
+        down = f(shifted)
+        shifted[i] = x[i]
+        numeric[k] = (up - down) / (2 * epsilon)
+    return numeric

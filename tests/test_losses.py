@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
+from skscratch._gradient_check import central_differences
 from skscratch.core.activations import OUTPUT_ACTIVATIONS
 from skscratch.core.losses import LOSSES
 
@@ -58,6 +59,11 @@ CANONICAL = {
 KNOWN = {*CANONICAL, "huber"}
 
 
+def _mean(loss, y, z, sample_weight=None):
+    """The batch loss as Network.loss_gradient weighs it (without the L2 term)."""
+    return float(np.average(loss.per_sample(y, z), weights=sample_weight))
+
+
 def test_registry():
     assert set(CANONICAL) <= set(LOSSES) <= KNOWN
     for name, activation in CANONICAL.items():
@@ -68,18 +74,13 @@ def test_registry():
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
-@pytest.mark.parametrize("weighted", [False, True])
-def test_value_matches_direct_formula(name, weighted):
+def test_per_sample_matches_direct_formula(name):
     rng = np.random.RandomState(0)
     y, z = _targets(name, rng), rng.normal(size=(N, K))
-    sw = rng.uniform(0.1, 3.0, size=N) if weighted else None
     z_before = z.copy()
-    value = LOSSES[name]().value(y, z, sw)
-    assert isinstance(value, float)
-    np.testing.assert_allclose(
-        value, np.average(_direct(name, y, z), weights=sw), rtol=1e-12
-    )
-    np.testing.assert_array_equal(z, z_before)  # value() leaves the logits alone
+    per_sample = LOSSES[name]().per_sample(y, z)
+    np.testing.assert_allclose(per_sample, _direct(name, y, z), rtol=1e-12)
+    np.testing.assert_array_equal(z, z_before)  # per_sample leaves the logits alone
 
 
 def test_values_match_sklearn_metrics():
@@ -90,24 +91,24 @@ def test_values_match_sklearn_metrics():
     labels = rng.randint(K, size=N)
     y = np.eye(K)[labels]
     expected = log_loss(labels, _softmax(z), sample_weight=sw, labels=range(K))
-    assert LOSSES["log_loss"]().value(y, z, sw) == pytest.approx(expected, rel=1e-12)
+    assert _mean(LOSSES["log_loss"](), y, z, sw) == pytest.approx(expected, rel=1e-12)
 
     yb = rng.randint(2, size=N)
     zb = z[:, :1]
     expected = log_loss(yb, _sigmoid(zb[:, 0]), sample_weight=sw)
-    got = LOSSES["binary_log_loss"]().value(yb[:, None].astype(float), zb, sw)
+    got = _mean(LOSSES["binary_log_loss"](), yb[:, None].astype(float), zb, sw)
     assert got == pytest.approx(expected, rel=1e-12)
 
     # Half of sklearn's (full) Poisson deviance and squared error, for one output.
     yp = rng.poisson(2.0, size=N).astype(float)
     expected = mean_poisson_deviance(yp, np.exp(zb[:, 0]), sample_weight=sw) / 2
-    assert LOSSES["poisson"]().value(yp[:, None], zb, sw) == pytest.approx(
+    assert _mean(LOSSES["poisson"](), yp[:, None], zb, sw) == pytest.approx(
         expected, rel=1e-12
     )
 
     yr = rng.normal(size=N)
     expected = mean_squared_error(yr, zb[:, 0], sample_weight=sw) / 2
-    got = LOSSES["squared_error"]().value(yr[:, None], zb, sw)
+    got = _mean(LOSSES["squared_error"](), yr[:, None], zb, sw)
     assert got == pytest.approx(expected, rel=1e-12)
 
 
@@ -116,15 +117,15 @@ def test_log_losses_from_huge_logits_stay_finite(dtype):
     # A confident wrong prediction costs about |z|, not log(0) = inf.
     z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0]], dtype=dtype)
     y = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
-    value = LOSSES["log_loss"]().value(y, z)
+    value = _mean(LOSSES["log_loss"](), y, z)
     assert value == pytest.approx((2000.0 + 0.0) / 2, rel=1e-6)
 
     zb = np.array([[1000.0], [-1000.0], [1000.0]], dtype=dtype)
     yb = np.array([[0.0], [1.0], [1.0]], dtype=dtype)
-    assert LOSSES["binary_log_loss"]().value(yb, zb) == pytest.approx(2000.0 / 3, rel=1e-6)
+    assert _mean(LOSSES["binary_log_loss"](), yb, zb) == pytest.approx(2000.0 / 3, rel=1e-6)
 
     # And a confident right prediction costs (almost) nothing.
-    assert LOSSES["log_loss"]().value(y[1:], z[1:]) == pytest.approx(0.0, abs=1e-6)
+    assert _mean(LOSSES["log_loss"](), y[1:], z[1:]) == pytest.approx(0.0, abs=1e-6)
 
 
 @pytest.mark.skipif("huber" not in LOSSES, reason="no Huber loss")
@@ -135,13 +136,13 @@ def test_huber_delta_is_clipped_residual():
     sw = np.array([2.0])
     np.testing.assert_allclose(loss.delta(y, z.copy(), sw), [[-2.0, -1.0, 0.5, 2.0]])
     # Linear beyond the threshold: an outlier costs |r| - 1/2, not r**2 / 2.
-    assert loss.value(np.array([[0.0]]), np.array([[1e6]])) == pytest.approx(1e6 - 0.5)
+    assert _mean(loss, np.array([[0.0]]), np.array([[1e6]])) == pytest.approx(1e6 - 0.5)
 
 
 def test_poisson_huge_logits_stay_finite():
     z = np.array([[1e4], [-1e4]])
     y = np.array([[0.0], [3.0]])
-    assert np.isfinite(LOSSES["poisson"]().value(y, z))
+    assert np.isfinite(_mean(LOSSES["poisson"](), y, z))
 
 
 @pytest.mark.parametrize("name", sorted(CANONICAL))
@@ -166,15 +167,9 @@ def test_delta_is_gradient_of_summed_loss(name):
     loss = LOSSES[name]()
     rng = np.random.RandomState(3)
     y, z = _targets(name, rng, n=4), rng.normal(size=(4, K))
-    h = 1e-6
-    numeric = np.zeros_like(z)
-    for idx in np.ndindex(*z.shape):
-        zp, zm = z.copy(), z.copy()
-        zp[idx] += h
-        zm[idx] -= h
-        numeric[idx] = (loss.per_sample(y, zp).sum() - loss.per_sample(y, zm).sum()) / (
-            2 * h
-        )
+    numeric = central_differences(
+        lambda flat: loss.per_sample(y, flat.reshape(z.shape)).sum(), z.ravel()
+    ).reshape(z.shape)
     np.testing.assert_allclose(loss.delta(y, z.copy()), numeric, rtol=1e-6, atol=1e-8)
 
 

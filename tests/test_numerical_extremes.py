@@ -148,9 +148,7 @@ def test_huge_inputs_with_early_stopping(target, solver):
     y = TARGETS[target](X, y)
     X = X * 1e150
     est = make(target, solver=solver, early_stopping=True, validation_fraction=0.2)
-    messages = fit_or_refuse(est, X, y)
-    if messages is None:
-        return
+    messages = fit_strict(est, X, y)  # the first epoch's weights are finite: a model
     check_outputs(est, X)
     check_losses(est, messages)
     assert all(isinstance(s, float) for s in est.validation_scores_)
@@ -212,10 +210,8 @@ def test_log_losses_from_extreme_logits(loss):
         warnings.simplefilter("error", RuntimeWarning)
         L = LOSSES[loss]()
         per_sample = L.per_sample(y, z)
-        value = L.value(y, z)
         delta = L.delta(y, z.copy())
     assert np.isfinite(per_sample).all() and (per_sample >= 0).all()
-    assert np.isfinite(value)
     assert np.isfinite(delta).all() and (np.abs(delta) <= 1).all()
 
 
@@ -248,33 +244,24 @@ def test_targets_of_a_million(loss, solver, dtype):
 
 @pytest.mark.parametrize("magnitude", [1e39, 1e300])
 def test_targets_beyond_float32_range(magnitude):
-    """float32 X trains in float32; a target float32 cannot hold must be an error
-    that names y (or be handled), not an overflow into inf."""
+    """float32 X trains in float32; a target float32 cannot hold is an error that
+    names y and the dtype, not an overflow into inf."""
     X, y = data()
     X = X.astype(np.float32)
-    y = y * magnitude
     est = make("regression")
-    try:
-        messages = fit_strict(est, X, y)
-    except ValueError as exc:
-        assert "y" in str(exc) and ("float32" in str(exc) or "large" in str(exc)), exc
-        return
-    assert not reported_divergence(messages), messages
-    check_outputs(est, X)
+    with pytest.raises(ValueError, match="y has values .* beyond the range of X's dtype"):
+        fit_strict(est, X, y * magnitude)
+    assert not hasattr(est, "coefs_")
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_sample_weights_whose_sum_overflows(solver):
     """Each weight is finite; their sum is not. Without the L2 penalty (whose weight
     is alpha / sum(sample_weight)) weights only matter relative to each other, so this
-    must fit as unit weights do (or be refused, naming sample_weight)."""
+    fits as unit weights do."""
     X, y = data()
     est = make("regression", solver=solver, alpha=0.0)
-    try:
-        fit_strict(est, X, y, sample_weight=np.full(X.shape[0], 1e307))
-    except ValueError as exc:
-        assert "sample_weight" in str(exc) or "sample weight" in str(exc).lower(), exc
-        return
+    fit_strict(est, X, y, sample_weight=np.full(X.shape[0], 1e307))
     check_outputs(est, X)
     reference = make("regression", solver=solver, alpha=0.0)
     fit_strict(reference, X, y)

@@ -1,18 +1,15 @@
-"""Optimizers and schedules against reference updates written out; L-BFGS on a quadratic."""
+"""skscratch.core.optimizers against reference updates written out, and the solvers
+they serve. (Schedules: test_schedules.py; L-BFGS: test_lbfgs.py.)"""
 
 import pickle
 
 import numpy as np
 import pytest
+from helpers import same_weights, small_classifier
 
-from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule, minimize_lbfgs
-from skscratch.core.schedules import (
-    AdaptiveSchedule,
-    CallableSchedule,
-    ConstantSchedule,
-    CosineSchedule,
-    InvScalingSchedule,
-)
+from skscratch import ScratchMLPClassifier
+from skscratch.core import SGD, Adam, AdamW, RMSprop, make_schedule
+from skscratch.core.schedules import ConstantSchedule
 
 N_PARAMS = 7
 
@@ -124,62 +121,6 @@ def test_step_updates_in_place():
 
 
 # ---------------------------------------------------------------- schedules
-def test_make_schedule_by_name():
-    assert type(make_schedule("constant", 0.1)) is ConstantSchedule
-    assert isinstance(make_schedule("invscaling", 0.1, 0.5), InvScalingSchedule)
-    assert isinstance(make_schedule("adaptive", 0.1), AdaptiveSchedule)
-    assert isinstance(make_schedule("cosine", 0.1, max_iter=10), CosineSchedule)
-    assert isinstance(make_schedule(lambda epoch: 1.0, 0.1), CallableSchedule)
-
-
-def test_constant_schedule():
-    s = make_schedule("constant", 0.1, 0.5)
-    s.epoch_end(1000)
-    assert s.learning_rate == 0.1
-    assert s.on_plateau() is True  # a plateau stops training
-
-
-@pytest.mark.parametrize("power_t", [0.5, 0.25, 1.0])
-def test_invscaling_schedule(power_t):
-    s = make_schedule("invscaling", 0.2, power_t)
-    assert s.learning_rate == 0.2
-    for t in (150, 300, 450):
-        s.epoch_end(t)
-        assert s.learning_rate == pytest.approx(0.2 / (t + 1) ** power_t, rel=1e-15)
-    assert s.on_plateau() is True
-
-
-def test_adaptive_schedule_divides_by_five_then_stops():
-    s = make_schedule("adaptive", 0.1, 0.5)
-    s.epoch_end(500)
-    assert s.learning_rate == 0.1
-    rates = []
-    while not s.on_plateau():
-        rates.append(s.learning_rate)
-    assert rates == pytest.approx([0.1 / 5**k for k in range(1, len(rates) + 1)])
-    assert rates[-1] <= 1e-6 < rates[-2]  # stops once the rate is at most 1e-6
-
-
-def test_cosine_schedule():
-    s = make_schedule("cosine", 0.4, max_iter=4)
-    rates = [s.learning_rate]
-    for epoch in range(1, 7):
-        s.epoch_end(epoch * 100)
-        rates.append(s.learning_rate)
-    expected = [0.4 * (1 + np.cos(np.pi * min(e / 4, 1))) / 2 for e in range(7)]
-    assert rates == pytest.approx(expected, abs=1e-15)
-    assert rates[4:] == pytest.approx([0, 0, 0], abs=1e-15)  # stays at 0 after max_iter
-
-
-def test_callable_schedule():
-    s = make_schedule(lambda epoch: 1 / (1 + 0.5 * epoch), 0.3)
-    assert s.learning_rate == 0.3  # epoch 0
-    s.epoch_end(10)
-    s.epoch_end(20)
-    assert s.learning_rate == pytest.approx(0.3 / 2)
-    bad = make_schedule(lambda epoch: -1.0 if epoch else 1.0, 0.3)
-    with pytest.raises(ValueError, match="finite number >= 0"):
-        bad.epoch_end(10)
 
 
 def test_sgd_follows_its_schedule():
@@ -252,45 +193,6 @@ def test_state_saved_in_the_textbook_scale_still_loads(optimizer):
 
 
 # ------------------------------------------------------------------ L-BFGS
-def _quadratic(n=6, seed=0):
-    rng = np.random.RandomState(seed)
-    M = rng.normal(size=(n, n))
-    A = M @ M.T + n * np.eye(n)
-    b = rng.normal(size=n)
-
-    def fun_grad(x):
-        return 0.5 * x @ A @ x - b @ x, A @ x - b
-
-    return fun_grad, np.linalg.solve(A, b)
-
-
-def test_lbfgs_minimizes_a_quadratic():
-    fun_grad, solution = _quadratic()
-    seen = []
-
-    def callback(intermediate_result):  # scipy passes an OptimizeResult to this name
-        seen.append(intermediate_result)
-
-    result = minimize_lbfgs(
-        fun_grad, np.zeros(6), max_iter=200, max_fun=1000, tol=1e-10, callback=callback
-    )
-    assert result.success
-    # scipy also stops on a relative loss decrease below ftol (2.2e-9), so the
-    # minimum value is reached more closely than the minimiser.
-    assert result.fun == pytest.approx(fun_grad(solution)[0], rel=1e-8)
-    np.testing.assert_allclose(result.x, solution, rtol=1e-3, atol=1e-6)
-    assert len(seen) == result.nit  # the callback runs once per iteration
-    assert seen[-1].fun == pytest.approx(result.fun)
-
-
-def test_lbfgs_respects_max_iter_and_float32_start():
-    fun_grad, _ = _quadratic(n=30, seed=1)
-    result = minimize_lbfgs(
-        fun_grad, np.ones(30, dtype=np.float32), max_iter=2, max_fun=1000, tol=1e-12
-    )
-    assert result.nit == 2
-    assert not result.success
-    assert result.x.dtype == np.float64
 
 
 def test_adam_moments_of_another_dtype_than_params():
@@ -305,3 +207,34 @@ def test_adam_moments_of_another_dtype_than_params():
         reference.step(expected, grad.astype(np.float64))
     np.testing.assert_allclose(mixed.m, reference.m, rtol=1e-6)
     np.testing.assert_allclose(params, expected, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["adamw", "rmsprop"])
+def test_new_solvers_learn(iris, solver):
+    X, y = iris
+    model = ScratchMLPClassifier((20,), solver=solver, max_iter=1000, random_state=0)
+    assert model.fit(X, y).score(X, y) > 0.95
+    assert model.partial_fit(X, y).n_iter_ == 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_adamw_decay_shrinks_weights(iris):
+    X, y = iris
+    norms = []
+    for alpha in (0.0, 1.0):
+        model = ScratchMLPClassifier((20,), solver="adamw", alpha=alpha, random_state=0)
+        model.fit(X, y)
+        norms.append(sum(np.square(w).sum() for w in model.coefs_))
+    assert norms[1] < 0.8 * norms[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_adamw_without_decay_is_adam(iris):
+    assert same_weights(
+        small_classifier(solver="adamw", alpha=0.0).fit(*iris),
+        small_classifier(alpha=0.0).fit(*iris),
+    )
+    # With alpha > 0 the decay is decoupled from the gradient: another path.
+    decoupled = small_classifier(solver="adamw", alpha=0.1).fit(*iris)
+    assert not same_weights(decoupled, small_classifier(alpha=0.1).fit(*iris))

@@ -306,3 +306,17 @@ def test_same_partial_fit_as_sklearn(regression_data):
             for start in (0, 40, 0):
                 est.partial_fit(X[start : start + 40], y[start : start + 40, 0])
     assert_same_model(ours, theirs)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_huber_resists_outliers():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(500, 1))
+    y = 2 * X.ravel() + rng.normal(scale=0.1, size=500)
+    y[rng.choice(500, 25, replace=False)] += 50  # 5% gross outliers
+    grid = np.linspace(-3, 3, 200).reshape(-1, 1)
+    error = {}
+    for loss in ("squared_error", "huber"):
+        model = ScratchMLPRegressor(loss=loss, max_iter=500, random_state=0).fit(X, y)
+        error[loss] = np.abs(model.predict(grid) - 2 * grid.ravel()).mean()
+    assert error["huber"] < 0.25 < 1.0 < error["squared_error"], error

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import same_weights
 from sklearn.exceptions import ConvergenceWarning
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
@@ -23,13 +24,6 @@ def data():
 def _reg(**params):
     params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
     return ScratchMLPRegressor(**params)
-
-
-def _same_weights(a, b):
-    return all(
-        np.array_equal(p, q)
-        for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
-    )
 
 
 @converging_cut_short
@@ -57,17 +51,17 @@ def test_batch_size_larger_than_data_is_clipped(data):
         big = _reg(batch_size=100, max_iter=3).fit(X, y)
     assert any(w.filename == __file__ for w in record)
     whole = _reg(batch_size=60, max_iter=3).fit(X, y)
-    assert _same_weights(big, whole)
+    assert same_weights(big, whole)
 
 
 @converging_cut_short
 def test_auto_batch_size_is_min_200_n_samples():
     rng = np.random.RandomState(1)
     X, y = rng.normal(size=(250, 2)), rng.normal(size=250)
-    assert _same_weights(
+    assert same_weights(
         _reg(max_iter=2).fit(X, y), _reg(max_iter=2, batch_size=200).fit(X, y)
     )
-    assert not _same_weights(
+    assert not same_weights(
         _reg(max_iter=2).fit(X, y), _reg(max_iter=2, batch_size=100).fit(X, y)
     )
 
@@ -75,7 +69,7 @@ def test_auto_batch_size_is_min_200_n_samples():
 @converging_cut_short
 def test_unit_sample_weight_is_no_weight(data):
     X, y = data
-    assert _same_weights(_reg().fit(X, y), _reg().fit(X, y, sample_weight=np.ones(60)))
+    assert same_weights(_reg().fit(X, y), _reg().fit(X, y, sample_weight=np.ones(60)))
 
 
 @converging_cut_short

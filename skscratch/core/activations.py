@@ -155,10 +155,35 @@ class Softmax:
 
     @staticmethod
     def forward(z):
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
+        Softmax.forward_logsumexp(z)
         return z
+
+    @staticmethod
+    def forward_logsumexp(z):
+        """Overwrite ``z`` with ``f(z)`` and return ``log(sum_j exp(z_j))`` per row.
+
+        The one place skscratch computes a log-sum-exp (for the log-loss and
+        ``predict_log_proba``): with ``m`` the row maximum,
+        ``logsumexp(z) = m + log(sum_j exp(z_j - m))`` and
+        ``f(z) = exp(z - m) / sum_j exp(z_j - m)`` share the sum.
+        scipy.special.logsumexp computes the same, but its array-API dispatch
+        costs about 5 times more than the arithmetic on a (200, 10) batch.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_classes)
+            Overwritten.
+
+        Returns
+        -------
+        logsumexp : ndarray of shape (n_samples,)
+        """
+        top = z.max(axis=1, keepdims=True)
+        z -= top
+        np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        z /= total
+        return np.log(total[:, 0]) + top[:, 0]
 
 
 class Exp:

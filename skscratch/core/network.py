@@ -69,6 +69,15 @@ class Network:
         Every dense layer's ``W`` and ``b`` (views into ``params``).
     coef_grads, intercept_grads : list of ndarray
         The same views into ``grad``.
+    hidden_activations : list of activation classes
+        One per hidden dense layer.
+
+    Notes
+    -----
+    The core trusts its caller: the estimators check the activation names,
+    their number and the dropout rates, with messages in the terms of their
+    own parameters (:mod:`skscratch._spec`). :meth:`from_layers` builds a
+    network of any layers, new kinds included.
 
     Examples
     --------
@@ -95,38 +104,53 @@ class Network:
         n_hidden = len(self.layer_sizes) - 2
         if n_hidden < 0:
             raise ValueError("A network needs at least an input and an output layer.")
+        # The estimators check the names, their number and the rates, with
+        # messages in their parameters' terms (skscratch._spec); here a single
+        # name or rate stands for every hidden layer.
         if isinstance(hidden_activations, str):
             hidden_activations = [hidden_activations] * n_hidden
-        if len(hidden_activations) != n_hidden:
-            raise ValueError(
-                f"Got {len(hidden_activations)} hidden activations for "
-                f"{n_hidden} hidden layers."
-            )
         if np.ndim(dropout) == 0:
             dropout = [dropout] * n_hidden
-        if len(dropout) != n_hidden or not all(0 <= rate < 1 for rate in dropout):
-            raise ValueError(
-                f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
-                f"got {dropout!r}."
-            )
-        self.hidden_activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
-        self.dropout = [float(rate) for rate in dropout]
-        self.loss = LOSSES[loss]()
-        self.dtype = np.dtype(dtype)
-        self._dropout_rng = np.random.default_rng(random_state)
-
-        self.layers = []
+        activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
+        rng = np.random.default_rng(random_state)
+        layers = []
         sizes = self.layer_sizes
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             hidden = i < n_hidden
-            self.layers.append(
-                Dense(n_in, n_out, self.hidden_activations[i] if hidden else Identity)
-            )
-            if hidden and self.dropout[i]:
-                self.layers.append(Dropout(n_out, self.dropout[i], self._dropout_rng))
-        self.layers[0].needs_input_grad = False  # its input is the data
-        self.dense_layers = [layer for layer in self.layers if isinstance(layer, Dense)]
+            layers.append(Dense(n_in, n_out, activations[i] if hidden else Identity))
+            if hidden and dropout[i]:
+                layers.append(Dropout(n_out, dropout[i], rng))
+        self._assemble(layers, loss, dtype)
 
+    @classmethod
+    def from_layers(cls, layers, loss, dtype=np.float64):
+        """A network of the given layer objects, of any kind (see ``layers.LAYERS``).
+
+        Parameters
+        ----------
+        layers : list of Layer
+            Each layer's ``n_in`` is the ``n_out`` of the one before; the last
+            one's output is the logits.
+        loss : str
+        dtype : dtype, default=np.float64
+
+        Returns
+        -------
+        network : Network
+        """
+        net = cls.__new__(cls)
+        net._assemble(list(layers), loss, dtype)
+        net.layer_sizes = (net.layers[0].n_in, *(d.n_out for d in net.dense_layers))
+        return net
+
+    def _assemble(self, layers, loss, dtype):
+        """Keep the layers and the loss, and pack the layers' parameters."""
+        self.layers = layers
+        self.layers[0].needs_input_grad = False  # its input is the data
+        self.dense_layers = [layer for layer in layers if isinstance(layer, Dense)]
+        self.hidden_activations = [d.activation for d in self.dense_layers[:-1]]
+        self.loss = LOSSES[loss]()
+        self.dtype = np.dtype(dtype)
         self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
         self._workspace = None
         self._l2_scratch = None
@@ -187,20 +211,16 @@ class Network:
         return [layer.db for layer in self.dense_layers]
 
     def seed_dropout(self, seed):
-        """Restart the dropout masks' random stream from ``seed``."""
-        self.dropout_rng = np.random.default_rng(seed)
+        """Restart the dropout masks' random stream from ``seed``.
 
-    @property
-    def dropout_rng(self):
-        """The generator that draws every dropout layer's masks."""
-        return self._dropout_rng
-
-    @dropout_rng.setter
-    def dropout_rng(self, rng):
-        self._dropout_rng = rng
+        Parameters
+        ----------
+        seed : int, numpy.random.Generator or None
+        """
+        rng = np.random.default_rng(seed)
         for layer in self.layers:
             if isinstance(layer, Dropout):
-                layer.rng = rng
+                layer.rng = rng  # one stream for all, drawn in layer order
 
     def initialize(self, random_state, factors=None):
         """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
@@ -430,15 +450,27 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
     return predict_chunked(layers, output_activation, X)
 
 
-def init_factors(hidden_activation_names):
+def init_factors(hidden_activation_names, fallback="identity"):
     """Glorot's factor per dense layer: 2 after a logistic layer, else 6.
 
-    The output layer takes its factor from the last hidden layer's activation
-    (scikit-learn's rule); with no hidden layer there is none to follow, and
-    the factor is 6.
+    Each hidden layer takes the factor of its own activation, and the output
+    layer that of the last hidden layer (scikit-learn's rule).
+
+    Parameters
+    ----------
+    hidden_activation_names : sequence of str
+    fallback : str, default="identity"
+        The output layer's activation name to use when there is no hidden
+        layer to follow. scikit-learn uses its ``activation`` parameter
+        there (so 2 for ``hidden_layer_sizes=()`` with
+        ``activation="logistic"``); the estimators pass it.
+
+    Returns
+    -------
+    factors : list of float
     """
     names = list(hidden_activation_names)
-    names.append(names[-1] if names else "identity")
+    names.append(names[-1] if names else fallback)
     return [2.0 if name == "logistic" else 6.0 for name in names]
 
 

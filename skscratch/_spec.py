@@ -1,0 +1,205 @@
+"""Estimator parameters -> the network and optimizer a fit trains; the solver registry.
+
+:func:`build` is the one place that turns an estimator's parameters and its
+validated data into a :class:`~skscratch.core.Network` (and an optimizer):
+``fit`` and :func:`~skscratch.check_gradients` both call it, so the network a
+gradient check examines is the one a fit would train.
+
+A new step-by-step optimizer is a class in :mod:`skscratch.core.optimizers`
+plus one line in :data:`SOLVERS`, which also gives the ``solver`` parameter
+its allowed values.
+"""
+
+import os
+from numbers import Integral
+
+import numpy as np
+
+from .core import HIDDEN_ACTIVATIONS, SGD, Adam, AdamW, Network, RMSprop, make_schedule
+from .core.network import init_factors
+
+
+def _weights_only(est, net):
+    return slice(0, net.n_coef)  # the weights are packed before the biases
+
+
+_ADAM = {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}
+
+#: Solver name -> ``(optimizer class, {constructor argument: estimator parameter})``;
+#: an argument may instead map to ``f(estimator, network)``. 'lbfgs' is not
+#: step by step: it minimises through scipy (:mod:`skscratch.core.lbfgs`).
+SOLVERS = {
+    "lbfgs": None,
+    "sgd": (SGD, {"momentum": "momentum", "nesterov": "nesterovs_momentum"}),
+    "adam": (Adam, _ADAM),
+    # AdamW decays the weights itself (not the biases), by alpha.
+    "adamw": (AdamW, {**_ADAM, "weight_decay": "alpha", "decay_slice": _weights_only}),
+    "rmsprop": (RMSprop, {"rho": "beta_2", "epsilon": "epsilon"}),
+}
+
+#: The solvers that train in mini-batch epochs (and offer ``partial_fit``).
+STOCHASTIC_SOLVERS = tuple(name for name, entry in SOLVERS.items() if entry is not None)
+
+
+def build(est, X, Y, rng, previous=None):
+    """The network (and optimizer) that ``est`` trains on validated ``X`` and ``Y``.
+
+    Parameters
+    ----------
+    est : BaseScratchMLP
+        Its parameters, and its target attributes (which fix the loss).
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Its dtype is the network's.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The encoded targets.
+    rng : numpy.random.RandomState
+        Draws the initial weights (unless ``previous`` is given), then the seed
+        of the dropout masks (only with dropout, so that a fit without it
+        consumes the random stream exactly as scikit-learn's MLP does).
+    previous : tuple (coefs, intercepts), default=None
+        Weights to start from (warm start, ``partial_fit``), which must fit
+        the layer sizes.
+
+    Returns
+    -------
+    net : Network
+    optimizer : optimizer or None
+        None for 'lbfgs'.
+    """
+    hidden = hidden_layer_sizes(est)
+    activations = hidden_activations(est, len(hidden))
+    dropout = dropout_rates(est, len(hidden))
+    layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
+    _check_memory(est, layer_sizes, X.dtype, X.shape[0])
+    net = Network(layer_sizes, activations, est._loss_name(), X.dtype, dropout)
+    if previous is None:
+        # With no hidden layer the output layer has no activation before it to
+        # take its factor from; scikit-learn then uses the `activation`
+        # parameter (2 for 'logistic'), which skscratch follows.
+        fallback = est.activation if isinstance(est.activation, str) else "identity"
+        net.initialize(rng, init_factors(activations, fallback))
+    else:
+        coefs, intercepts = previous
+        old_sizes = [W.shape[0] for W in coefs] + [coefs[-1].shape[1]]
+        if old_sizes != layer_sizes:
+            raise ValueError(
+                f"The network has layer sizes {old_sizes} from the previous fit but "
+                f"this call needs {layer_sizes}; warm_start and partial_fit must keep "
+                "hidden_layer_sizes and the number of features and outputs."
+            )
+        net.set_weights(coefs, intercepts)
+    if any(dropout):
+        net.seed_dropout(rng.randint(2**31 - 1))
+    return net, make_optimizer(est, net)
+
+
+def make_optimizer(est, net):
+    """The optimizer of ``est.solver`` for ``net``, from :data:`SOLVERS`; None for lbfgs."""
+    entry = SOLVERS[est.solver]
+    if entry is None:
+        return None
+    cls, arguments = entry
+    # scikit-learn applies its schedules (invscaling, adaptive) to sgd only and
+    # adam keeps a constant rate; skscratch's additions ('cosine' and a
+    # callable) apply to every stochastic solver.
+    scheduled = est.solver == "sgd" or est.learning_rate == "cosine"
+    scheduled = scheduled or callable(est.learning_rate)
+    schedule = make_schedule(
+        est.learning_rate if scheduled else "constant",
+        est.learning_rate_init,
+        power_t=est.power_t,
+        max_iter=est.max_iter,
+    )
+    kwargs = {
+        name: source(est, net) if callable(source) else getattr(est, source)
+        for name, source in arguments.items()
+    }
+    return cls(net.params.size, schedule, dtype=net.dtype, **kwargs)
+
+
+def hidden_layer_sizes(est):
+    """``hidden_layer_sizes`` as a list of positive ints."""
+    sizes = est.hidden_layer_sizes
+    if not hasattr(sizes, "__iter__"):
+        sizes = [sizes]
+    sizes = list(sizes)
+    if not all(isinstance(n, Integral) and not isinstance(n, bool) for n in sizes):
+        raise TypeError(f"hidden_layer_sizes must hold integers, got {sizes!r}.")
+    if any(n <= 0 for n in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    return [int(n) for n in sizes]
+
+
+def hidden_activations(est, n_hidden):
+    """One activation name per hidden layer, from ``activation``.
+
+    The only check of the names and their number: the core
+    :class:`~skscratch.core.Network` trusts its caller.
+    """
+    if isinstance(est.activation, str):
+        return [est.activation] * n_hidden
+    names = list(est.activation)
+    unknown = [name for name in names if not isinstance(name, str)]
+    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
+    if unknown:
+        raise ValueError(
+            f"Unknown activation {unknown[0]!r} in activation={names!r}; choose "
+            f"from {sorted(HIDDEN_ACTIVATIONS)}."
+        )
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"activation lists {len(names)} names for {n_hidden} hidden layers "
+            f"(hidden_layer_sizes={est.hidden_layer_sizes!r}); give one per layer."
+        )
+    return names
+
+
+def dropout_rates(est, n_hidden):
+    """One dropout rate in [0, 1) per hidden layer, from ``dropout`` (the only check)."""
+    rates = est.dropout
+    if np.ndim(rates) == 0:
+        return [float(rates)] * n_hidden
+    try:
+        rates = np.asarray(rates, dtype=float).ravel().tolist()
+    except (TypeError, ValueError):
+        rates = None
+    if rates is None or len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
+        raise ValueError(
+            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+            f"got {est.dropout!r}."
+        )
+    return rates
+
+
+def _check_memory(est, layer_sizes, dtype, n_samples):
+    """Refuse, before allocating it, a network larger than this machine's memory.
+
+    Counts the parameters and what training holds per parameter (the
+    weights, their gradient and up to two optimizer moments; L-BFGS keeps
+    about twenty vectors of that size) plus one batch of activations.
+    """
+    n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    vectors = 22 if est.solver == "lbfgs" else 4
+    batch = n_samples if est.solver == "lbfgs" else min(200, n_samples)
+    if est.batch_size != "auto" and est.solver != "lbfgs":
+        batch = min(int(est.batch_size), n_samples)
+    itemsize = np.dtype(dtype).itemsize
+    needed = (vectors * n_params + 3 * batch * sum(layer_sizes[1:])) * itemsize
+    available = _physical_memory()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"hidden_layer_sizes={est.hidden_layer_sizes!r} makes a network of "
+            f"{n_params:,} parameters ({n_params * itemsize / 2**30:,.1f} GiB as "
+            f"{np.dtype(dtype).name}); training it with solver={est.solver!r} needs "
+            f"about {needed / 2**30:,.1f} GiB, more than this machine's "
+            f"{available / 2**30:,.1f} GiB of memory. Use fewer or smaller hidden "
+            "layers."
+        )
+
+
+def _physical_memory():
+    """This machine's physical memory in bytes, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
