@@ -28,7 +28,7 @@ so that neither stops early and both run every epoch. Sections:
 8. ``latency``: predict_proba on a single row, microseconds per call.
 
 ``--baseline COMMIT`` adds that commit's skscratch as a fourth competitor,
-"baseline", to sections 1 to 3, so that a change is timed before and after in
+"baseline", to sections 1 to 3 and 6, so that a change is timed before and after in
 one interleaved run rather than in two runs on a machine whose speed drifts.
 
 Peak memory is measured in a fresh subprocess per model and size: after a
@@ -780,7 +780,7 @@ def bench_fit(args):
     makes it by default. Validation, label encoding and the end-of-fit checks
     are in the time, as they are in what a user waits for.
     """
-    names = model_names(args, baseline=False, with_torch=False)
+    names = model_names(args, with_torch=False)
     (X, y), (X_test, y_test) = train_test(
         args.fit_rows, args.features, np.float64, args.seed
     )
@@ -806,7 +806,8 @@ def bench_fit(args):
     ]
     print_table(
         f"6. a user's fit, float64: {args.fit_rows:,} x {args.features}, every parameter "
-        f"at its default but max_iter={args.fit_epochs}, median of {args.repeats}",
+        f"at its default but solver={args.fit_solver!r}, max_iter={args.fit_epochs}, "
+        f"median of {args.repeats}",
         ["model", "n_iter", "fit s", "spread", "/sklearn", "test acc"],
         rows,
     )
@@ -1016,10 +1017,11 @@ def parse_args(argv=None):
     p.add_argument(
         "--baseline",
         metavar="COMMIT",
-        help="also time this commit's skscratch in sections 1-3 (git archive)",
+        help="also time this commit's skscratch in sections 1-3 and 6 (git archive)",
     )
     p.add_argument("--fit-rows", type=int, default=20_000, help="fit: training rows")
     p.add_argument("--fit-epochs", type=int, default=20, help="fit: max_iter")
+    p.add_argument("--fit-solver", choices=["adam", "sgd", "lbfgs"], default="adam")
     p.add_argument("--search-rows", type=int, default=20_000, help="search: rows")
     p.add_argument("--search-epochs", type=int, default=10, help="search: max_iter")
     p.add_argument("--search-jobs", type=int, default=2, help="search: n_jobs")

@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Training on data that does not fit in memory
-===========================================
+============================================
 
 ``partial_fit`` trains on one chunk of rows at a time, so a data set need never
 be in memory all at once. A Dask array describes such data as blocks that are

@@ -33,7 +33,8 @@ from ._categorical import (
     resolve_categorical_features,
 )
 from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_tables
-from ._stopping import TrainingState, Validation
+from ._state import TrainingState
+from ._stopping import Validation
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import check_callbacks, notify
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output

@@ -1,7 +1,7 @@
 """The epoch loops: mini-batch epochs for the stochastic solvers, scipy for lbfgs.
 
 Both loops work on a :class:`~skscratch.core.Network` and a
-:class:`~skscratch._stopping.TrainingState`. They read the estimator's
+:class:`~skscratch._state.TrainingState`. They read the estimator's
 parameters but never set attributes on it: the estimator commits the network
 and the state once training has succeeded. After every epoch (or L-BFGS
 iteration) they append a record to ``history_`` and pass it to the callbacks'

@@ -91,9 +91,9 @@ def test_lbfgs_holds_scipys_blas_to_one_thread(iris):
     from threadpoolctl import threadpool_limits
 
     from skscratch import ScratchMLPClassifier
-    from skscratch.core.lbfgs import _scipy_blas
+    from skscratch.core.blas import scipy_blas as scipy_selection
 
-    scipy_blas = _scipy_blas()
+    scipy_blas = scipy_selection()
     if not scipy_blas.lib_controllers:
         pytest.skip("scipy shares numpy's BLAS here: there is no second pool")
 

@@ -167,7 +167,29 @@ def test_state_dict_is_a_copy():
     opt.step(params, _grads(1, seed=1)[0])
     for key, value in state.items():
         np.testing.assert_array_equal(value, saved[key])
-    assert set(state) >= {"learning_rate", "t", "m", "v"}
+    assert set(state) >= {"learning_rate", "t", "M", "V"}
+
+
+@pytest.mark.parametrize("optimizer", [Adam, RMSprop])
+def test_state_saved_in_the_textbook_scale_still_loads(optimizer):
+    # Models pickled before the moments were stored scaled hold "m" and "v".
+    a = optimizer(N_PARAMS, ConstantSchedule(0.1))
+    params_a = _start()
+    for g in _grads(3):
+        a.step(params_a, g)
+    old_state = a.state_dict()
+    old_state.pop("V")
+    if optimizer is Adam:
+        old_state.pop("M")
+        old_state["m"] = a.m
+    old_state["v"] = a.v
+    b = optimizer(N_PARAMS, ConstantSchedule(0.1))
+    b.load_state_dict(old_state)
+    params_b = params_a.copy()
+    for g in _grads(2, seed=5):
+        a.step(params_a, g)
+        b.step(params_b, g)
+    np.testing.assert_allclose(params_b, params_a, rtol=1e-14)
 
 
 # ------------------------------------------------------------------ L-BFGS

@@ -38,7 +38,7 @@ DESELECTED = {
     ),
     "test_gradient": (
         "calls scikit-learn's private _loss_grad_lbfgs; skscratch checks its "
-        "gradients in tests/test_gradients.py and tests/test_gradient_check.py"
+        "gradients in tests/test_network.py and tests/test_gradient_check.py"
     ),
     "test_learning_rate_warmstart": (
         "reads scikit-learn's private _optimizer.learning_rate; skscratch keeps "

@@ -34,7 +34,9 @@ Every layer has the same interface, so a network is a list of them:
   not draw itself (the dense layers' Glorot draw is the network's, to keep
   scikit-learn's order).
 
-A new kind of layer is one such class plus one entry in :data:`LAYERS`.
+A new kind of layer is one such class plus one entry in :data:`LAYERS`;
+:meth:`Network.from_layers <skscratch.core.network.Network.from_layers>` makes
+a network of any such layers (tests/test_layers.py plugs in a toy one).
 """
 
 import types

@@ -38,7 +38,16 @@ class _Optimizer:
         return state
 
     def load_state_dict(self, state):
-        """Resume from a :meth:`state_dict`."""
+        """Resume from a :meth:`state_dict`.
+
+        A state saved before the moments were stored scaled (keys ``m`` and
+        ``v`` instead of ``M`` and ``V``) is converted.
+        """
+        state = dict(state)
+        for old, new in (("m", "M"), ("v", "V")):
+            if new in self._state_names and new not in state and old in state:
+                setattr(self, old, state.pop(old))  # the properties rescale it
+                state[new] = getattr(self, new)
         for name in self._state_names:
             setattr(self, name, copy.copy(state[name]))
         self.schedule.learning_rate = state["learning_rate"]
@@ -106,6 +115,16 @@ class Adam(_Optimizer):
     ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g**2``;
     ``params -= lr * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)``.
 
+    The moments are stored divided by their constant factors,
+    ``M = m / (1 - b1)`` and ``V = v / (1 - b2)``, so that their updates
+    ``M <- b1 M + g`` and ``V <- b2 V + g**2`` take one pass over memory fewer
+    each; the factors move into the step::
+
+        params -= lr_t * (1 - b1) / sqrt(1 - b2) * M / (sqrt(V) + eps / sqrt(1 - b2))
+
+    (the same update; the parameter vector is beyond the cache, so every pass
+    counts). :attr:`m` and :attr:`v` give the moments in the textbook's scale.
+
     Parameters
     ----------
     n_params : int
@@ -122,28 +141,45 @@ class Adam(_Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.m = np.zeros(n_params, dtype=dtype)
-        self.v = np.zeros(n_params, dtype=dtype)
+        self.M = np.zeros(n_params, dtype=dtype)
+        self.V = np.zeros(n_params, dtype=dtype)
 
-    _state_names = ("t", "m", "v")
+    _state_names = ("t", "M", "V")
+
+    @property
+    def m(self):
+        """The first moment ``m`` (a copy, in the textbook's scale)."""
+        return self.M * (1 - self.beta_1)
+
+    @m.setter
+    def m(self, value):
+        self.M = np.asarray(value) / (1 - self.beta_1)
+
+    @property
+    def v(self):
+        """The second moment ``v`` (a copy, in the textbook's scale)."""
+        return self.V * (1 - self.beta_2)
+
+    @v.setter
+    def v(self, value):
+        self.V = np.asarray(value) / (1 - self.beta_2)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
         self.t += 1
         b1, b2, s = self.beta_1, self.beta_2, self._scratch_like(params)
-        m, v = self.m, self.v
-        np.multiply(m, b1, out=m)
-        np.multiply(grad, 1 - b1, out=s)
-        np.add(m, s, out=m)
+        M, V = self.M, self.V
+        np.multiply(M, b1, out=M)
+        np.add(M, grad, out=M)
         np.square(grad, out=s)
-        np.multiply(v, b2, out=v)
-        np.multiply(s, 1 - b2, out=s)
-        np.add(v, s, out=v)
-        step_size = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(v, out=s)
-        np.add(s, self.epsilon, out=s)
-        np.divide(m, s, out=s)
-        np.multiply(s, step_size, out=s)
+        np.multiply(V, b2, out=V)
+        np.add(V, s, out=V)
+        root = np.sqrt(1 - b2)
+        lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        np.sqrt(V, out=s)
+        np.add(s, self.epsilon / root, out=s)
+        np.divide(M, s, out=s)
+        np.multiply(s, lr_t * (1 - b1) / root, out=s)
         np.subtract(params, s, out=params)
 
 
@@ -191,6 +227,9 @@ class RMSprop(_Optimizer):
     """RMSprop (Hinton, 2012): divide the step by a running RMS of the gradient.
 
     ``v <- rho v + (1 - rho) g**2``; ``params -= lr * g / (sqrt(v) + eps)``.
+    As in :class:`Adam`, ``V = v / (1 - rho)`` is stored instead, updated by
+    ``V <- rho V + g**2`` (a pass fewer), and
+    ``params -= lr / sqrt(1 - rho) * g / (sqrt(V) + eps / sqrt(1 - rho))``.
 
     Parameters
     ----------
@@ -205,19 +244,28 @@ class RMSprop(_Optimizer):
         super().__init__(schedule)
         self.rho = rho
         self.epsilon = epsilon
-        self.v = np.zeros(n_params, dtype=dtype)
+        self.V = np.zeros(n_params, dtype=dtype)
 
-    _state_names = ("v",)
+    _state_names = ("V",)
+
+    @property
+    def v(self):
+        """The running mean of ``g**2`` (a copy, in the textbook's scale)."""
+        return self.V * (1 - self.rho)
+
+    @v.setter
+    def v(self, value):
+        self.V = np.asarray(value) / (1 - self.rho)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
-        s, v = self._scratch_like(params), self.v
-        np.multiply(v, self.rho, out=v)
+        s, V = self._scratch_like(params), self.V
+        root = np.sqrt(1 - self.rho)
+        np.multiply(V, self.rho, out=V)
         np.square(grad, out=s)
-        np.multiply(s, 1 - self.rho, out=s)
-        np.add(v, s, out=v)
-        np.sqrt(v, out=s)
-        np.add(s, self.epsilon, out=s)
+        np.add(V, s, out=V)
+        np.sqrt(V, out=s)
+        np.add(s, self.epsilon / root, out=s)
         np.divide(grad, s, out=s)
-        np.multiply(s, self.learning_rate, out=s)
+        np.multiply(s, self.learning_rate / root, out=s)
         np.subtract(params, s, out=params)
