@@ -290,9 +290,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
-        if self.early_stopping and self.validation_fraction == 0:
+        given = validation is not None and validation["X_val"] is not None
+        if self.early_stopping and self.validation_fraction == 0 and not given:
             raise ValueError(
-                "early_stopping=True needs validation_fraction > 0 to hold out data."
+                "early_stopping=True needs validation_fraction > 0 to hold out data, "
+                "or a validation set given to fit (X_val, y_val)."
             )
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental

@@ -83,11 +83,14 @@ default='constant'
         score stalls, and keep the weights that scored best (the stochastic
         solvers 'sgd', 'adam', 'adamw', 'rmsprop'; 'lbfgs' ignores it). For
         a single-label classifier the hold-out is stratified where every class
-        can have a place in both parts, and drawn at random otherwise.
+        can have a place in both parts, and drawn at random otherwise. With a
+        validation set given to ``fit`` (``X_val``, ``y_val``), that set is
+        scored instead and nothing is held out.
 
     validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping; it must
-        leave at least 2 validation samples and 1 training sample.
+        Fraction of the training data held out for early stopping (unless
+        ``fit`` gets ``X_val``); it must leave at least 2 validation samples
+        and 1 training sample.
 
     beta_1 : float, default=0.9
         Decay rate of the first-moment estimate of 'adam' and 'adamw', in [0, 1).
@@ -123,6 +126,30 @@ default='constant'
         ``on_fit_end`` the estimator shows those of the previous fit (if any);
         the records carry the progress. See
         :class:`skscratch.callbacks.ProgressBar`.
+
+    categorical_features : array-like of {bool, int, str} or 'from_dtype' or None, \
+default='from_dtype'
+        The categorical features, read as
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` reads them:
+        'from_dtype' takes the Categorical and Enum columns of a pandas or
+        polars dataframe (no column of a numpy array or sparse matrix); a
+        boolean mask, integer indices or feature names name them; None: none.
+        Each categorical feature's categories (the values seen in the first
+        fit; missing values NaN, None, ``pd.NA`` are a category of their own)
+        get a learned vector each, in an embedding table placed before the
+        first dense layer and trained with the other weights (every solver,
+        L2, dropout after it). A value not seen in the first fit takes the
+        unknown vector, the categories' mean weighted by how often they
+        occurred in that fit. At most 10,000 categories per feature.
+        Categories may be strings or numbers (e.g. integer codes in a numpy
+        array, named by index); ``warm_start`` and ``partial_fit`` keep the
+        first fit's categories.
+
+    embedding_dim : int, array-like of int or None, default=None
+        Width of the embedding vectors: one width for every categorical
+        feature, or one per feature. None: ``min(50, ceil(1.6 * n ** 0.56))``
+        for a feature of ``n`` categories (fastai's rule of thumb, capped at
+        50): 3 for 2 categories, 6 for 10, 22 for 100, 50 from 451 on.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -139,7 +166,7 @@ SHARED_ATTRIBUTES = """\
         'adamw', 'rmsprop') or iteration ('lbfgs').
 
     validation_scores_ : list of float or None
-        The held-out score after each epoch, with ``early_stopping=True``.
+        The validation score after each epoch, with ``early_stopping=True``.
 
     best_validation_score_ : float or None
         The best of ``validation_scores_``, with ``early_stopping=True``.
@@ -147,8 +174,10 @@ SHARED_ATTRIBUTES = """\
     history_ : list of dict
         One record per epoch (or 'lbfgs' iteration) across fits that continue
         one another (``warm_start``, ``partial_fit``): ``epoch``, ``loss``,
-        ``validation_score`` (None without early stopping), ``learning_rate``
-        (None for 'lbfgs') and ``seconds``. ``pandas.DataFrame(model.history_)``
+        ``validation_score`` (None without a validation set), ``learning_rate``
+        (None for 'lbfgs') and ``seconds``; with a validation set (the part
+        ``early_stopping`` holds out, or ``X_val``), also ``validation_loss``,
+        the loss on it without the L2 penalty. ``pandas.DataFrame(model.history_)``
         makes it a table.
 
     t_ : int
@@ -162,6 +191,19 @@ SHARED_ATTRIBUTES = """\
 
     n_features_in_ : int
         Number of features seen during fit.
+
+    is_categorical_ : ndarray of bool of shape (n_features_in_,) or None
+        Which features are categorical; None when none is.
+
+    categories_ : list of ndarray
+        The categories of each categorical feature (in column order): the
+        values seen in the first fit, sorted, then ``nan`` if missing values
+        were among them. Empty without categorical features.
+
+    embeddings_ : list of ndarray of shape (len(categories_[j]) + 1, dim_j)
+        The learned embedding table of each categorical feature: row ``i`` is
+        the vector of ``categories_[j][i]``, the last row the unknown one.
+        Empty without categorical features.
 
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when X had string column names.

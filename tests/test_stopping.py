@@ -146,6 +146,10 @@ class TestValidationSet:
         assert model.validation_scores_ == [r["validation_score"] for r in model.history_]
         # The weights kept are the best epoch's on X_val.
         assert model.score(X_val, y_val) == model.best_validation_score_
+        # Nothing to hold out, so validation_fraction may be 0.
+        _mlp(early_stopping=True, validation_fraction=0.0, max_iter=3).fit(
+            X, y, X_val=X_val, y_val=y_val
+        )
 
     def test_without_early_stopping_X_val_is_only_recorded(self, iris):
         X, y, X_val, y_val = _split(iris)
