@@ -17,7 +17,8 @@ The three MLPs share every setting: one hidden layer of 64 ReLU units, adam,
 batch 200, alpha 1e-3, learning rate 1e-3, and early stopping on 10% of the
 training rows (3 epochs without improvement, at most 60). Each model is fitted
 in a fresh subprocess, which reports its fit time (median of ``--repeats``
-fits, after one small warm-up fit), the peak memory of its first fit (the
+fits, after one small warm-up fit), its number of trained weights (tables,
+weights and biases of the MLPs), the peak memory of its first fit (the
 kernel's peak-RSS mark reset through ``/proc/self/clear_refs`` just before,
 as in ``bench_mlp.py``: extra resident memory, the input not counted), and
 accuracy and log-loss on held-out rows.
@@ -125,6 +126,10 @@ def measure_peak(call):
 def child(key, args):
     """Fit one model (in its own process) and print its numbers as JSON."""
     from sklearn.metrics import log_loss
+    from threadpoolctl import threadpool_limits
+
+    if args.threads:
+        threadpool_limits(args.threads)
 
     X, y, X_test, y_test = make_data(args.n_train, args.n_test, args.n_levels)
     make_model(key).fit(X[:1000], y[:1000])  # warm-up: imports, allocator pools
@@ -138,7 +143,13 @@ def child(key, args):
         times.append(time.perf_counter() - start)
     estimator = model[-1] if hasattr(model, "steps") else model
     proba = model.predict_proba(X_test)
+    arrays = [
+        *getattr(estimator, "coefs_", []),
+        *getattr(estimator, "intercepts_", []),
+        *getattr(estimator, "embeddings_", []),
+    ]
     result = {
+        "params": sum(array.size for array in arrays),
         "fit_s": statistics.median(times),
         "peak_mib": peak,
         "epochs": int(getattr(estimator, "n_iter_", 0)),
@@ -152,6 +163,7 @@ def run_child(key, args):
     command = [sys.executable, __file__, "--child", key]
     command += ["--n-train", str(args.n_train), "--n-test", str(args.n_test)]
     command += ["--n-levels", str(args.n_levels), "--repeats", str(args.repeats)]
+    command += ["--threads", str(args.threads or 0)]
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode:
         print(proc.stderr, file=sys.stderr)
@@ -166,6 +178,13 @@ def main():
     parser.add_argument("--n-levels", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=1, help="fits timed per model")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="BLAS (and OpenMP) threads per model, through threadpoolctl; "
+        "0 (default): the libraries' own default",
+    )
     parser.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -191,7 +210,11 @@ def main():
         f"({len(seen):,} seen in training; {unseen:.1%} of held-out rows have a level "
         f"unseen in training); positive rate {y.mean():.3f}"
     )
-    print(f"fit time: median of {args.repeats}; peak memory: the first fit\n")
+    threads = args.threads or "the libraries' default"
+    print(
+        f"fit time: median of {args.repeats}; peak memory: the first fit; "
+        f"threads: {threads}\n"
+    )
     rows = []
     for key in args.models:
         result = run_child(key, args)
@@ -202,10 +225,11 @@ def main():
                 f"{result['log_loss']:.4f}",
                 f"{result['fit_s']:.2f}",
                 str(result["epochs"]),
+                f"{result['params']:,}" if result["params"] else "-",
                 f"{result['peak_mib']:.0f}",
             ]
         )
-    header = ["model", "test acc", "log-loss", "fit s", "iters", "peak MiB"]
+    header = ["model", "test acc", "log-loss", "fit s", "iters", "weights", "peak MiB"]
     print(format_table(header, rows))
 
 

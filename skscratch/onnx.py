@@ -304,7 +304,9 @@ def _embeddings(g, X, model):
         slots = [g.node("Equal", column, g.const(known, shape=(1, -1)))]
         if len(known) < len(values):
             slots.append(g.node("IsNaN", column))
-        unknown = g.node("Add", g.node("Mul", column, g.const(0)), g.const(0.5))
+        # A column of 0.5 (from IsNaN, which a NaN in the column cannot turn into NaN).
+        no = g.node("Cast", g.node("IsNaN", column), to=g.proto)
+        unknown = g.node("Add", g.node("Mul", no, g.const(0)), g.const(0.5))
         matches = g.node("Concat", *(g.node("Cast", s, to=g.proto) for s in slots), axis=1)
         code = g.node(
             "ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1, keepdims=0

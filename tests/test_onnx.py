@@ -306,3 +306,45 @@ def test_module_examples_run():
     result = doctest.testmod(skscratch_onnx, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# ------------------------------------------------- embeddings: a Gather per table
+def _categorical_data(dtype, n_samples=300, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, 4))
+    X[:, 1] = rng.randint(0, 12, n_samples)  # integer codes
+    X[:, 3] = rng.choice([-2.5, 0.5, 7.0, np.nan], n_samples)  # with missing values
+    y = (np.sin(X[:, 1]) + X[:, 0] > 0).astype(int)
+    return X.astype(dtype), y
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_embeddings_match_predict_with_unseen_and_missing_values(dtype):
+    X, y = _categorical_data(dtype)
+    model = _fit(
+        ScratchMLPClassifier(
+            (6,), categorical_features=[1, 3], max_iter=30, random_state=0
+        ),
+        X,
+        y,
+    )
+    X_new, _ = _categorical_data(dtype, 60, seed=1)
+    X_new[:10, 1] = 40  # a code unseen in fit
+    X_new[10:20, 3] = 3.25  # another
+    X_new[20:30, 1] = np.nan  # a missing value where the fit saw none
+    onx = skscratch_onnx.to_onnx(model, options={"zipmap": False})
+    ops = [node.op_type for node in onx.graph.node]
+    assert ops.count("Gather") >= 2 + 1  # the two tables, and the column picks
+    label, proba = _run(onx, X_new)
+    _check_classifier(model, X_new, label, proba)
+    # The unseen and missing rows took the unknown rows of the tables.
+    unknown = model.predict_proba(X_new[:30])
+    assert_allclose(proba[:30], unknown, rtol=RTOL[dtype], atol=PROBA_ATOL[dtype])
+
+
+def test_string_categories_are_refused_with_a_reason():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"x": np.arange(40.0), "c": pd.Categorical(["a", "b"] * 20)})
+    model = _fit(ScratchMLPClassifier((3,), max_iter=3), X, np.arange(40) % 2)
+    with pytest.raises(NotImplementedError, match="categories are not numbers"):
+        skscratch_onnx.to_onnx(model, initial_types=None)
