@@ -13,7 +13,8 @@ an offset and the slope of a numeric column). Four models:
     refuses more than 255 levels, so the 254 most frequent levels keep their
     own and the rest share one (``OrdinalEncoder(max_categories=255)``).
 
-The three MLPs share every setting: one hidden layer of 64 ReLU units, adam,
+The three MLPs share every setting: one hidden layer of 64 ReLU units
+(``--hidden``), adam,
 batch 200, alpha 1e-3, learning rate 1e-3, and early stopping on 10% of the
 training rows (3 epochs without improvement, at most 60). Each model is fitted
 in a fresh subprocess, which reports its fit time (median of ``--repeats``
@@ -25,8 +26,10 @@ accuracy and log-loss on held-out rows.
 
 Usage::
 
-    python benchmarks/bench_embeddings.py                 # about a minute
-    python benchmarks/bench_embeddings.py --n-train 100000 --repeats 3
+    python benchmarks/bench_embeddings.py                 # 10-80 s on 2 shared cores
+    python benchmarks/bench_embeddings.py --threads 1 --repeats 3   # the table in README.md
+    python benchmarks/bench_embeddings.py --threads 1 --hidden 256
+    python benchmarks/bench_embeddings.py --n-train 100000 --models a b
 """
 
 import argparse
@@ -48,7 +51,6 @@ MODELS = {
     "d": "HistGradientBoosting, native (255 levels)",
 }
 MLP_SETTINGS = dict(
-    hidden_layer_sizes=(64,),
     alpha=1e-3,
     batch_size=200,
     learning_rate_init=1e-3,
@@ -69,7 +71,7 @@ def make_data(n_train, n_test, n_levels, seed=0):
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
-def make_model(key):
+def make_model(key, hidden=64):
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.neural_network import MLPClassifier
@@ -84,12 +86,13 @@ def make_model(key):
             remainder="passthrough",
         )
 
+    settings = {**MLP_SETTINGS, "hidden_layer_sizes": (hidden,)}
     if key == "a":
-        return ScratchMLPClassifier(**MLP_SETTINGS)
+        return ScratchMLPClassifier(**settings)
     if key == "b":
-        return make_pipeline(one_hot(), ScratchMLPClassifier(**MLP_SETTINGS))
+        return make_pipeline(one_hot(), ScratchMLPClassifier(**settings))
     if key == "c":
-        return make_pipeline(one_hot(), MLPClassifier(**MLP_SETTINGS))
+        return make_pipeline(one_hot(), MLPClassifier(**settings))
     ordinal = OrdinalEncoder(
         max_categories=255, handle_unknown="use_encoded_value", unknown_value=np.nan
     )
@@ -132,14 +135,14 @@ def child(key, args):
         threadpool_limits(args.threads)
 
     X, y, X_test, y_test = make_data(args.n_train, args.n_test, args.n_levels)
-    make_model(key).fit(X[:1000], y[:1000])  # warm-up: imports, allocator pools
-    model = make_model(key)
+    make_model(key, args.hidden).fit(X[:1000], y[:1000])  # warm-up: imports, pools
+    model = make_model(key, args.hidden)
     start = time.perf_counter()
     peak = measure_peak(lambda: model.fit(X, y))
     times = [time.perf_counter() - start]
     for _ in range(args.repeats - 1):
         start = time.perf_counter()
-        make_model(key).fit(X, y)
+        make_model(key, args.hidden).fit(X, y)
         times.append(time.perf_counter() - start)
     estimator = model[-1] if hasattr(model, "steps") else model
     proba = model.predict_proba(X_test)
@@ -163,7 +166,7 @@ def run_child(key, args):
     command = [sys.executable, __file__, "--child", key]
     command += ["--n-train", str(args.n_train), "--n-test", str(args.n_test)]
     command += ["--n-levels", str(args.n_levels), "--repeats", str(args.repeats)]
-    command += ["--threads", str(args.threads or 0)]
+    command += ["--threads", str(args.threads or 0), "--hidden", str(args.hidden)]
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode:
         print(proc.stderr, file=sys.stderr)
@@ -177,6 +180,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=10_000)
     parser.add_argument("--n-levels", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=1, help="fits timed per model")
+    parser.add_argument("--hidden", type=int, default=64, help="units of the hidden layer")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument(
         "--threads",
@@ -212,8 +216,8 @@ def main():
     )
     threads = args.threads or "the libraries' default"
     print(
-        f"fit time: median of {args.repeats}; peak memory: the first fit; "
-        f"threads: {threads}\n"
+        f"hidden layer: {args.hidden} units; fit time: median of {args.repeats}; "
+        f"peak memory: the first fit; threads: {threads}\n"
     )
     rows = []
     for key in args.models:
