@@ -192,7 +192,7 @@ SHARED_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during fit.
 
-    is_categorical_ : ndarray of bool of shape (n_features_in_,) or None
+    is_categorical_ : ndarray of bool of shape (n_features,) or None
         Which features are categorical; None when none is.
 
     categories_ : list of ndarray
@@ -200,9 +200,10 @@ SHARED_ATTRIBUTES = """\
         values seen in the first fit, sorted, then ``nan`` if missing values
         were among them. Empty without categorical features.
 
-    embeddings_ : list of ndarray of shape (len(categories_[j]) + 1, dim_j)
-        The learned embedding table of each categorical feature: row ``i`` is
-        the vector of ``categories_[j][i]``, the last row the unknown one.
+    embeddings_ : list of ndarray
+        The learned embedding table of each categorical feature ``j``, of
+        shape ``(len(categories_[j]) + 1, width)``: row ``i`` is the vector of
+        ``categories_[j][i]``, the last row the unknown one.
         Empty without categorical features.
 
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
