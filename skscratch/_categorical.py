@@ -288,12 +288,12 @@ def encode_X(est, X, reset):
     mask = est.is_categorical_
     if reset:
         est.categories_, est._category_counts = learn_categories(X, mask)
-    numeric = check_array(
-        numeric_columns(X, mask),
-        dtype=(np.float64, np.float32),
-        ensure_min_features=0,
-        input_name="X",
-    )
+    if mask.all():  # no numeric column: nothing for check_array to look at
+        numeric = np.empty((_n_rows(X), 0))
+    else:
+        numeric = check_array(
+            numeric_columns(X, mask), dtype=(np.float64, np.float32), input_name="X"
+        )
     codes = encode_categories(X, mask, est.categories_)
     return np.hstack([numeric, codes.astype(numeric.dtype)])
 

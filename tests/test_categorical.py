@@ -356,6 +356,15 @@ class TestEstimators:
         for model, data in ((by_mask, X), (by_dtype, frame), (by_name, frame)):
             np.testing.assert_allclose(model.predict_proba(data), expected, rtol=1e-12)
 
+    def test_every_column_categorical(self):
+        X = pd.DataFrame(
+            {"a": pd.Categorical(list("xyzx") * 25), "b": pd.Categorical(list("pq") * 50)}
+        )
+        y = np.array([0, 1, 1, 0] * 25)  # the level of "a" decides
+        model = _clf(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=200).fit(X, y)
+        assert [E.shape for E in model.embeddings_] == [(4, 3), (3, 3)]
+        assert model.score(X, y) == 1.0
+
     def test_embedding_dim_overrides_the_rule(self):
         X, y = _task(as_frame=True)
         X = X.assign(other=pd.Categorical(np.arange(len(X)) % 3))
