@@ -104,14 +104,9 @@ class Network:
         n_hidden = len(self.layer_sizes) - 2
         if n_hidden < 0:
             raise ValueError("A network needs at least an input and an output layer.")
-        # The estimators check the names, their number and the rates, with
-        # messages in their parameters' terms (skscratch._spec); here a single
-        # name or rate stands for every hidden layer.
-        if isinstance(hidden_activations, str):
-            hidden_activations = [hidden_activations] * n_hidden
-        if np.ndim(dropout) == 0:
-            dropout = [dropout] * n_hidden
-        activations = [HIDDEN_ACTIVATIONS[name] for name in hidden_activations]
+        names = per_hidden_layer_activations(hidden_activations, n_hidden)
+        dropout = per_hidden_layer_dropout(dropout, n_hidden)
+        activations = [HIDDEN_ACTIVATIONS[name] for name in names]
         rng = np.random.default_rng(random_state)
         layers = []
         sizes = self.layer_sizes
@@ -448,6 +443,67 @@ def predict_output(X, coefs, intercepts, hidden_activations, output_activation):
         Dense.from_arrays(W, b, act) for W, b, act in zip(coefs, intercepts, activations)
     ]
     return predict_chunked(layers, output_activation, X)
+
+
+def per_hidden_layer_activations(activation, n_hidden):
+    """One activation name per hidden layer: the names' only check.
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer (keys of
+        :data:`skscratch.core.activations.HIDDEN_ACTIVATIONS`).
+    n_hidden : int
+
+    Returns
+    -------
+    names : list of str
+    """
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    unknown = [name for name in names if not isinstance(name, str)]
+    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
+    if unknown:
+        raise ValueError(
+            f"Unknown activation {unknown[0]!r} in activation={activation!r}; choose "
+            f"from {sorted(HIDDEN_ACTIVATIONS)}."
+        )
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"activation lists {len(names)} names for {n_hidden} hidden layers; "
+            "give one per layer."
+        )
+    return names
+
+
+def per_hidden_layer_dropout(dropout, n_hidden):
+    """One dropout rate in [0, 1) per hidden layer: the rates' only check.
+
+    Parameters
+    ----------
+    dropout : float or sequence of float
+    n_hidden : int
+
+    Returns
+    -------
+    rates : list of float
+    """
+    if np.ndim(dropout) == 0:
+        rates = [dropout] * n_hidden
+    else:
+        try:
+            rates = np.asarray(dropout, dtype=float).ravel().tolist()
+        except (TypeError, ValueError):
+            rates = None
+    try:
+        valid = len(rates) == n_hidden and all(0 <= float(r) < 1 for r in rates)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+            f"got {dropout!r}."
+        )
+    return [float(r) for r in rates]
 
 
 def init_factors(hidden_activation_names, fallback="identity"):
