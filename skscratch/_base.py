@@ -43,6 +43,10 @@ from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
 _COMMIT_LOCK = threading.Lock()
 
+#: Inputs that prediction takes without ``validate_data`` (see ``_plain_small_input``).
+_PLAIN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_PLAIN_INPUT_SIZE = 4096
+
 _TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
 
 
@@ -234,6 +238,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return encode_X(self, X, reset)
 
     def _validate_X(self, X, reset):
+        if not reset and self._plain_small_input(X):
+            return X
         X_network = self._categorical_X(X, reset)
         if X_network is not None:
             return X_network
@@ -248,6 +254,28 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         if sp.issparse(X):
             X = X.tocsr()
         return X
+
+    def _plain_small_input(self, X):
+        """True for what a service predicting row by row sends: a few finite rows.
+
+        A C-ordered float64 or float32 ndarray of at most ``_PLAIN_INPUT_SIZE``
+        values, with the fitted number of columns, to a model fitted without
+        feature names or categorical features: ``validate_data`` would return
+        it unchanged, after checks that cost several times the forward pass of
+        one row. Anything else (and anything wrong) takes the full validation
+        and its messages.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _PLAIN_DTYPES
+            and 0 < X.size <= _PLAIN_INPUT_SIZE
+            and X.flags.c_contiguous
+            and X.shape[1] == getattr(self, "n_features_in_", None)
+            and not hasattr(self, "feature_names_in_")
+            and getattr(self, "is_categorical_", None) is None  # codes to look up
+            and bool(np.isfinite(X).all())
+        )
 
     def _fit(
         self, X, y, sample_weight=None, incremental=False, classes=None, validation=None

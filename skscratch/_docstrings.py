@@ -32,8 +32,9 @@ SHARED_PARAMETERS = """\
 default='constant'
         Learning-rate schedule. For 'sgd' only, as in scikit-learn: keep
         ``learning_rate_init``; use ``learning_rate_init / (t + 1) ** power_t``
-        after ``t`` samples; or divide the rate by 5 each time the loss (or
-        validation score) stalls for ``n_iter_no_change`` epochs. For every
+        after ``t`` samples; or divide the rate by 5 each time the stopping
+        rule of ``tol`` and ``n_iter_no_change`` would stop training (until
+        the rate is 1e-6 or below, then stop). For every
         stochastic solver: 'cosine' anneals the rate to 0 over ``max_iter``
         epochs on a half cosine, and a callable ``factor(epoch) -> float``
         (epochs counted from 0) sets the rate to
@@ -60,9 +61,11 @@ default='constant'
         shuffling. An int gives bit-identical models from run to run.
 
     tol : float, default=1e-4
-        Training stops when the loss (or the validation score with early
-        stopping) has not improved by ``tol`` for ``n_iter_no_change`` epochs.
-        For 'lbfgs' it is the gradient tolerance.
+        The stochastic solvers stop after ``n_iter_no_change + 1`` consecutive
+        epochs whose loss is not below the best loss so far minus ``tol``
+        (with early stopping: whose validation score is not above the best
+        score so far plus ``tol``), as scikit-learn does. For 'lbfgs' it is
+        the gradient tolerance.
 
     verbose : bool, default=False
         Print the loss after every epoch.
@@ -103,8 +106,10 @@ default='constant'
         Numerical-stability constant of 'adam', 'adamw' and 'rmsprop'.
 
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before stopping (the
-        stochastic solvers 'sgd', 'adam', 'adamw', 'rmsprop').
+        Training stops once more than ``n_iter_no_change`` consecutive epochs
+        have not improved on the best loss (or validation score) so far by
+        ``tol``; see ``tol``. Every stochastic solver ('sgd', 'adam', 'adamw',
+        'rmsprop').
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.

@@ -16,9 +16,14 @@ from numbers import Integral
 import numpy as np
 
 from ._categorical import embedding_dims
-from .core import HIDDEN_ACTIVATIONS, SGD, Adam, AdamW, Network, RMSprop, make_schedule
+from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
 from .core.layers import Embedding
-from .core.network import init_factors, mlp_layers
+from .core.network import (
+    init_factors,
+    mlp_layers,
+    per_hidden_layer_activations,
+    per_hidden_layer_dropout,
+)
 
 
 def _weights_only(est, net):
@@ -166,44 +171,13 @@ def hidden_layer_sizes(est):
 
 
 def hidden_activations(est, n_hidden):
-    """One activation name per hidden layer, from ``activation``.
-
-    The only check of the names and their number: the core
-    :class:`~skscratch.core.Network` trusts its caller.
-    """
-    if isinstance(est.activation, str):
-        return [est.activation] * n_hidden
-    names = list(est.activation)
-    unknown = [name for name in names if not isinstance(name, str)]
-    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
-    if unknown:
-        raise ValueError(
-            f"Unknown activation {unknown[0]!r} in activation={names!r}; choose "
-            f"from {sorted(HIDDEN_ACTIVATIONS)}."
-        )
-    if len(names) != n_hidden:
-        raise ValueError(
-            f"activation lists {len(names)} names for {n_hidden} hidden layers "
-            f"(hidden_layer_sizes={est.hidden_layer_sizes!r}); give one per layer."
-        )
-    return names
+    """One activation name per hidden layer, from ``activation`` (checked by the core)."""
+    return per_hidden_layer_activations(est.activation, n_hidden)
 
 
 def dropout_rates(est, n_hidden):
-    """One dropout rate in [0, 1) per hidden layer, from ``dropout`` (the only check)."""
-    rates = est.dropout
-    if np.ndim(rates) == 0:
-        return [float(rates)] * n_hidden
-    try:
-        rates = np.asarray(rates, dtype=float).ravel().tolist()
-    except (TypeError, ValueError):
-        rates = None
-    if rates is None or len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
-        raise ValueError(
-            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
-            f"got {est.dropout!r}."
-        )
-    return rates
+    """One dropout rate per hidden layer, from ``dropout`` (checked by the core)."""
+    return per_hidden_layer_dropout(est.dropout, n_hidden)
 
 
 def _check_memory(est, layer_sizes, dtype, n_samples, embedding=None):

@@ -31,6 +31,7 @@ from ._stopping import (
     warn_diverged,
 )
 from .core import minimize_lbfgs
+from .core.blas import numpy_blas_threads_for
 
 
 class TrainingData(NamedTuple):
@@ -154,39 +155,41 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     batches = _Batches(X, Y, sw, _batch_size(est, X.shape[0]), est.shuffle)
     guard = DivergenceGuard(net.params)
     state.n_iter_, done = 0, state.checkpoint()
-    try:
-        for _ in range(est.max_iter):
-            batches.shuffle(rng)
-            started, learning_rate = time.perf_counter(), optimizer.learning_rate
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
-                loss = _run_epoch(net, optimizer, batches, data.alpha)
-            state.end_epoch(loss, batches.n_samples, est.verbose)
-            if guard.diverged(loss, net.params):
-                score = fall_back(est, net, state, guard, rule, X)
-                state.record_epoch(
+    # Small products on one BLAS thread, large ones on the default (core.blas).
+    with numpy_blas_threads_for(batches.batch_size * net.n_coef):
+        try:
+            for _ in range(est.max_iter):
+                batches.shuffle(rng)
+                started, learning_rate = time.perf_counter(), optimizer.learning_rate
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
+                    loss = _run_epoch(net, optimizer, batches, data.alpha)
+                state.end_epoch(loss, batches.n_samples, est.verbose)
+                if guard.diverged(loss, net.params):
+                    score = fall_back(est, net, state, guard, rule, X)
+                    state.record_epoch(
+                        notify, loss, learning_rate, started, score, rule.validation_loss
+                    )
+                    break
+                guard.update(loss)
+                score = rule.update(net, loss)
+                optimizer.schedule.epoch_end(state.t_)
+                stop = state.record_epoch(
                     notify, loss, learning_rate, started, score, rule.validation_loss
                 )
-                break
-            guard.update(loss)
-            score = rule.update(net, loss)
-            optimizer.schedule.epoch_end(state.t_)
-            stop = state.record_epoch(
-                notify, loss, learning_rate, started, score, rule.validation_loss
-            )
-            stop = stop or rule.plateau(optimizer.schedule)
-            guard.start_epoch(net.params)
-            done = state.checkpoint()
-            if stop or incremental:
-                break
-        else:
-            _warn_max_iter(est)
-    except KeyboardInterrupt:
-        state.rollback(done)
-        if state.n_iter_ == 0:
-            raise  # nothing of this call to keep: the estimator stays as it was
-        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
-        net.params[...] = guard.epoch_start
-        optimizer = None  # its moments moved in the interrupted epoch
+                stop = stop or rule.plateau(optimizer.schedule)
+                guard.start_epoch(net.params)
+                done = state.checkpoint()
+                if stop or incremental:
+                    break
+            else:
+                _warn_max_iter(est)
+        except KeyboardInterrupt:
+            state.rollback(done)
+            if state.n_iter_ == 0:
+                raise  # nothing of this call to keep: the estimator stays as it was
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+            net.params[...] = guard.epoch_start
+            optimizer = None  # its moments moved in the interrupted epoch
     rule.finish(net)
     check_predictions(est, net, X, guard.fallback)
     state._optimizer_state = None if optimizer is None else optimizer.state_dict()

@@ -113,3 +113,43 @@ def test_lbfgs_holds_scipys_blas_to_one_thread(iris):
         after = scipy_threads()
     assert Spy.seen and all(threads == [1] for threads in Spy.seen)
     assert after == [2]
+
+
+def _numpy_threads_while_fitting(monkeypatch, **params):
+    """numpy's BLAS threads seen by a callback during a fit, and after it."""
+    from sklearn.datasets import make_classification
+    from threadpoolctl import threadpool_limits
+
+    from skscratch import ScratchMLPClassifier
+    from skscratch.core.blas import numpy_blas
+
+    selection = numpy_blas()
+    if not selection.lib_controllers:
+        pytest.skip("numpy's BLAS is not a library threadpoolctl can find here")
+    seen = []
+
+    class Spy:
+        def on_epoch_end(self, estimator, record):
+            seen.append([lib["num_threads"] for lib in selection.info()])
+
+    X, y = make_classification(n_samples=300, n_features=20, random_state=0)
+    with threadpool_limits(limits=2, user_api="blas"):
+        ScratchMLPClassifier(max_iter=2, tol=0.0, callbacks=[Spy()], **params).fit(X, y)
+        after = [lib["num_threads"] for lib in selection.info()]
+    return seen, after
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_small_batches_train_on_one_numpy_blas_thread(monkeypatch):
+    # 200 rows x (20*10 + 10*2) weights: far below core.blas.SMALL_BATCH_WORK.
+    seen, after = _numpy_threads_while_fitting(monkeypatch, hidden_layer_sizes=(10,))
+    assert seen == [[1], [1]] and after == [2]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_large_batches_keep_the_default_threads(monkeypatch):
+    from skscratch.core import blas
+
+    monkeypatch.setattr(blas, "SMALL_BATCH_WORK", 1)
+    seen, after = _numpy_threads_while_fitting(monkeypatch, hidden_layer_sizes=(10,))
+    assert seen == [[2], [2]] and after == [2]

@@ -365,6 +365,16 @@ class TestEstimators:
         assert [E.shape for E in model.embeddings_] == [(4, 3), (3, 3)]
         assert model.score(X, y) == 1.0
 
+    def test_one_row_of_codes_is_coded_as_a_batch_is(self):
+        # A small float array takes prediction's fast path, which must still code
+        # the categorical columns: a code is not a category's row number.
+        X, y = _task()
+        X[:, 4] += 100.0  # codes 100, 101 ... : rows 0, 1 ... of the table
+        model = _clf(categorical_features=[4]).fit(X, y)
+        batch = model.predict_proba(X[:50])
+        rows = np.vstack([model.predict_proba(X[i : i + 1]) for i in range(50)])
+        np.testing.assert_allclose(rows, batch, rtol=1e-12)
+
     def test_embedding_dim_overrides_the_rule(self):
         X, y = _task(as_frame=True)
         X = X.assign(other=pd.Categorical(np.arange(len(X)) % 3))

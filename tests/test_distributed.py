@@ -37,7 +37,8 @@ def test_grid_search_on_a_local_cluster_matches_the_default_backend():
     """Two worker processes give the same search as one process, fit for fit."""
     X, y = load_iris(return_X_y=True)
     pipe = make_pipeline(
-        StandardScaler(), ScratchMLPClassifier(solver="lbfgs", max_iter=300, random_state=0)
+        StandardScaler(),
+        ScratchMLPClassifier(solver="lbfgs", max_iter=1000, random_state=0),
     )
     grid = {
         "scratchmlpclassifier__hidden_layer_sizes": [(4,), (16,)],

@@ -419,3 +419,19 @@ def test_float32_gradient_close_to_float64(loss):
         assert net.grad.dtype == dtype
         grads[dtype] = net.grad.astype(np.float64)
     assert _relative_error(grads[np.float32], grads[np.float64]) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "activations, dropout, match",
+    [
+        (["relu"], 0.0, "1 names for 2 hidden layers"),
+        (["relu", "relu", "tanh"], 0.0, "3 names for 2 hidden layers"),
+        (["relu", "swish"], 0.0, "Unknown activation 'swish'"),
+        ("relu", [0.1], r"one rate in \[0, 1\) per hidden layer \(2\)"),
+        ("relu", 1.0, r"one rate in \[0, 1\)"),
+    ],
+)
+def test_network_refuses_options_that_do_not_fit_its_layers(activations, dropout, match):
+    # The core is public: a caller without an estimator gets the same checks.
+    with pytest.raises(ValueError, match=match):
+        Network((3, 4, 4, 1), activations, "squared_error", dropout=dropout)

@@ -42,7 +42,6 @@ a network of any such layers (tests/test_layers.py plugs in a toy one).
 import types
 
 import numpy as np
-import scipy.sparse as sp
 
 WEIGHTS, BIASES = "weights", "biases"
 
@@ -142,7 +141,7 @@ class Dense(Layer):
     def forward(self, a_in, buf, training):
         buf.a_in = a_in
         z = buf.a  # z[l] is computed in a's buffer, then turned into a[l] in place
-        if sp.issparse(a_in):
+        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
             z[...] = a_in @ self.W
         else:
             np.dot(a_in, self.W, out=z)
@@ -154,7 +153,7 @@ class Dense(Layer):
     def backward(self, grad, buf):
         a_in = buf.a_in
         delta = self.activation.backward(buf.a, grad, buf.z)  # in place in grad
-        if sp.issparse(a_in):
+        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
             self.dW[...] = a_in.T @ delta
         else:
             np.dot(a_in.T, delta, out=self.dW)

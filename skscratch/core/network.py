@@ -106,15 +106,10 @@ class Network:
         n_hidden = len(self.layer_sizes) - 2
         if n_hidden < 0:
             raise ValueError("A network needs at least an input and an output layer.")
-        # The estimators check the names, their number and the rates, with
-        # messages in their parameters' terms (skscratch._spec); here a single
-        # name or rate stands for every hidden layer (see mlp_layers).
-        layers = mlp_layers(
-            self.layer_sizes,
-            hidden_activations,
-            dropout,
-            np.random.default_rng(random_state),
-        )
+        names = per_hidden_layer_activations(hidden_activations, n_hidden)
+        dropout = per_hidden_layer_dropout(dropout, n_hidden)
+        rng = np.random.default_rng(random_state)
+        layers = mlp_layers(self.layer_sizes, names, dropout, rng)
         self._assemble(layers, loss, dtype)
 
     @classmethod
@@ -507,10 +502,8 @@ def mlp_layers(layer_sizes, hidden_activations, dropout=0.0, rng=None):
         a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0.
     """
     n_hidden = len(layer_sizes) - 2
-    if isinstance(hidden_activations, str):
-        hidden_activations = [hidden_activations] * n_hidden
-    if np.ndim(dropout) == 0:
-        dropout = [dropout] * n_hidden
+    hidden_activations = per_hidden_layer_activations(hidden_activations, n_hidden)
+    dropout = per_hidden_layer_dropout(dropout, n_hidden)
     rng = np.random.default_rng() if rng is None else rng
     layers = []
     for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
@@ -520,6 +513,67 @@ def mlp_layers(layer_sizes, hidden_activations, dropout=0.0, rng=None):
         if hidden and dropout[i]:
             layers.append(Dropout(n_out, dropout[i], rng))
     return layers
+
+
+def per_hidden_layer_activations(activation, n_hidden):
+    """One activation name per hidden layer: the names' only check.
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer (keys of
+        :data:`skscratch.core.activations.HIDDEN_ACTIVATIONS`).
+    n_hidden : int
+
+    Returns
+    -------
+    names : list of str
+    """
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    unknown = [name for name in names if not isinstance(name, str)]
+    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
+    if unknown:
+        raise ValueError(
+            f"Unknown activation {unknown[0]!r} in activation={activation!r}; choose "
+            f"from {sorted(HIDDEN_ACTIVATIONS)}."
+        )
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"activation lists {len(names)} names for {n_hidden} hidden layers; "
+            "give one per layer."
+        )
+    return names
+
+
+def per_hidden_layer_dropout(dropout, n_hidden):
+    """One dropout rate in [0, 1) per hidden layer: the rates' only check.
+
+    Parameters
+    ----------
+    dropout : float or sequence of float
+    n_hidden : int
+
+    Returns
+    -------
+    rates : list of float
+    """
+    if np.ndim(dropout) == 0:
+        rates = [dropout] * n_hidden
+    else:
+        try:
+            rates = np.asarray(dropout, dtype=float).ravel().tolist()
+        except (TypeError, ValueError):
+            rates = None
+    try:
+        valid = len(rates) == n_hidden and all(0 <= float(r) < 1 for r in rates)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+            f"got {dropout!r}."
+        )
+    return [float(r) for r in rates]
 
 
 def init_factors(hidden_activation_names, fallback="identity"):
