@@ -283,9 +283,10 @@ class Embedding(Layer):
         """Draw every table's entries from a normal distribution of scale 0.1.
 
         Small next to standardized numeric columns: training starts from
-        those and grows the vectors as the data asks (measured: a standard
-        normal start reached 3 points lower held-out accuracy after as many
-        epochs on the benchmark's 1,000-level task).
+        those and grows the vectors as the data asks. Measured on the
+        benchmark's 1,000-level task (adam, batch 200): a standard normal
+        start was 5 points of held-out accuracy behind after 5 epochs, and
+        still 1 point behind after 15.
         """
         for E in self.E:
             E[...] = random_state.normal(0.0, 0.1, E.shape)
