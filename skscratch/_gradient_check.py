@@ -13,7 +13,7 @@ def check_gradients(
     """Largest relative error between backprop's gradient and central finite differences.
 
     Builds the network the estimator would train on ``X`` and ``y`` with the
-    fit's own preparation (``_training_data`` and :func:`skscratch._spec.build`:
+    fit's own preparation (``_training_data`` and ``skscratch._spec.build``:
     layer sizes, activations, loss, L2 penalty ``alpha``, class and sample
     weights, dropout with its masks held fixed, the embedding tables of
     categorical features), in float64, at the estimator's fitted weights if it

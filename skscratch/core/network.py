@@ -78,7 +78,7 @@ class Network:
     -----
     The core trusts its caller: the estimators check the activation names,
     their number and the dropout rates, with messages in the terms of their
-    own parameters (:mod:`skscratch._spec`). :meth:`from_layers` builds a
+    own parameters (``skscratch._spec``). :meth:`from_layers` builds a
     network of any layers, new kinds included.
 
     Examples
