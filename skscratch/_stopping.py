@@ -282,13 +282,13 @@ class DivergenceGuard:
 
     def diverged(self, loss, params):
         """True when ``loss`` or ``params`` is not finite, or the loss exploded."""
-        if not (np.isfinite(loss) and np.isfinite(params).all()):
+        if not (math.isfinite(loss) and np.isfinite(params).all()):
             return True
         return loss > self.EXPLOSION * self.first_loss
 
     def update(self, loss):
         """Note a finite epoch's loss; keep its starting weights if it is the best."""
-        if np.isnan(self.first_loss):
+        if math.isnan(self.first_loss):
             self.first_loss = loss
         if not loss >= self.loss:  # also true while self.loss is nan
             self.loss = loss

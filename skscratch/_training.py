@@ -155,14 +155,15 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     batches = _Batches(X, Y, sw, _batch_size(est, X.shape[0]), est.shuffle)
     guard = DivergenceGuard(net.params)
     state.n_iter_, done = 0, state.checkpoint()
-    # Small products on one BLAS thread, large ones on the default (core.blas).
-    with numpy_blas_threads_for(batches.batch_size * net.n_coef):
+    # Small products on one BLAS thread, large ones on the default (core.blas);
+    # a diverging epoch overflows, which the guard detects and reports.
+    blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
+    with blas_threads, np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(est.max_iter):
                 batches.shuffle(rng)
                 started, learning_rate = time.perf_counter(), optimizer.learning_rate
-                with np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
-                    loss = _run_epoch(net, optimizer, batches, data.alpha)
+                loss = _run_epoch(net, optimizer, batches, data.alpha)
                 state.end_epoch(loss, batches.n_samples, est.verbose)
                 if guard.diverged(loss, net.params):
                     score = fall_back(est, net, state, guard, rule, X)
