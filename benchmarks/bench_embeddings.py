@@ -36,13 +36,13 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
 import numpy as np
+from bench_mlp import measure_peak  # the same peak-memory method as bench_mlp.py
 
 MODELS = {
     "a": "skscratch, embeddings",
@@ -147,31 +147,6 @@ def make_model(key, hidden, categorical):
     return make_pipeline(encode, hgb)
 
 
-def _status_kib(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def measure_peak(call):
-    """Run ``call()``; return the extra peak resident memory in MiB (see the module)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        method = "clear_refs"
-    except OSError:
-        method = "ru_maxrss"
-    before = _status_kib("VmRSS")
-    call()
-    if method == "ru_maxrss":
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    else:
-        peak = _status_kib("VmHWM")
-    return (peak - before) / 1024
-
-
 def child(key, args):
     """Fit one model (in its own process) and print its numbers as JSON."""
     from sklearn.metrics import log_loss, roc_auc_score
@@ -185,7 +160,7 @@ def child(key, args):
     model.fit(X[:1000], y[:1000])  # warm-up: imports, allocator pools
     model = make_model(key, args.hidden, categorical)
     start = time.perf_counter()
-    peak = measure_peak(lambda: model.fit(X, y))
+    peak, _ = measure_peak(lambda: model.fit(X, y))
     times = [time.perf_counter() - start]
     for _ in range(args.repeats - 1):
         start = time.perf_counter()
