@@ -15,6 +15,11 @@ path is L-BFGS-B's vector algebra. Two rules, both measured on two cores:
   than on one thread beside another busy process; idle, threads gained it
   nothing). Large products keep the default threads, which pay on an idle
   machine.
+
+The limits go through threadpoolctl, which lets one Python thread only (the
+first to set a limit) change an OpenBLAS pool of pthreads; a fit running in
+another thread trains at whatever the pool has. So fits overlapping in several
+threads cannot leave a pool at one thread behind them.
 """
 
 import contextlib
