@@ -307,8 +307,8 @@ class Network:
             grad = layer.backward(grad, buf)
         if l2_scale:
             # The L2 term of every layer's dW at once: the weights are packed first.
-            # Through a scratch vector kept between batches: a fresh temporary of
-            # this size is a new memory mapping, page faults included, each time.
+            # Through a scratch vector kept between batches, so that nothing
+            # parameter-sized is allocated per batch (as a fresh temporary would).
             W, dW = self.params[: self.n_coef], self.grad[: self.n_coef]
             if self._l2_scratch is None:
                 self._l2_scratch = np.empty_like(W)
