@@ -7,6 +7,7 @@ numbers as fitted state. Subclasses say how targets are encoded and decoded.
 """
 
 import datetime
+import inspect
 import threading
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -535,6 +536,14 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 f"{self.solver!r} is not stochastic."
             )
         return True
+
+    def __setstate__(self, state):
+        """Unpickle; parameters added to skscratch since the model was saved
+        take their defaults, so an older model predicts and trains on."""
+        super().__setstate__(state)
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not parameter.empty and name not in self.__dict__:
+                setattr(self, name, parameter.default)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -249,3 +249,29 @@ def test_skops_with_pandas_feature_names_and_early_stopping():
     loaded = skops_io.loads(data, trusted=["skscratch._classifier.ScratchMLPClassifier"])
     assert_identical_outputs(loaded, est, X)
     assert list(loaded.feature_names_in_) == ["a", "b", "c", "d"]
+
+
+def test_a_model_pickled_before_newer_parameters_predicts_and_trains_on(iris):
+    # A model saved by an earlier skscratch has no attribute for parameters added
+    # since (here categorical_features and embedding_dim) and keeps Adam's
+    # moments under their old keys; unpickled, it predicts as before and a warm
+    # fit goes on from its state instead of failing in get_params.
+    X, y = iris
+    with pytest.warns(ConvergenceWarning):
+        model = ScratchMLPClassifier(max_iter=5, warm_start=True, random_state=0).fit(X, y)
+    expected = model.predict_proba(X)
+    state = dict(model.__dict__)
+    del state["categorical_features"], state["embedding_dim"]
+    optimizer = dict(state["_optimizer_state"])
+    optimizer["m"] = optimizer.pop("M") * (1 - model.beta_1)
+    optimizer["v"] = optimizer.pop("V") * (1 - model.beta_2)
+    state["_optimizer_state"] = optimizer
+    old = ScratchMLPClassifier.__new__(ScratchMLPClassifier)
+    old.__dict__.update(state)
+
+    loaded = pickle.loads(pickle.dumps(old))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert loaded.get_params()["categorical_features"] == "from_dtype"
+    with pytest.warns(ConvergenceWarning):
+        loaded.fit(X, y)
+    assert loaded.n_iter_ == 5 and len(loaded.loss_curve_) == 10
