@@ -243,18 +243,13 @@ OUTPUT_CONVERTERS = {
 
 
 def _hidden_activations(model):
-    """One activation name per hidden layer, from the ``activation`` parameter."""
-    n_hidden = len(model.coefs_) - 1
-    names = (
-        [model.activation] * n_hidden
-        if isinstance(model.activation, str)
-        else list(model.activation)
-    )
+    """One activation name per hidden layer: those the fitted model predicts with."""
+    names = list(model._hidden_activations_)
     unknown = sorted({name for name in names if name not in HIDDEN_CONVERTERS})
-    if unknown or len(names) != n_hidden:
+    if unknown:
         raise NotImplementedError(
-            f"Cannot convert activation={model.activation!r} for {n_hidden} hidden "
-            f"layers to ONNX; known activations: {sorted(HIDDEN_CONVERTERS)}."
+            f"Cannot convert activations {unknown} to ONNX; known activations: "
+            f"{sorted(HIDDEN_CONVERTERS)}."
         )
     return names
 

@@ -348,3 +348,15 @@ def test_string_categories_are_refused_with_a_reason():
     model = _fit(ScratchMLPClassifier((3,), max_iter=3), X, np.arange(40) % 2)
     with pytest.raises(NotImplementedError, match="categories are not numbers"):
         skscratch_onnx.to_onnx(model, initial_types=None)
+
+
+def test_export_uses_the_fitted_activations_not_a_changed_parameter():
+    # set_params after fit changes the parameter, not the fitted model: the
+    # graph must compute what predict computes.
+    X = _data(np.float64)
+    model = ScratchMLPClassifier((5,), activation="tanh", max_iter=50, random_state=0)
+    _fit(model, X, _targets("multiclass_int", X))
+    model.set_params(activation="relu")
+    onx = skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    _, proba = _run(onx, X)
+    assert_allclose(proba, model.predict_proba(X), rtol=1e-9, atol=1e-15)
