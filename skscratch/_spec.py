@@ -78,8 +78,8 @@ def build(est, X, Y, rng, previous=None):
         None for 'lbfgs'.
     """
     hidden = hidden_layer_sizes(est)
-    activations = hidden_activations(est, len(hidden))
-    dropout = dropout_rates(est, len(hidden))
+    activations = per_hidden_layer_activations(est.activation, len(hidden))
+    dropout = per_hidden_layer_dropout(est.dropout, len(hidden))
     embedding = embedding_layer(est, X)
     n_inputs = X.shape[1] if embedding is None else embedding.n_out
     layer_sizes = [n_inputs, *hidden, Y.shape[1]]
@@ -168,16 +168,6 @@ def hidden_layer_sizes(est):
     if any(n <= 0 for n in sizes):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
     return [int(n) for n in sizes]
-
-
-def hidden_activations(est, n_hidden):
-    """One activation name per hidden layer, from ``activation`` (checked by the core)."""
-    return per_hidden_layer_activations(est.activation, n_hidden)
-
-
-def dropout_rates(est, n_hidden):
-    """One dropout rate per hidden layer, from ``dropout`` (checked by the core)."""
-    return per_hidden_layer_dropout(est.dropout, n_hidden)
 
 
 def _check_memory(est, layer_sizes, dtype, n_samples, embedding=None):
