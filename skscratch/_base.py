@@ -1,9 +1,13 @@
 """The estimator machinery shared by the classifier and the regressor.
 
-:class:`BaseScratchMLP` holds scikit-learn's MLP parameters, validates them
-and the data, builds a :class:`~skscratch.core.Network`, hands it to a
-training loop (:mod:`skscratch._training`) and keeps only plain arrays and
-numbers as fitted state. Subclasses say how targets are encoded and decoded.
+:class:`BaseScratchMLP` holds scikit-learn's MLP parameters and validates
+them and the data. One fit's set-up path: ``_fit`` (a private copy, committed
+at the end) -> ``_train`` -> ``_training_data`` (the task encodes the
+targets) -> :func:`~skscratch._spec.training_config` -> :func:`~skscratch._spec.build`
+-> a training loop of :mod:`skscratch._training` -> ``_finish``. The fitted
+model is its layer records, ``layers_`` (:mod:`skscratch._model`): plain
+arrays and numbers. Subclasses give the task (:mod:`skscratch._tasks`) and
+the methods that turn the network's output into predictions.
 """
 
 import datetime
@@ -28,17 +32,26 @@ from sklearn.utils.validation import (
 )
 
 from ._categorical import (
+    embedding_dims,
     encode_X,
     fill_unknown_rows,
+    learn_categories,
     numeric_columns,
     resolve_categorical_features,
 )
-from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_tables
+from ._model import (
+    LayerArrays,
+    embedding_tables,
+    records_from_legacy,
+    set_dense_arrays,
+)
+from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_layer, training_config
 from ._state import TrainingState
 from ._stopping import Validation
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
-from .callbacks import check_callbacks, notify
-from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, predict_output
+from .callbacks import Hooks, check_callbacks
+from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .core.network import layers_from_records, predict_chunked
 
 # Held while a fit snapshots an estimator's attributes and while it commits
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
@@ -97,6 +110,8 @@ def _check_validation_given(X_val, y_val, sample_weight_val):
         raise ValueError("sample_weight_val was given without X_val and y_val.")
 
 
+
+
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
@@ -134,6 +149,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "callbacks": [None, list],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
+        "batch_norm": ["boolean", "array-like"],
+        "residual": ["boolean"],
     }
 
     @abstractmethod
@@ -166,6 +183,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         callbacks,
         categorical_features,
         embedding_dim,
+        batch_norm,
+        residual,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -194,32 +213,35 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.callbacks = callbacks
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
+        self.batch_norm = batch_norm
+        self.residual = residual
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
-    def _encode_targets(self, y, incremental, first_pass, classes=None):
-        """Validate ``y`` and return ``(Y, info)``: a 2-D target matrix (dense,
-        or a sparse one-hot matrix) and a dict of target attributes
-        (``classes_`` ...) that the fit sets."""
+    def _task(self, first_pass):
+        """The task of this fit (:mod:`skscratch._tasks`): afresh on a first
+        pass, else carrying the fitted target attributes (``classes_`` ...)."""
 
-    @abstractmethod
-    def _loss_name(self):
-        """Name of the core loss, once the target attributes are set."""
+    # ---------------------------------------------------------- the fitted model
+    @property
+    def coefs_(self):
+        return LayerArrays(self.layers_, "W", "coefs_")
 
-    def _check_y(self, y):
-        """Reject ``y`` as the user gave it, before validation converts it."""
+    @coefs_.setter
+    def coefs_(self, coefs):
+        set_dense_arrays(self.layers_, "W", coefs, "coefs_")
 
-    def _training_weights(self, y, sample_weight, incremental):
-        """The per-sample weights training uses (the classifier adds class weights)."""
-        return sample_weight
+    @property
+    def intercepts_(self):
+        return LayerArrays(self.layers_, "b", "intercepts_")
 
-    @abstractmethod
-    def _stratify_validation(self, Y):
-        """Whether the early-stopping split should be stratified on the labels."""
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        set_dense_arrays(self.layers_, "b", intercepts, "intercepts_")
 
-    @abstractmethod
-    def _score_output(self, output, y, sample_weight):
-        """Score (accuracy or R^2) of raw network output against original targets."""
+    @property
+    def embeddings_(self):
+        return embedding_tables(self.layers_)
 
     # --------------------------------------------------------------- fitting
     def _categorical_X(self, X, reset):
@@ -233,10 +255,19 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             self.is_categorical_ = resolve_categorical_features(
                 X, self.categorical_features
             )
-        if getattr(self, "is_categorical_", None) is None:
+        mask = getattr(self, "is_categorical_", None)
+        if mask is None:
             return None
-        _reject_datetime(numeric_columns(X, self.is_categorical_))
-        return encode_X(self, X, reset)
+        _reject_datetime(numeric_columns(X, mask))
+        if sp.issparse(X):
+            raise ValueError(
+                f"{type(self).__name__} was fitted with categorical features, which a "
+                "sparse X cannot hold; pass X dense, or as a dataframe."
+            )
+        validate_data(self, X, skip_check_array=True, reset=reset)  # names and count
+        if reset:
+            self.categories_, self._category_counts = learn_categories(X, mask)
+        return encode_X(X, mask, self.categories_)
 
     def _validate_X(self, X, reset):
         if not reset and self._plain_small_input(X):
@@ -288,18 +319,15 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         training has succeeded: any exception (bad input, a diverged fit, an
         interrupt before the first epoch ended) leaves a previously fitted
         model as it was, and two fits of one estimator in two threads cannot
-        end with attributes of both. Callbacks are notified with ``self``.
+        end with attributes of both. The callbacks see the copy, the model
+        being trained.
         """
         with _COMMIT_LOCK:
             snapshot = dict(self.__dict__)
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
         callbacks = check_callbacks(self.callbacks)
-
-        def tell_callbacks(hook, *args):
-            return notify(callbacks, hook, self, *args)
-
-        work._train(X, y, sample_weight, incremental, classes, tell_callbacks, validation)
+        work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params
@@ -309,14 +337,44 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 name: value for name, value in self.__dict__.items() if name in params
             }
             self.__dict__ = {**current, **fitted}
-        tell_callbacks("on_fit_end")
         return self
 
-    def _train(
-        self, X, y, sample_weight, incremental, classes, tell_callbacks, validation=None
-    ):
+    def _train(self, X, y, sample_weight, incremental, classes, callbacks, validation):
         """Validate, train and set the fitted attributes on this (private) copy."""
         self._validate_params()
+        self._check_fit_options(incremental, validation)
+        first_pass = not hasattr(self, "layers_") or (
+            not self.warm_start and not incremental
+        )
+        task = self._task(first_pass)
+        data = self._training_data(
+            task, X, y, sample_weight, incremental, classes, first_pass
+        )
+        if validation is not None and validation["X_val"] is not None:
+            data = data._replace(validation=self._validation_set(task, data, **validation))
+        config = training_config(self, data.X.shape[0])
+        rng = check_random_state(self.random_state)
+        previous = None if first_pass else self.layers_
+        net, optimizer = self._network(config, task, data, rng, previous)
+        state = TrainingState.start(config, None if first_pass else vars(self))
+        hooks = self._hooks(callbacks, net, state, config)
+        if config.stochastic:
+            fit_stochastic(config, task, net, optimizer, data, rng, state, hooks, incremental)
+        else:
+            fit_lbfgs(config, net, data, state, hooks)
+        self._finish(state, config)
+
+    def _network(self, config, task, data, rng, previous=None):
+        """The network (and optimizer) this estimator trains on ``data``
+        (:func:`~skscratch._spec.build`), with the embeddings of its categories."""
+        categories = getattr(self, "categories_", [])
+        embedding = embedding_layer(
+            categories, embedding_dims(categories, config.embedding_dim), data.X.shape[1]
+        )
+        return build(config, data.X, data.Y.shape[1], task.loss_name, rng, embedding, previous)
+
+    def _check_fit_options(self, incremental, validation):
+        """Raise ValueError for options that cannot go together."""
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         given = validation is not None and validation["X_val"] is not None
@@ -325,51 +383,44 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 "early_stopping=True needs validation_fraction > 0 to hold out data, "
                 "or a validation set given to fit (X_val, y_val)."
             )
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
         if validation is not None:
             _check_validation_given(**validation)
-        data = self._training_data(X, y, sample_weight, incremental, classes, first_pass)
-        if validation is not None and validation["X_val"] is not None:
-            data = data._replace(validation=self._validation_set(data, **validation))
-        rng = check_random_state(self.random_state)
-        previous = None
-        if not first_pass:
-            previous = (self.coefs_, self.intercepts_, getattr(self, "embeddings_", []))
-        net, optimizer = build(self, data.X, data.Y, rng, previous)
-        state = TrainingState.start(self, first_pass)
-        tell_callbacks("on_fit_begin")
-        if optimizer is None:
-            fit_lbfgs(self, net, data, state, tell_callbacks)
-        else:
-            fit_stochastic(
-                self, net, optimizer, data, rng, incremental, state, tell_callbacks
-            )
 
-        self.coefs_ = net.coefs
-        self.intercepts_ = net.intercepts
-        self.embeddings_ = embedding_tables(net)
-        if self.embeddings_:
-            fill_unknown_rows(self.embeddings_, self._category_counts)
-        else:
-            self.categories_, self._category_counts = [], []
+    def _hooks(self, callbacks, net, state, config):
+        """The fit's hooks; this copy becomes the model they see, from the network on.
+
+        Its fitted attributes are set now (``layers_`` as live views of the
+        network) and the state's are brought up to date before every hook.
+        """
+        self.layers_ = net.records()
         self.n_layers_ = net.n_layers
-        self.n_outputs_ = data.Y.shape[1]
+        self.n_outputs_ = net.layer_sizes[-1]
         self.out_activation_ = net.output_activation.name
-        self._hidden_activations_ = [act.name for act in net.hidden_activations]
-        for name in vars(state):
+        for name in TrainingState.STOCHASTIC_FIELDS:
             # A previous stochastic fit's bookkeeping does not describe an lbfgs one.
             self.__dict__.pop(name, None)
-        self.__dict__.update(state.attributes(self.solver))
+        attributes = vars(self)
+
+        def publish():
+            attributes.update(state.attributes(config.stochastic))
+
+        return Hooks(callbacks, self, publish if callbacks else None)
+
+    def _finish(self, state, config):
+        """The fitted attributes once training has ended."""
+        tables = self.embeddings_
+        if tables:
+            fill_unknown_rows(tables, self._category_counts)
+        vars(self).update(state.attributes(config.stochastic))
 
     def _training_data(
-        self, X, y, sample_weight, incremental, classes, first_pass, dtype=None
+        self, task, X, y, sample_weight, incremental, classes, first_pass, dtype=None
     ):
         """Validate and encode the data; set the target attributes (``classes_`` ...).
 
         Parameters
         ----------
+        task : ClassificationTask or RegressionTask
         X, y, sample_weight, incremental, classes
             As given to ``fit`` or ``partial_fit``.
         first_pass : bool
@@ -382,34 +433,23 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         -------
         data : TrainingData
         """
-        self._check_y(y)
-        X, y = self._validate_X_y(X, y, reset=first_pass)
+        task.check_y(y)
+        X, y = self._validate_X_y(task, X, y, reset=first_pass)
+        if first_pass and getattr(self, "is_categorical_", None) is None:
+            self.categories_, self._category_counts = [], []
         if dtype is not None:
             X = X.astype(dtype, copy=False)
-        Y, info = self._encode_targets(y, incremental, first_pass, classes)
-        with np.errstate(over="ignore"):
-            Y = Y.astype(X.dtype, copy=False)
-        if sp.issparse(Y):
-            # Classes come one-hot encoded as a sparse matrix, made dense only
-            # now, in X's dtype: one (n_samples, n_classes) array, not two.
-            # Its 0s and 1s cannot overflow, so it needs no finiteness scan.
-            Y = Y.toarray()
-        elif not np.isfinite(Y).all():
-            raise ValueError(
-                f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
-                f"X's dtype {X.dtype}; scale y or pass X as float64."
-            )
-        for name, value in info.items():
-            setattr(self, name, value)
+        Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, X.dtype)
+        vars(self).update(task.attributes())
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        sample_weight = self._training_weights(y, sample_weight, incremental)
+        sample_weight = task.sample_weight(y, sample_weight, incremental)
         sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
         return TrainingData(X, Y, y, sample_weight, alpha)
 
-    def _validation_set(self, data, X_val, y_val, sample_weight_val):
+    def _validation_set(self, task, data, X_val, y_val, sample_weight_val):
         """The user's validation set, checked against the training data.
 
         Called after the training data are validated, so that ``X_val`` is
@@ -417,9 +457,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         ``y_val`` against the targets (``classes_`` ...) of this fit.
         """
         try:
-            self._check_y(y_val)
-            X_val, y_val = self._validate_X_y(X_val, y_val, reset=False)
-            Y_val = self._encode_validation_targets(y_val, data.Y.shape[1])
+            task.check_y(y_val)
+            X_val, y_val = self._validate_X_y(task, X_val, y_val, reset=False)
+            Y_val = task.encode_validation(y_val, data.Y.shape[1])
             if sample_weight_val is not None:
                 sample_weight_val = _check_sample_weight(
                     sample_weight_val, X_val, dtype=data.X.dtype, ensure_non_negative=True
@@ -430,10 +470,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             ) from None
         X_val = X_val.astype(data.X.dtype, copy=False)
         Y_val = np.asarray(Y_val, dtype=data.X.dtype)
-        sample_weight_val = self._training_weights(y_val, sample_weight_val, False)
+        sample_weight_val = task.sample_weight(y_val, sample_weight_val)
         if sample_weight_val is not None and not np.sum(sample_weight_val) > 0:
             raise ValueError("sample_weight_val (times class_weight) must not be all zero.")
-        return Validation(self, X_val, Y_val, y_val, sample_weight_val)
+        return Validation(task, X_val, Y_val, y_val, sample_weight_val)
 
     def _normalized_weights(self, sample_weight, dtype):
         """Sample weights scaled to a maximum of 1, and ``alpha`` scaled to match.
@@ -441,9 +481,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         Only the weights' ratios matter to the data term, while the L2 penalty
         is divided by their sum; dividing both the weights and ``alpha`` by
         the largest weight keeps the objective and keeps sums from overflowing.
-        AdamW's decoupled decay does not involve the weights at all.
+        A decoupled weight decay (AdamW) does not involve the weights at all.
         """
-        alpha = 0.0 if self.solver == "adamw" else self.alpha
+        alpha = 0.0 if SOLVERS[self.solver].decoupled_weight_decay else self.alpha
         if sample_weight is None:
             return None, alpha
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -472,15 +512,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 setattr(self, name, value)
             raise
 
-    def _validate_X_y(self, X, y, reset):
+    def _validate_X_y(self, task, X, y, reset):
         X_network = self._categorical_X(X, reset)
         if X_network is not None:
             X, y = check_X_y(
-                X_network,
-                y,
-                multi_output=True,
-                y_numeric=self._y_numeric,
-                estimator=self,
+                X_network, y, multi_output=True, y_numeric=task.y_numeric, estimator=self
             )
         else:
             _reject_datetime(X)
@@ -491,14 +527,14 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
                 dtype=(np.float64, np.float32),
-                y_numeric=self._y_numeric,
+                y_numeric=task.y_numeric,
                 reset=reset,
             )
         if sp.issparse(X):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self._y_numeric and y.dtype.kind not in "fiub":
+        if task.y_numeric and y.dtype.kind not in "fiub":
             # validate_data converts only object arrays; numpy strings need this.
             try:
                 y = y.astype(np.float64)
@@ -510,15 +546,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------ prediction
     def _forward(self, X, output_activation=None):
         """Network output (after the output activation) for validated ``X``."""
-        hidden = [HIDDEN_ACTIVATIONS[name] for name in self._hidden_activations_]
-        tables = getattr(self, "embeddings_", [])
-        return predict_output(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            hidden,
+        return predict_chunked(
+            layers_from_records(self.layers_),
             OUTPUT_ACTIVATIONS[output_activation or self.out_activation_],
-            embedding=(X.shape[1] - len(tables), tables) if tables else None,
+            X,
         )
 
     def _logits(self, X):
@@ -538,8 +569,15 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return True
 
     def __setstate__(self, state):
-        """Unpickle; parameters added to skscratch since the model was saved
-        take their defaults, so an older model predicts and trains on."""
+        """Unpickle; a model saved by an earlier skscratch predicts and trains on.
+
+        Parameters added since take their defaults, and a model saved before
+        ``layers_`` gets it from its ``coefs_``, ``intercepts_`` and
+        ``embeddings_``.
+        """
+        state = dict(state)
+        if "coefs_" in state and "layers_" not in state:
+            records_from_legacy(state)
         super().__setstate__(state)
         for name, parameter in inspect.signature(type(self).__init__).parameters.items():
             if parameter.default is not parameter.empty and name not in self.__dict__:
@@ -549,3 +587,20 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _targets_in_dtype(Y, y, dtype):
+    """The encoded targets as a dense array of X's dtype; ValueError if they overflow it."""
+    with np.errstate(over="ignore"):
+        Y = Y.astype(dtype, copy=False)
+    if sp.issparse(Y):
+        # Classes come one-hot encoded as a sparse matrix, made dense only
+        # now, in X's dtype: one (n_samples, n_classes) array, not two.
+        # Its 0s and 1s cannot overflow, so it needs no finiteness scan.
+        return Y.toarray()
+    if not np.isfinite(Y).all():
+        raise ValueError(
+            f"y has values (up to {np.abs(y).max():.3g}) beyond the range of "
+            f"X's dtype {dtype}; scale y or pass X as float64."
+        )
+    return Y

@@ -1,8 +1,9 @@
 """Categorical columns: which they are, their categories, their integer codes.
 
-Everything here is independent of the estimators, which use it in ``fit``
-(:func:`resolve_categorical_features`, :func:`learn_categories`) and at every
-later call (:func:`encode_categories`). The network itself sees the numeric
+The functions here take arrays and dataframes and return arrays; the
+estimators call them in ``fit`` (:func:`resolve_categorical_features`,
+:func:`learn_categories`) and at every later call (:func:`encode_X`), and keep
+what they return as fitted attributes. The network itself sees the numeric
 columns first, then one column of codes per categorical feature, which its
 :class:`~skscratch.core.layers.Embedding` layer turns into learned vectors.
 
@@ -33,7 +34,6 @@ import scipy.sparse as sp
 from sklearn.utils.validation import (
     _check_categorical_features,
     check_array,
-    validate_data,
 )
 
 #: Most categories (missing values included) a categorical feature may have.
@@ -257,21 +257,16 @@ def numeric_columns(X, is_categorical):
     return X[:, indices]
 
 
-def encode_X(est, X, reset):
+def encode_X(X, is_categorical, categories):
     """``X`` as the network reads it: its numeric columns, then its category codes.
-
-    For an estimator with categorical features (``est.is_categorical_`` is a
-    mask). At ``reset`` (a fit that starts afresh) the categories are learned
-    and set on ``est`` (``categories_``, and ``_category_counts``); otherwise
-    the first fit's are used, and a value outside them is coded unknown.
 
     Parameters
     ----------
-    est : estimator
-        Has ``is_categorical_``; gains ``n_features_in_`` and
-        ``feature_names_in_`` (at reset) or has them checked against ``X``.
     X : array-like or dataframe of shape (n_samples, n_features)
-    reset : bool
+        Dense; the caller has checked its feature names and count.
+    is_categorical : ndarray of bool of shape (n_features,)
+    categories : list of ndarray
+        From :func:`learn_categories`; a value outside them is coded unknown.
 
     Returns
     -------
@@ -279,22 +274,13 @@ def encode_X(est, X, reset):
         Float64, or float32 where the numeric columns are float32 (so are the
         codes, which are exact in either up to :data:`MAX_CATEGORIES`).
     """
-    if sp.issparse(X):
-        raise ValueError(
-            f"{type(est).__name__} was fitted with categorical features, which a "
-            "sparse X cannot hold; pass X dense, or as a dataframe."
-        )
-    validate_data(est, X, skip_check_array=True, reset=reset)  # names and count only
-    mask = est.is_categorical_
-    if reset:
-        est.categories_, est._category_counts = learn_categories(X, mask)
-    if mask.all():  # no numeric column: nothing for check_array to look at
+    if is_categorical.all():  # no numeric column: nothing for check_array to look at
         numeric = np.empty((_n_rows(X), 0))
     else:
         numeric = check_array(
-            numeric_columns(X, mask), dtype=(np.float64, np.float32), input_name="X"
+            numeric_columns(X, is_categorical), dtype=(np.float64, np.float32), input_name="X"
         )
-    codes = encode_categories(X, mask, est.categories_)
+    codes = encode_categories(X, is_categorical, categories)
     return np.hstack([numeric, codes.astype(numeric.dtype)])
 
 

@@ -1,68 +1,18 @@
 """ScratchMLPClassifier: class labels in, probabilities and labels out."""
 
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill
+from ._tasks import MULTILABEL, ClassificationTask, decode_labels
 from .core import OUTPUT_ACTIVATIONS
-
-MULTILABEL = "multilabel-indicator"
-
-
-def _label_kind(label_type):
-    if issubclass(label_type, (str, bytes)):
-        return "str"
-    if label_type is type(None):
-        return "None"
-    if issubclass(label_type, (bool, np.bool_, Integral)):
-        return "int"
-    if issubclass(label_type, (Real, np.floating)):
-        return "float"
-    return label_type.__name__
-
-
-def _check_label_types(labels, name):
-    """Raise a ValueError naming the mix when labels are of several kinds.
-
-    numpy sorts labels to find the classes and cannot order, say, strings
-    and numbers (a list such as ``['a', 1]`` it would even turn into the
-    strings ``'a'`` and ``'1'``); integers and floats mix fine.
-    """
-    if isinstance(labels, (list, tuple)):
-        values = labels
-    elif getattr(getattr(labels, "dtype", None), "kind", None) == "O":  # array, Series
-        values = np.asarray(labels).ravel()
-    else:
-        return
-    types = set(map(type, values))  # one pass in C; the common case is one type
-    if len(types) < 2 or any(issubclass(t, (list, tuple, np.ndarray)) for t in types):
-        return  # nested (multilabel) targets are validated by type_of_target
-    kinds = {_label_kind(t) for t in types}
-    if len(kinds) > 1 and not kinds <= {"int", "float"}:
-        examples = {}
-        for label in values:
-            examples.setdefault(_label_kind(type(label)), label)
-        mix = ", ".join(f"{kind} (e.g. {example!r})" for kind, example in examples.items())
-        raise ValueError(
-            f"{name} mixes label types: {mix}. Give every label the same type "
-            "(e.g. all strings), and drop or label the samples whose label is missing."
-        )
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -151,6 +101,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         callbacks=None,
         categorical_features="from_dtype",
         embedding_dim=None,
+        batch_norm=False,
+        residual=False,
         class_weight=None,
     ):
         super().__init__(
@@ -181,10 +133,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             callbacks=callbacks,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
+            batch_norm=batch_norm,
+            residual=residual,
         )
         self.class_weight = class_weight
-
-    _y_numeric = False
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
@@ -252,134 +204,13 @@ default=None
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _check_y(self, y):
-        _check_label_types(y, "y")
-
-    def _encode_targets(self, y, incremental, first_pass, classes=None):
-        check_classification_targets(y)
-        y_type = type_of_target(y)
-        multilabel = y_type == MULTILABEL
-        if classes is not None:
-            _check_label_types(classes, "classes")
-            classes = unique_labels(np.asarray(classes))
-            if not first_pass and not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    f"classes={classes.tolist()} is not the same as on the first call "
-                    f"to partial_fit (or fit): classes_ is {self.classes_.tolist()}. "
-                    "partial_fit must keep the classes it started with."
-                )
+    def _task(self, first_pass):
         if first_pass:
-            if incremental and classes is None and not multilabel:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-            binarizer = LabelBinarizer(sparse_output=True)
-            binarizer.fit(y if classes is None or multilabel else classes)
-            if classes is not None and multilabel:
-                if not np.array_equal(classes, binarizer.classes_):
-                    raise ValueError(
-                        f"y is a multilabel indicator matrix of {y.shape[1]} columns, "
-                        f"whose classes are {binarizer.classes_.tolist()}; got "
-                        f"classes={classes.tolist()}."
-                    )
-            elif classes is not None:
-                unseen = np.setdiff1d(np.unique(y), binarizer.classes_)
-                if unseen.size:
-                    raise ValueError(
-                        f"y has classes {unseen.tolist()} that are not in classes="
-                        f"{binarizer.classes_.tolist()}."
-                    )
-            # A single class is fitted as scikit-learn does (all targets 0 for a
-            # logistic output) and predicted whatever X is.
-            return binarizer.transform(y), {
-                "classes_": binarizer.classes_,
-                "_y_type": MULTILABEL if multilabel else binarizer.y_type_,
-            }
-        if multilabel != (self._y_type == MULTILABEL):
-            raise ValueError(
-                f"y is {y_type!r} but the model was fitted on {self._y_type!r} targets."
-            )
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} labels; the model was fitted on "
-                    f"{len(self.classes_)}."
-                )
-            return np.asarray(y), {}
-        present = unique_labels(y)
-        if self.warm_start and not incremental:
-            if set(present) != set(self.classes_):
-                # scikit-learn's words, which its tests match.
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as "
-                    f"in the previous call to fit. Previously got {self.classes_}, "
-                    f"`y` has {present}"
-                )
-        else:
-            unseen = np.setdiff1d(present, self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y has classes {unseen.tolist()} not in classes_ "
-                    f"{self.classes_.tolist()}; partial_fit must keep the classes of "
-                    "the first fit."
-                )
-        return LabelBinarizer(sparse_output=True).fit(self.classes_).transform(y), {}
-
-    def _encode_validation_targets(self, y_val, n_outputs):
-        if (type_of_target(y_val) == MULTILABEL) != (self._y_type == MULTILABEL):
-            raise ValueError(
-                f"y_val is {type_of_target(y_val)!r} but y is {self._y_type!r}."
-            )
-        if self._y_type == MULTILABEL:
-            if y_val.shape[1] != n_outputs:
-                raise ValueError(
-                    f"y_val has {y_val.shape[1]} labels per sample; y has {n_outputs}."
-                )
-            return y_val
-        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y_val has labels {unseen.tolist()} that y does not have "
-                f"(classes_ is {self.classes_.tolist()})."
-            )
-        Y_val = LabelBinarizer().fit(self.classes_).transform(y_val)
-        if Y_val.shape[1] != n_outputs:  # a single class: one column of zeros
-            Y_val = np.zeros((len(y_val), n_outputs))
-        return Y_val
-
-    def _training_weights(self, y, sample_weight, incremental):
-        if self.class_weight is None:
-            return sample_weight
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: the class "
-                "frequencies of the whole data are unknown. Pass a dict of weights."
-            )
-        if isinstance(self.class_weight, dict):
-            values = np.asarray(list(self.class_weight.values()), dtype=float)
-            if not (np.isfinite(values).all() and (values >= 0).all()):
-                raise ValueError(
-                    "class_weight must map classes to finite weights >= 0; got "
-                    f"{self.class_weight!r}."
-                )
-        weights = compute_sample_weight(self.class_weight, y)
-        return weights if sample_weight is None else weights * sample_weight
-
-    def _loss_name(self):
-        return "log_loss" if self._y_type == "multiclass" else "binary_log_loss"
-
-    def _stratify_validation(self, Y):
-        return self._y_type != MULTILABEL
+            return ClassificationTask(self.class_weight)
+        return ClassificationTask(self.class_weight, self.classes_, self._y_type)
 
     def _decode(self, output):
-        if self._y_type == MULTILABEL:
-            return (output > 0.5).astype(int)
-        if len(self.classes_) == 1:
-            return np.repeat(self.classes_, output.shape[0])
-        if output.shape[1] == 1:
-            return self.classes_[(output[:, 0] > 0.5).astype(int)]
-        return self.classes_[np.argmax(output, axis=1)]
-
-    def _score_output(self, output, y, sample_weight):
-        return accuracy_score(y, self._decode(output), sample_weight=sample_weight)
+        return decode_labels(output, self.classes_, self._y_type)
 
     def predict(self, X):
         """Predict class labels.

@@ -123,14 +123,15 @@ default='constant'
 
     callbacks : list of objects, default=None
         Objects notified during ``fit`` and ``partial_fit``: each may define
-        ``on_fit_begin(estimator)``, ``on_epoch_end(estimator, record)`` (after
-        each epoch, or each 'lbfgs' iteration, with the record just added to
-        ``history_``; return True to stop training) and
-        ``on_fit_end(estimator)`` (after the fitted attributes are set).
-        A fit sets all its fitted attributes together when it ends, so until
-        ``on_fit_end`` the estimator shows those of the previous fit (if any);
-        the records carry the progress. See
-        :class:`skscratch.callbacks.ProgressBar`.
+        ``on_fit_begin(estimator)``, ``on_epoch_begin(estimator)``,
+        ``on_epoch_end(estimator, record)`` (after each epoch, or each 'lbfgs'
+        iteration, with the record just added to ``history_``; return True to
+        stop training) and ``on_fit_end(estimator)``. ``estimator`` is the
+        model being trained: it predicts with that epoch's weights, and its
+        fitted attributes agree with them (a private copy, committed to this
+        estimator when the fit succeeds). See :mod:`skscratch.callbacks`:
+        ``ProgressBar``, ``EarlyStopping`` on a score of your own,
+        ``copy_weights`` and ``restore_weights``.
 
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or None, \
 default='from_dtype'
@@ -155,6 +156,20 @@ default='from_dtype'
         feature, or one per feature. None: ``min(50, ceil(1.6 * n ** 0.56))``
         for a feature of ``n`` categories (fastai's rule of thumb, capped at
         50): 3 for 2 categories, 6 for 10, 22 for 100, 50 from 451 on.
+
+    batch_norm : bool or sequence of bool, default=False
+        Batch normalization of the hidden layers' pre-activations (all of
+        them, or one flag per hidden layer): while training, each unit is
+        standardized by the mean and variance of its mini-batch (weighted by
+        ``sample_weight``; epsilon 1e-5), then scaled and shifted by learned
+        parameters (not penalised by ``alpha``); the running statistics
+        (momentum 0.1) stand in for the batch's at prediction. 'lbfgs' trains
+        on the full batch, whose statistics it predicts with.
+
+    residual : bool, default=False
+        Identity skips around every hidden layer after the first,
+        ``a = a_in + f(a_in @ W + b)`` (the "ResNet" MLP of Gorishniy et
+        al., 2021). Needs two or more hidden layers of one width.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -188,8 +203,16 @@ SHARED_ATTRIBUTES = """\
     t_ : int
         The number of training samples seen by the stochastic solvers.
 
+    layers_ : list of dict
+        The fitted model: one record per layer in forward order, ``{"kind",
+        "config", "params", "state"}`` (and ``"layers"`` for a residual block),
+        of plain numbers, strings and arrays. Prediction, warm starts,
+        ``partial_fit``, pickles and ONNX export all read it; ``coefs_``,
+        ``intercepts_`` and ``embeddings_`` are views of it.
+
     coefs_ : list of ndarray
-        ``coefs_[i]`` holds the weights from layer ``i`` to layer ``i + 1``.
+        ``coefs_[i]`` holds the weights from layer ``i`` to layer ``i + 1``
+        (every dense layer's, in forward order).
 
     intercepts_ : list of ndarray
         ``intercepts_[i]`` holds the biases of layer ``i + 1``.

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from ._spec import build
+from ._spec import training_config
 
 
 def check_gradients(
@@ -13,11 +13,13 @@ def check_gradients(
     """Largest relative error between backprop's gradient and central finite differences.
 
     Builds the network the estimator would train on ``X`` and ``y`` with the
-    fit's own preparation (``_training_data`` and ``skscratch._spec.build``:
-    layer sizes, activations, loss, L2 penalty ``alpha``, class and sample
-    weights, dropout with its masks held fixed, the embedding tables of
-    categorical features), in float64, at the estimator's fitted weights if it
-    is fitted, else at a random initialisation. Then it compares
+    fit's own preparation (``_training_data``, ``skscratch._spec.training_config``
+    and ``skscratch._spec.build``: layers, activations, loss, L2 penalty
+    ``alpha``, class and sample weights, dropout with its masks held fixed,
+    batch normalization on the batch's statistics, residual blocks, the
+    embedding tables of categorical features), in float64, at the estimator's
+    fitted weights (its ``layers_``) if it is fitted, else at a random
+    initialisation. Then it compares
     each partial derivative from :meth:`~skscratch.core.Network.loss_gradient`
     with ``(L(w + eps) - L(w - eps)) / (2 eps)``.
 
@@ -55,29 +57,28 @@ def check_gradients(
     est = clone(estimator)
     est._validate_params()
     rng = check_random_state(random_state)
-    fitted = hasattr(estimator, "coefs_")
+    fitted = hasattr(estimator, "layers_")
     categorical = fitted and getattr(estimator, "is_categorical_", None) is not None
     if categorical:
         # Coded with the fitted categories, so that the tables fit the data.
         X = estimator._validate_X(X, reset=False)
         est.set_params(categorical_features=None)
-    data = est._training_data(X, y, sample_weight, False, None, True, np.float64)
+    task = est._task(first_pass=True)
+    data = est._training_data(task, X, y, sample_weight, False, None, True, np.float64)
     if categorical:
         for name in ("is_categorical_", "categories_", "_category_counts"):
             setattr(est, name, getattr(estimator, name))
-    if fitted and hasattr(estimator, "classes_"):
-        est.classes_ = estimator.classes_
-    previous = None
-    if fitted:
-        tables = getattr(estimator, "embeddings_", [])
-        previous = (estimator.coefs_, estimator.intercepts_, tables)
-    net, _ = build(est, data.X, data.Y, rng, previous)
+    config = training_config(est, data.X.shape[0])
+    previous = estimator.layers_ if fitted else None
+    net, _ = est._network(config, task, data, rng, previous)
     mask_seed = rng.randint(2**31 - 1)
 
     def loss_at(params):
         net.params[...] = params
         net.seed_dropout(mask_seed)  # the same masks each time
-        return net.loss_gradient(data.X, data.Y, data.sample_weight, data.alpha)
+        return net.loss_gradient(
+            data.X, data.Y, data.sample_weight, data.alpha, state_momentum=None
+        )
 
     params = net.params.copy()
     loss_at(params)

@@ -3,12 +3,12 @@
 from typing import ClassVar
 
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill
+from ._tasks import RegressionTask
 
 
 class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
@@ -21,9 +21,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'huber'}, default='squared_error'
         The loss to minimise. 'poisson' needs non-negative targets and predicts
-        ``exp`` of the last layer, so predictions are always positive.
+        ``exp`` of the last layer, so predictions are always positive. 'huber'
+        (not in scikit-learn's MLP) is quadratic up to a residual of 1 and
+        linear beyond, so outliers pull less.
 
     {parameters}
     Attributes
@@ -93,6 +95,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         callbacks=None,
         categorical_features="from_dtype",
         embedding_dim=None,
+        batch_norm=False,
+        residual=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -122,10 +126,10 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             callbacks=callbacks,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
+            batch_norm=batch_norm,
+            residual=residual,
         )
         self.loss = loss
-
-    _y_numeric = True
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
@@ -188,29 +192,8 @@ default=None
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_targets(self, y, incremental, first_pass, classes=None):
-        if self.loss == "poisson" and (y < 0).any():
-            raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
-        return (y.reshape(-1, 1) if y.ndim == 1 else y), {}
-
-    def _encode_validation_targets(self, y_val, n_outputs):
-        Y_val, _ = self._encode_targets(y_val, False, False)
-        if Y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs per sample; y has {n_outputs}."
-            )
-        return Y_val
-
-    def _loss_name(self):
-        return self.loss
-
-    def _stratify_validation(self, Y):
-        return False
-
-    def _score_output(self, output, y, sample_weight):
-        if output.shape[1] == 1:
-            output = output.ravel()
-        return r2_score(y, output, sample_weight=sample_weight)
+    def _task(self, first_pass):
+        return RegressionTask(self.loss)
 
     def predict(self, X):
         """Predict target values.

@@ -1,165 +1,199 @@
-"""Estimator parameters -> the network and optimizer a fit trains; the solver registry.
+"""Estimator parameters -> a plain training configuration; the network and optimizer it trains.
 
-:func:`build` is the one place that turns an estimator's parameters and its
-validated data into a :class:`~skscratch.core.Network` (and an optimizer):
-``fit`` and :func:`~skscratch.check_gradients` both call it, so the network a
-gradient check examines is the one a fit would train.
+:func:`training_config` reads the estimator's parameters once and resolves
+them into a :class:`TrainingConfig` (per-layer choices, the batch size of
+this fit, the solver's traits from :data:`SOLVERS`). Everything after that,
+the network (:func:`build`), the optimizer (:func:`make_optimizer`), the
+training loops and the stop rules, reads the configuration, not the
+estimator. ``fit`` and :func:`~skscratch.check_gradients` both call
+:func:`build`, so the network a gradient check examines is the one a fit
+would train.
 
 A new step-by-step optimizer is a class in :mod:`skscratch.core.optimizers`
 plus one line in :data:`SOLVERS`, which also gives the ``solver`` parameter
 its allowed values.
 """
 
+import dataclasses
 import os
 from numbers import Integral
+from types import MappingProxyType
 
 import numpy as np
 
-from ._categorical import embedding_dims
+from ._warnings import warn
 from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
 from .core.layers import Embedding
-from .core.network import (
+from .core.mlp import (
+    check_residual_widths,
     init_factors,
     mlp_layers,
     per_hidden_layer_activations,
     per_hidden_layer_dropout,
+    per_hidden_layer_flags,
 )
+from .core.network import describe
 
 
-def _weights_only(est, net):
-    return slice(0, net.n_coef)  # the weights are packed before the biases
+@dataclasses.dataclass(frozen=True)
+class Solver:
+    """A solver's optimizer and traits.
+
+    Attributes
+    ----------
+    optimizer : class or None
+        The step-by-step optimizer of :mod:`skscratch.core.optimizers`; None
+        for L-BFGS, which minimises the full-batch loss through scipy.
+    arguments : mapping
+        Optimizer constructor argument -> estimator parameter it takes.
+    decoupled_weight_decay : bool
+        The optimizer decays the weights itself, by ``alpha``, instead of an
+        L2 term in the loss (AdamW).
+    """
+
+    optimizer: object
+    arguments: MappingProxyType = dataclasses.field(default_factory=dict)
+    decoupled_weight_decay: bool = False
+
+    @property
+    def stochastic(self):
+        """Mini-batch epochs (and ``partial_fit``), rather than one full-batch minimisation."""
+        return self.optimizer is not None
 
 
-_ADAM = {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}
+_ADAM = MappingProxyType({"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"})
 
-#: Solver name -> ``(optimizer class, {constructor argument: estimator parameter})``;
-#: an argument may instead map to ``f(estimator, network)``. 'lbfgs' is not
-#: step by step: it minimises through scipy (:mod:`skscratch.core.lbfgs`).
+#: Solver name -> :class:`Solver`.
 SOLVERS = {
-    "lbfgs": None,
-    "sgd": (SGD, {"momentum": "momentum", "nesterov": "nesterovs_momentum"}),
-    "adam": (Adam, _ADAM),
-    # AdamW decays the weights itself (not the biases), by alpha.
-    "adamw": (AdamW, {**_ADAM, "weight_decay": "alpha", "decay_slice": _weights_only}),
-    "rmsprop": (RMSprop, {"rho": "beta_2", "epsilon": "epsilon"}),
+    "lbfgs": Solver(None),
+    "sgd": Solver(
+        SGD, MappingProxyType({"momentum": "momentum", "nesterov": "nesterovs_momentum"})
+    ),
+    "adam": Solver(Adam, _ADAM),
+    "adamw": Solver(
+        AdamW, MappingProxyType({**_ADAM, "weight_decay": "alpha"}), True
+    ),
+    "rmsprop": Solver(RMSprop, MappingProxyType({"rho": "beta_2", "epsilon": "epsilon"})),
 }
 
 #: The solvers that train in mini-batch epochs (and offer ``partial_fit``).
-STOCHASTIC_SOLVERS = tuple(name for name, entry in SOLVERS.items() if entry is not None)
+STOCHASTIC_SOLVERS = tuple(name for name, solver in SOLVERS.items() if solver.stochastic)
+
+#: learning_rate values that apply to every stochastic solver; scikit-learn
+#: applies its own schedules (invscaling, adaptive) to sgd only.
+SCHEDULES_FOR_EVERY_SOLVER = ("cosine",)
 
 
-def build(est, X, Y, rng, previous=None):
-    """The network (and optimizer) that ``est`` trains on validated ``X`` and ``Y``.
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """Everything a fit reads of the estimator's parameters, resolved once.
 
-    Parameters
+    Built by :func:`training_config`; the fields named as the parameters
+    mean what those parameters mean.
+
+    Attributes
     ----------
-    est : BaseScratchMLP
-        Its parameters, and its target attributes (which fix the loss).
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Its dtype is the network's. With categorical features
-        (``est.is_categorical_``), the numeric columns then one column of
-        category codes per categorical feature, which an
-        :class:`~skscratch.core.layers.Embedding` layer before the first dense
-        layer turns into learned vectors.
-    Y : ndarray of shape (n_samples, n_outputs)
-        The encoded targets.
-    rng : numpy.random.RandomState
-        Draws the initial weights (unless ``previous`` is given), then the seed
-        of the dropout masks (only with dropout, so that a fit without it
-        consumes the random stream exactly as scikit-learn's MLP does).
-    previous : tuple (coefs, intercepts) or (coefs, intercepts, tables), default=None
-        Weights (and embedding tables) to start from (warm start,
-        ``partial_fit``), which must fit the layer sizes.
-
-    Returns
-    -------
-    net : Network
-    optimizer : optimizer or None
-        None for 'lbfgs'.
+    stochastic, decoupled_weight_decay : bool
+        The solver's traits (:class:`Solver`).
+    hidden_layer_sizes, activations, dropout, batch_norm : tuple
+        One entry per hidden layer.
+    init_fallback : str
+        The activation whose Glorot factor the output layer takes when there
+        is no hidden layer (scikit-learn's rule).
+    batch_size : int
+        The mini-batch size of this fit ('auto' resolved, clipped to the data).
+    learning_rate : str or callable
+        The schedule the optimizer follows ('constant' where scikit-learn
+        keeps the rate constant).
+    optimizer_arguments : mapping
+        The optimizer's constructor arguments from the estimator's parameters.
     """
-    hidden = hidden_layer_sizes(est)
-    activations = per_hidden_layer_activations(est.activation, len(hidden))
-    dropout = per_hidden_layer_dropout(est.dropout, len(hidden))
-    embedding = embedding_layer(est, X)
-    n_inputs = X.shape[1] if embedding is None else embedding.n_out
-    layer_sizes = [n_inputs, *hidden, Y.shape[1]]
-    _check_memory(est, layer_sizes, X.dtype, X.shape[0], embedding)
-    if embedding is None:
-        net = Network(layer_sizes, activations, est._loss_name(), X.dtype, dropout)
-    else:
-        layers = [embedding, *mlp_layers(layer_sizes, activations, dropout)]
-        net = Network.from_layers(layers, est._loss_name(), X.dtype)
-    if previous is None:
-        # With no hidden layer the output layer has no activation before it to
-        # take its factor from; scikit-learn then uses the `activation`
-        # parameter (2 for 'logistic'), which skscratch follows.
-        fallback = est.activation if isinstance(est.activation, str) else "identity"
-        net.initialize(rng, init_factors(activations, fallback))
-    else:
-        coefs, intercepts, *tables = previous
-        tables = tables[0] if tables else []
-        old_sizes = [W.shape[0] for W in coefs] + [coefs[-1].shape[1]]
-        old_tables = [E.shape for E in tables]
-        new_tables = [E.shape for E in embedding_tables(net)]
-        if old_sizes != layer_sizes or old_tables != new_tables:
-            raise ValueError(
-                f"The network has layer sizes {old_sizes} (embedding tables "
-                f"{old_tables}) from the previous fit but this call needs "
-                f"{layer_sizes} (tables {new_tables}); warm_start and partial_fit "
-                "must keep hidden_layer_sizes, embedding_dim and the number of "
-                "features and outputs."
-            )
-        net.set_weights(coefs, intercepts)
-        for E, E_previous in zip(embedding_tables(net), tables):
-            E[...] = E_previous
-    if any(dropout):
-        net.seed_dropout(rng.randint(2**31 - 1))
-    return net, make_optimizer(est, net)
+
+    solver: str
+    stochastic: bool
+    decoupled_weight_decay: bool
+    hidden_layer_sizes: tuple
+    activations: tuple
+    dropout: tuple
+    batch_norm: tuple
+    residual: bool
+    init_fallback: str
+    embedding_dim: object
+    alpha: float
+    batch_size: int
+    learning_rate: object
+    learning_rate_init: float
+    power_t: float
+    optimizer_arguments: MappingProxyType
+    max_iter: int
+    max_fun: int
+    tol: float
+    n_iter_no_change: float
+    shuffle: bool
+    verbose: bool
+    early_stopping: bool
+    validation_fraction: float
 
 
-def embedding_layer(est, X):
-    """The :class:`~skscratch.core.layers.Embedding` layer for ``est``'s categorical
-    features (one table row per category, plus the unknown one), or None."""
-    categories = getattr(est, "categories_", None)
-    if getattr(est, "is_categorical_", None) is None or not categories:
-        return None
-    n_levels = [len(values) + 1 for values in categories]  # + the unknown category
-    dims = embedding_dims(categories, est.embedding_dim)
-    return Embedding(X.shape[1] - len(categories), n_levels, dims)
+def training_config(est, n_samples):
+    """The :class:`TrainingConfig` of ``est``'s parameters for a fit on ``n_samples``.
 
-
-def embedding_tables(net):
-    """The embedding tables of ``net`` (views into its parameters); [] if none."""
-    return [E for layer in net.layers if isinstance(layer, Embedding) for E in layer.E]
-
-
-def make_optimizer(est, net):
-    """The optimizer of ``est.solver`` for ``net``, from :data:`SOLVERS`; None for lbfgs."""
-    entry = SOLVERS[est.solver]
-    if entry is None:
-        return None
-    cls, arguments = entry
-    # scikit-learn applies its schedules (invscaling, adaptive) to sgd only and
-    # adam keeps a constant rate; skscratch's additions ('cosine' and a
-    # callable) apply to every stochastic solver.
-    scheduled = est.solver == "sgd" or est.learning_rate == "cosine"
-    scheduled = scheduled or callable(est.learning_rate)
-    schedule = make_schedule(
-        est.learning_rate if scheduled else "constant",
-        est.learning_rate_init,
-        power_t=est.power_t,
-        max_iter=est.max_iter,
+    Checks the per-layer parameters (ValueError or TypeError naming the
+    parameter), and warns when ``batch_size`` exceeds ``n_samples``.
+    """
+    solver = SOLVERS[est.solver]
+    hidden = hidden_layer_sizes(est.hidden_layer_sizes)
+    n_hidden = len(hidden)
+    if est.residual:
+        check_residual_widths(hidden)
+    scheduled = est.solver == "sgd" or callable(est.learning_rate)
+    scheduled = scheduled or est.learning_rate in SCHEDULES_FOR_EVERY_SOLVER
+    return TrainingConfig(
+        solver=est.solver,
+        stochastic=solver.stochastic,
+        decoupled_weight_decay=solver.decoupled_weight_decay,
+        hidden_layer_sizes=tuple(hidden),
+        activations=tuple(per_hidden_layer_activations(est.activation, n_hidden)),
+        dropout=tuple(per_hidden_layer_dropout(est.dropout, n_hidden)),
+        batch_norm=tuple(per_hidden_layer_flags(est.batch_norm, n_hidden, "batch_norm")),
+        residual=bool(est.residual),
+        init_fallback=est.activation if isinstance(est.activation, str) else "identity",
+        embedding_dim=est.embedding_dim,
+        alpha=float(est.alpha),
+        batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
+        learning_rate=est.learning_rate if scheduled else "constant",
+        learning_rate_init=float(est.learning_rate_init),
+        power_t=float(est.power_t),
+        optimizer_arguments=MappingProxyType(
+            {name: getattr(est, param) for name, param in solver.arguments.items()}
+        ),
+        max_iter=int(est.max_iter),
+        max_fun=int(est.max_fun),
+        tol=float(est.tol),
+        n_iter_no_change=est.n_iter_no_change,
+        shuffle=bool(est.shuffle),
+        verbose=bool(est.verbose),
+        early_stopping=bool(est.early_stopping) and solver.stochastic,
+        validation_fraction=float(est.validation_fraction),
     )
-    kwargs = {
-        name: source(est, net) if callable(source) else getattr(est, source)
-        for name, source in arguments.items()
-    }
-    return cls(net.params.size, schedule, dtype=net.dtype, **kwargs)
 
 
-def hidden_layer_sizes(est):
+def batch_size(batch_size, n_samples, stochastic=True):
+    """The mini-batch size for ``n_samples``: 'auto' is min(200, n); L-BFGS takes all."""
+    if not stochastic:
+        return n_samples
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warn(
+            f"batch_size={batch_size} is larger than the {n_samples} training "
+            "samples; it is clipped to that number."
+        )
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def hidden_layer_sizes(sizes):
     """``hidden_layer_sizes`` as a list of positive ints."""
-    sizes = est.hidden_layer_sizes
     if not hasattr(sizes, "__iter__"):
         sizes = [sizes]
     sizes = list(sizes)
@@ -170,7 +204,107 @@ def hidden_layer_sizes(est):
     return [int(n) for n in sizes]
 
 
-def _check_memory(est, layer_sizes, dtype, n_samples, embedding=None):
+def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
+    """The network (and optimizer) that a fit with ``config`` trains on ``X``.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The validated data; its dtype is the network's. With categorical
+        features, the numeric columns then one column of codes per feature.
+    n_outputs : int
+    loss : str
+        The core loss (the task's).
+    rng : numpy.random.RandomState
+        Draws the initial weights (unless ``previous`` is given), then the seed
+        of the dropout masks (only with dropout, so that a fit without it
+        consumes the random stream exactly as scikit-learn's MLP does).
+    embedding : Embedding, default=None
+        The embedding layer of the categorical features, placed first.
+    previous : list of dict, default=None
+        The layer records of an earlier fit to start from (warm start,
+        ``partial_fit``); they must describe the same layers.
+
+    Returns
+    -------
+    net : Network
+    optimizer : optimizer or None
+        None for 'lbfgs'.
+    """
+    n_inputs = X.shape[1] if embedding is None else embedding.n_out
+    layer_sizes = [n_inputs, *config.hidden_layer_sizes, n_outputs]
+    check_memory(config, layer_sizes, X.dtype, embedding)
+    layers = mlp_layers(
+        layer_sizes,
+        config.activations,
+        config.dropout,
+        np.random.default_rng() if any(config.dropout) else None,
+        config.batch_norm,
+        config.residual,
+    )
+    if embedding is not None:
+        layers.insert(0, embedding)
+    net = Network.from_layers(layers, loss, X.dtype)
+    if previous is None:
+        net.initialize(rng, init_factors(config.activations, config.init_fallback))
+    else:
+        _load_previous(net, previous)
+    if any(config.dropout):
+        net.seed_dropout(rng.randint(2**31 - 1))
+    return net, make_optimizer(config, net)
+
+
+def _load_previous(net, previous):
+    """Start ``net`` from an earlier fit's layer records; ValueError if they differ."""
+    try:
+        net.load_records(previous)
+    except ValueError:
+        raise ValueError(
+            f"The previous fit's layers ({describe(previous)}) are not those this call "
+            f"needs ({describe(net.records())}); warm_start and partial_fit must keep "
+            "hidden_layer_sizes, batch_norm, residual, embedding_dim and the number "
+            "of features and outputs."
+        ) from None
+
+
+def embedding_layer(categories, embedding_dims, n_columns):
+    """The :class:`~skscratch.core.layers.Embedding` layer for categorical features
+    (one table row per category, plus the unknown one), or None without any.
+
+    Parameters
+    ----------
+    categories : list of ndarray
+        Each categorical feature's categories.
+    embedding_dims : list of int
+        Each feature's vector width.
+    n_columns : int
+        Columns of the network's input: the numeric ones, then one per feature.
+    """
+    if not categories:
+        return None
+    n_levels = [len(values) + 1 for values in categories]  # + the unknown category
+    return Embedding(n_columns - len(categories), n_levels, embedding_dims)
+
+
+def make_optimizer(config, net):
+    """The optimizer of ``config.solver`` for ``net`` (None for lbfgs)."""
+    solver = SOLVERS[config.solver]
+    if not solver.stochastic:
+        return None
+    schedule = make_schedule(
+        config.learning_rate,
+        config.learning_rate_init,
+        power_t=config.power_t,
+        max_iter=config.max_iter,
+    )
+    kwargs = dict(config.optimizer_arguments)
+    if solver.decoupled_weight_decay:
+        kwargs["decay_slice"] = slice(0, net.n_coef)  # the weights precede the biases
+    return solver.optimizer(net.params.size, schedule, dtype=net.dtype, **kwargs)
+
+
+def check_memory(config, layer_sizes, dtype, embedding=None):
     """Refuse, before allocating it, a network larger than this machine's memory.
 
     Counts the parameters and what training holds per parameter (the
@@ -180,18 +314,15 @@ def _check_memory(est, layer_sizes, dtype, n_samples, embedding=None):
     n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
     if embedding is not None:
         n_params += sum(n * d for n, d in zip(embedding.n_levels, embedding.dims))
-    vectors = 22 if est.solver == "lbfgs" else 4
-    batch = n_samples if est.solver == "lbfgs" else min(200, n_samples)
-    if est.batch_size != "auto" and est.solver != "lbfgs":
-        batch = min(int(est.batch_size), n_samples)
+    vectors = 4 if config.stochastic else 22
     itemsize = np.dtype(dtype).itemsize
-    needed = (vectors * n_params + 3 * batch * sum(layer_sizes[1:])) * itemsize
+    needed = (vectors * n_params + 3 * config.batch_size * sum(layer_sizes[1:])) * itemsize
     available = _physical_memory()
     if available is not None and needed > available:
         raise MemoryError(
-            f"hidden_layer_sizes={est.hidden_layer_sizes!r} makes a network of "
+            f"hidden_layer_sizes={config.hidden_layer_sizes!r} makes a network of "
             f"{n_params:,} parameters ({n_params * itemsize / 2**30:,.1f} GiB as "
-            f"{np.dtype(dtype).name}); training it with solver={est.solver!r} needs "
+            f"{np.dtype(dtype).name}); training it with solver={config.solver!r} needs "
             f"about {needed / 2**30:,.1f} GiB, more than this machine's "
             f"{available / 2**30:,.1f} GiB of memory. Use fewer or smaller hidden "
             "layers."

@@ -2,7 +2,8 @@
 
 A fit keeps ``n_iter_``, ``loss_curve_``, ``history_``, the stop rules'
 counters and the optimizer's state in one :class:`TrainingState`, under the
-names of the fitted attributes they become; the estimator commits them once
+names of the fitted attributes they become; the estimator publishes them to
+the model its callbacks see after every epoch, and commits them once
 training has succeeded. A warm start continues from the previous fit's.
 """
 
@@ -17,8 +18,10 @@ import numpy as np
 class TrainingState:
     """What a fit records, under the names of the fitted attributes it becomes.
 
-    The fields after ``history_`` belong to the stochastic solvers only; an
-    L-BFGS fit leaves them out of :meth:`attributes`.
+    The fields from ``_no_improvement_count`` to ``_optimizer_state`` belong
+    to the stochastic solvers only; an L-BFGS fit leaves them out of
+    :meth:`attributes`. ``diverged`` is the divergence guard's mark for the
+    rules after it, not an attribute.
     """
 
     n_iter_: int = 0
@@ -31,42 +34,57 @@ class TrainingState:
     best_validation_score_: float = None
     best_loss_: float = None
     _optimizer_state: dict = None
+    diverged: bool = False
 
     LBFGS_FIELDS = ("n_iter_", "t_", "loss_", "loss_curve_", "history_")
+    STOCHASTIC_FIELDS = (
+        *LBFGS_FIELDS,
+        "_no_improvement_count",
+        "validation_scores_",
+        "best_validation_score_",
+        "best_loss_",
+        "_optimizer_state",
+    )
 
     @classmethod
-    def start(cls, est, first_pass):
+    def start(cls, config, previous=None):
         """The state a fit starts from: fresh, or continuing the previous fit's.
+
+        Parameters
+        ----------
+        config : TrainingConfig
+        previous : dict, default=None
+            The fitted attributes of the fit this one continues (warm start,
+            ``partial_fit``); None for a fit that starts afresh.
 
         A warm start continues ``loss_curve_``, ``history_`` and ``t_``. The
         stop rule's own counters continue only where the previous fit kept
         the same ones: after an 'lbfgs' fit, or when ``early_stopping`` has
         been switched, they start afresh.
         """
-        early = est.early_stopping and est.solver != "lbfgs"
+        early = config.early_stopping
         state = cls(
             validation_scores_=[] if early else None,
             best_validation_score_=-np.inf if early else None,
-            best_loss_=None if early or est.solver == "lbfgs" else np.inf,
+            best_loss_=None if early or not config.stochastic else np.inf,
         )
-        if first_pass or est.solver == "lbfgs":
+        if previous is None or not config.stochastic:
             return state
-        state.t_ = getattr(est, "t_", 0)
-        state.loss_curve_ = list(getattr(est, "loss_curve_", []))
-        state.history_ = list(getattr(est, "history_", []))
-        previous_early = getattr(est, "validation_scores_", None) is not None
-        if hasattr(est, "_no_improvement_count") and previous_early == early:
-            state._no_improvement_count = est._no_improvement_count
-            state.best_validation_score_ = est.best_validation_score_
-            state.best_loss_ = est.best_loss_
+        state.t_ = previous.get("t_", 0)
+        state.loss_curve_ = list(previous.get("loss_curve_", []))
+        state.history_ = list(previous.get("history_", []))
+        previous_early = previous.get("validation_scores_") is not None
+        if "_no_improvement_count" in previous and previous_early == early:
+            for name in ("_no_improvement_count", "best_validation_score_", "best_loss_"):
+                setattr(state, name, previous[name])
             if early:
-                state.validation_scores_ = list(est.validation_scores_)
-            state._optimizer_state = getattr(est, "_optimizer_state", None)
+                state.validation_scores_ = list(previous["validation_scores_"])
+            state._optimizer_state = previous.get("_optimizer_state")
         return state
 
-    def attributes(self, solver):
+    def attributes(self, stochastic=True):
         """The fitted attributes, as a dict of plain numbers, lists and arrays."""
-        names = self.LBFGS_FIELDS if solver == "lbfgs" else vars(self)
+        names = self.STOCHASTIC_FIELDS if stochastic else self.LBFGS_FIELDS
         return {name: getattr(self, name) for name in names}
 
     def end_epoch(self, loss, n_samples, verbose):
@@ -78,25 +96,21 @@ class TrainingState:
         if verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
 
-    def record_epoch(
-        self, notify, loss, learning_rate, started, score=None, validation_loss=None
-    ):
-        """Append the epoch's record to ``history_``; True if a callback asks to stop.
+    def record_epoch(self, loss, learning_rate, started):
+        """Append the epoch's record to ``history_`` and return it.
 
-        ``validation_loss`` enters the record only where there is a validation
-        set (a held-out part, or ``X_val``).
+        The validation monitor fills ``validation_score`` (and adds
+        ``validation_loss``) where there is a validation set.
         """
         record = {
             "epoch": len(self.history_) + 1,
             "loss": loss,
-            "validation_score": score,
+            "validation_score": None,
             "learning_rate": learning_rate,
             "seconds": time.perf_counter() - started,
         }
-        if validation_loss is not None:
-            record["validation_loss"] = validation_loss
         self.history_.append(record)
-        return notify("on_epoch_end", record)
+        return record
 
     def checkpoint(self):
         """What :meth:`rollback` needs to undo the epochs after this call."""

@@ -1,28 +1,37 @@
-"""The rules that end training early, and what happens when training diverges.
+"""The built-in rules that end training early, as callbacks on the loop's hooks.
 
-The stop rules read and update a :class:`~skscratch._state.TrainingState`
-once per epoch:
+The training loop calls the same hooks (``on_fit_begin``, ``on_epoch_begin``,
+``on_epoch_end``, ``on_fit_end``; see :mod:`skscratch.callbacks`) on these
+rules first, then on the user's callbacks, so a user's callback can do what
+they do (and replace one: early stopping on another score is a callback, see
+:class:`skscratch.callbacks.EarlyStopping`):
 
-- :class:`NoImprovement`: the training loss has not improved by ``tol`` for
-  ``n_iter_no_change`` epochs;
-- :class:`EarlyStopping`: the same on a validation score (a held-out part, or
-  the user's ``X_val``, see :class:`Validation`), keeping the
-  weights of the best-scoring epoch;
 - :class:`DivergenceGuard`: the loss or the weights stopped being finite, or
-  the loss exploded; training falls back to the last good weights
-  (:func:`fall_back`), and a fit whose final weights overflow on the training
-  data falls back too (:func:`check_predictions`) or raises
-  (:func:`raise_nonfinite`).
+  the loss exploded; the weights that started the best epoch come back and
+  training stops;
+- :class:`ValidationMonitor`: scores a validation set (a held-out part, or the
+  user's ``X_val``) into each epoch's record;
+- :class:`NoImprovement`: the training loss has not improved by ``tol`` for
+  ``n_iter_no_change`` epochs (or, with the 'adaptive' schedule, the rate is
+  lowered instead);
+- :class:`EarlyStopping`: the same on the validation score, ending with the
+  weights of the best-scoring epoch.
+
+They read the :class:`~skscratch._state.TrainingState` and work on the
+network directly (a snapshot is two vector copies). A fit whose final weights
+overflow on the training data falls back too (:func:`check_predictions`) or
+raises (:func:`raise_nonfinite`).
 """
 
 import math
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ._warnings import warn
+from .callbacks import Callback
 from .core.activations import Identity
 from .core.network import predict_chunked
 
@@ -32,8 +41,8 @@ class Validation:
 
     Parameters
     ----------
-    est : estimator
-        Supplies ``_score_output`` (accuracy or R^2).
+    task : ClassificationTask or RegressionTask
+        Supplies the score (accuracy or R^2).
     X : ndarray of shape (n_samples, n_features)
         As the network reads it, in its dtype.
     Y : ndarray of shape (n_samples, n_outputs)
@@ -43,8 +52,8 @@ class Validation:
     sample_weight : ndarray of shape (n_samples,) or None
     """
 
-    def __init__(self, est, X, Y, y, sample_weight):
-        self.score_output = est._score_output
+    def __init__(self, task, X, Y, y, sample_weight):
+        self.task = task
         self.X, self.Y, self.y, self.sample_weight = X, Y, y, sample_weight
 
     def evaluate(self, net):
@@ -60,157 +69,30 @@ class Validation:
             output = net.output_activation.forward(logits)
             score = np.nan
             if np.isfinite(output).all():
-                score = self.score_output(output, self.y, self.sample_weight)
+                score = self.task.score(output, self.y, self.sample_weight)
         return (loss if np.isfinite(loss) else np.nan), (
             score if np.isfinite(score) else np.nan
         )
 
 
-class NoImprovement:
-    """Stop when the training loss has not improved by ``tol`` for a while.
+def training_split(config, task, data, rng):
+    """The data to train on and the validation set, if any.
 
-    "A while" is ``n_iter_no_change`` epochs.
-
-    Parameters
-    ----------
-    est : estimator
-        Supplies ``tol``, ``n_iter_no_change`` and ``verbose``.
-    state : TrainingState
-        Holds the count and the best loss, which a warm start carries on.
-    validation : Validation, default=None
-        A validation set (``X_val``) that is only evaluated and recorded.
-
-    Attributes
-    ----------
-    validation_loss : float or None
-        The loss on the validation set after the last epoch (None without one).
-    """
-
-    what = "Training loss"
-
-    def __init__(self, est, state, validation=None):
-        self.tol, self.patience, self.verbose = est.tol, est.n_iter_no_change, est.verbose
-        self.state = state
-        self.validation = validation
-        self.validation_loss = None
-
-    def update(self, net, loss):
-        """Count the epoch that ended with ``loss``; returns its validation score
-        (None without a validation set)."""
-        state = self.state
-        if loss > state.best_loss_ - self.tol:
-            state._no_improvement_count += 1
-        else:
-            state._no_improvement_count = 0
-        state.best_loss_ = min(state.best_loss_, loss)
-        return self.evaluate(net)
-
-    def evaluate(self, net):
-        """Score the validation set, keeping its loss; None without one."""
-        if self.validation is None:
-            return None
-        self.validation_loss, score = self.validation.evaluate(net)
-        return score
-
-    def diverged(self):
-        """Note an epoch thrown away as diverged; returns its score (None, or NaN
-        with a validation set)."""
-        if self.validation is None:
-            return None
-        self.validation_loss = np.nan
-        return np.nan
-
-    def plateau(self, schedule):
-        """True when training should stop; an adaptive schedule lowers its rate instead."""
-        if self.state._no_improvement_count <= self.patience:
-            return False
-        message = (
-            f"{self.what} did not improve more than tol={self.tol:f} for "
-            f"{self.patience} consecutive epochs."
-        )
-        if schedule.on_plateau():
-            if self.verbose:
-                print(message + " Stopping.")
-            return True
-        self.state._no_improvement_count = 0
-        if self.verbose:
-            print(message + f" Setting learning rate to {schedule.learning_rate:f}")
-        return False
-
-    def finish(self, net):
-        """Set the weights training ends with (the last ones, here)."""
-
-
-class EarlyStopping(NoImprovement):
-    """Stop when the score on held-out data has not improved by ``tol`` for a while.
-
-    Training ends with the weights of the best-scoring epoch.
-
-    Parameters
-    ----------
-    est : estimator
-        Supplies the rule's parameters.
-    state : TrainingState
-    net : Network
-    validation : Validation
-        The held-out data, or the user's ``X_val``.
-    """
-
-    what = "Validation score"
-
-    def __init__(self, est, state, net, validation):
-        super().__init__(est, state, validation)
-        self.best_params = net.params.copy()
-
-    def update(self, net, loss):
-        """Score the held-out set; keep the weights if it is the best score so far."""
-        score = self.evaluate(net)
-        state = self.state
-        state.validation_scores_.append(score)
-        if self.verbose:
-            print(f"Validation score: {score:f}")
-        if score < state.best_validation_score_ + self.tol:
-            state._no_improvement_count += 1
-        else:
-            state._no_improvement_count = 0
-        if score > state.best_validation_score_:
-            state.best_validation_score_ = score
-            self.best_params[...] = net.params
-        return score
-
-    def diverged(self):
-        # The epoch's weights are thrown away: its score is not a number
-        # (scikit-learn's ends in NaN too), and validation_scores_ keeps one
-        # entry per epoch.
-        self.state.validation_scores_.append(np.nan)
-        return super().diverged()
-
-    def finish(self, net):
-        net.params[...] = self.best_params
-
-
-def stop_rule(est, state, net, X, Y, y, sample_weight, rng, validation=None):
-    """The plateau rule of a stochastic fit, and the data it trains on.
-
-    With ``early_stopping`` the rule is :class:`EarlyStopping`, on the
-    user's ``validation`` set if there is one, else on ``validation_fraction``
-    of the data, held out. Without it, a ``validation`` set is only evaluated.
+    With ``early_stopping``, the user's validation set (``X_val``) if there
+    is one, else ``validation_fraction`` of the data, held out
+    (:func:`split_validation`). Without it, ``X_val`` is only scored.
 
     Returns
     -------
-    rule : NoImprovement or EarlyStopping
-    train : tuple
-        ``(X, Y, sample_weight)`` to train on.
+    train : TrainingData
+    validation : Validation or None
     """
-    if not est.early_stopping:
-        return NoImprovement(est, state, validation), (X, Y, sample_weight)
-    train = (X, Y, sample_weight)
-    if validation is None:
-        train, validation = split_validation(est, X, Y, y, sample_weight, rng)
-    return EarlyStopping(est, state, net, validation), train
+    if not config.early_stopping or data.validation is not None:
+        return data, data.validation
+    return split_validation(config, task, data, rng)
 
 
-def split_validation(est, X, Y, y, sample_weight, rng):
+def split_validation(config, task, data, rng):
     """Hold out ``validation_fraction`` of the data for early stopping.
 
     The split is stratified for single-label classification where a
@@ -222,42 +104,59 @@ def split_validation(est, X, Y, y, sample_weight, rng):
 
     Returns
     -------
-    train : tuple
-        ``(X, Y, sample_weight)``.
+    train : TrainingData
     validation : Validation
     """
-    n_samples = X.shape[0]
+    fraction, n_samples = config.validation_fraction, data.X.shape[0]
     # train_test_split's own sizes for a float test_size.
-    n_val = math.ceil(est.validation_fraction * n_samples)
+    n_val = math.ceil(fraction * n_samples)
     n_train = n_samples - n_val
     if n_val < 2 or n_train < 1:
         raise ValueError(
             "The validation set is too small: early_stopping=True holds out "
-            f"validation_fraction={est.validation_fraction} of the {n_samples} "
+            f"validation_fraction={fraction} of the {n_samples} "
             f"samples, which gives {n_val} validation and {n_train} training "
             "samples; at least 2 and 1 are needed. Increase validation_fraction "
             "or the number of samples, or set early_stopping=False."
         )
     stratify = None
-    if est._stratify_validation(Y):
-        _, counts = np.unique(y, return_counts=True)
+    if task.stratify:
+        _, counts = np.unique(data.y, return_counts=True)
         if counts.min() >= 2 and min(n_val, n_train) >= counts.size:
-            stratify = y
-    arrays = [X, Y, y] + ([sample_weight] if sample_weight is not None else [])
-    parts = train_test_split(
-        *arrays, random_state=rng, test_size=est.validation_fraction, stratify=stratify
-    )
+            stratify = data.y
+    sw = data.sample_weight
+    arrays = [data.X, data.Y, data.y] + ([sw] if sw is not None else [])
+    parts = train_test_split(*arrays, random_state=rng, test_size=fraction, stratify=stratify)
     train, val = parts[0::2], parts[1::2]
-    if sample_weight is None:
+    if sw is None:
         train.append(None)
         val.append(None)
-    X_train, Y_train, _, sw_train = train
-    X_val, Y_val, y_val, sw_val = val
-    return (X_train, Y_train, sw_train), Validation(est, X_val, Y_val, y_val, sw_val)
+    X, Y, y, sw = train
+    return data._replace(X=X, Y=Y, y=y, sample_weight=sw), Validation(task, *val)
 
 
-class DivergenceGuard:
-    """Weights to fall back on if training diverges.
+def stochastic_rules(config, state, net, schedule, X, validation=None):
+    """The built-in rules of a stochastic fit, in the order they run.
+
+    Returns
+    -------
+    guard : DivergenceGuard
+        Also consulted after training, by :func:`check_predictions`.
+    rules : list of Callback
+        ``guard`` first, then the validation monitor (with a validation set),
+        then :class:`EarlyStopping` or :class:`NoImprovement`.
+    """
+    guard = DivergenceGuard(net, state, X, config.stochastic)
+    rules = [guard]
+    if validation is not None:
+        rules.append(ValidationMonitor(validation, net, state))
+    rule = EarlyStopping if config.early_stopping else NoImprovement
+    rules.append(rule(config, state, schedule, net))
+    return guard, rules
+
+
+class DivergenceGuard(Callback):
+    """Weights to fall back on, and the stop, when training diverges.
 
     Training has diverged when the loss or the weights stop being finite, or
     when the loss grows past ``EXPLOSION`` times its first epoch's (a finite
@@ -265,72 +164,203 @@ class DivergenceGuard:
     from the first epoch, not the best, lets a loss near 0 wobble). The
     fallback is the weights that *started* the best epoch: an epoch's loss is
     measured along its way, and the weights it ends with have not been
-    evaluated yet.
+    evaluated yet. The guard marks the epoch (``state.diverged``) for the
+    rules after it.
+
+    Parameters
+    ----------
+    net : Network
+    state : TrainingState
+    X : ndarray or sparse matrix
+        The training data, for the error when no epoch was finite.
+    stochastic : bool
+        The solver's trait, for the advice in the messages.
     """
 
     EXPLOSION = 1e3
 
-    def __init__(self, params):
-        self.params = params.copy()
-        self.epoch_start = params.copy()
+    def __init__(self, net, state, X, stochastic=True):
+        self.net, self.state, self.X, self.stochastic = net, state, X, stochastic
+        self.epoch_start = net.snapshot()
+        self.best_start = net.snapshot()
         self.loss = np.nan  # no epoch has been seen yet
         self.first_loss = np.nan
 
-    def start_epoch(self, params):
-        """Keep the weights the next epoch starts from: those of the epochs done."""
-        np.copyto(self.epoch_start, params)
+    def on_epoch_begin(self, estimator):
+        """Keep the weights the epoch starts from."""
+        self.net.snapshot(out=self.epoch_start)
 
-    def diverged(self, loss, params):
-        """True when ``loss`` or ``params`` is not finite, or the loss exploded."""
-        if not (math.isfinite(loss) and np.isfinite(params).all()):
+    def on_epoch_end(self, estimator, record):
+        """Note a finite epoch; on divergence fall back, warn and stop."""
+        loss = record["loss"]
+        if not self._diverged(loss):
+            if math.isnan(self.first_loss):
+                self.first_loss = loss
+            if not loss >= self.loss:  # also true while self.loss is nan
+                self.loss = loss
+                for best, start in zip(self.best_start, self.epoch_start):
+                    np.copyto(best, start)
+            return False
+        if self.fallback is None:
+            raise_nonfinite(self.X, self.stochastic)
+        self.net.restore(self.best_start)
+        self.state.loss_ = self.loss
+        self.state.diverged = True
+        warn_diverged(self.state.n_iter_, loss, self.stochastic)
+        return True
+
+    def _diverged(self, loss):
+        if not (math.isfinite(loss) and np.isfinite(self.net.params).all()):
             return True
         return loss > self.EXPLOSION * self.first_loss
 
-    def update(self, loss):
-        """Note a finite epoch's loss; keep its starting weights if it is the best."""
-        if math.isnan(self.first_loss):
-            self.first_loss = loss
-        if not loss >= self.loss:  # also true while self.loss is nan
-            self.loss = loss
-            np.copyto(self.params, self.epoch_start)
-
     @property
     def fallback(self):
-        """The best epoch's starting weights, or None before any finite epoch."""
-        return None if np.isnan(self.loss) else self.params
+        """The best epoch's starting weights (a snapshot), or None before any finite epoch."""
+        return None if np.isnan(self.loss) else self.best_start
 
 
-def fall_back(est, net, state, guard, rule, X):
-    """Training diverged: back to the best epoch's weights; the epoch's score.
+class ValidationMonitor(Callback):
+    """Score a validation set after every epoch, into the record's
+    ``validation_score`` and ``validation_loss`` (NaN for a diverged epoch)."""
 
-    Raises ValueError when no epoch had a finite loss (see :func:`raise_nonfinite`).
+    def __init__(self, validation, net, state):
+        self.validation, self.net, self.state = validation, net, state
+
+    def on_epoch_end(self, estimator, record):
+        if self.state.diverged:
+            loss = score = np.nan
+        else:
+            loss, score = self.validation.evaluate(self.net)
+        record["validation_loss"], record["validation_score"] = loss, score
+        return False
+
+
+class NoImprovement(Callback):
+    """Stop when the training loss has not improved by ``tol`` for a while.
+
+    "A while" is ``n_iter_no_change`` epochs; the count and the best loss
+    live in the state, so a warm start carries them on. With the 'adaptive'
+    schedule a plateau divides the learning rate by 5 instead of stopping.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+        Supplies ``tol``, ``n_iter_no_change`` and ``verbose``.
+    state : TrainingState
+    schedule : learning-rate schedule
+        Asked what a plateau means (:meth:`~skscratch.core.schedules.ConstantSchedule.on_plateau`).
+    net : Network
     """
-    if guard.fallback is None:
-        raise_nonfinite(est, X)
-    net.params[...] = guard.fallback
-    state.loss_ = guard.loss
-    warn_diverged(est, state.n_iter_, state.loss_curve_[-1], stacklevel=7)
-    return rule.diverged()
+
+    what = "Training loss"
+
+    def __init__(self, config, state, schedule, net):
+        self.tol, self.patience = config.tol, config.n_iter_no_change
+        self.verbose = config.verbose
+        self.state, self.schedule, self.net = state, schedule, net
+
+    def on_epoch_end(self, estimator, record):
+        """Count the epoch; True when training should stop."""
+        if self.state.diverged:
+            return False
+        self.count(record)
+        return self.plateau()
+
+    def count(self, record):
+        """Count an epoch without improvement (or reset the count)."""
+        state, loss = self.state, record["loss"]
+        if loss > state.best_loss_ - self.tol:
+            state._no_improvement_count += 1
+        else:
+            state._no_improvement_count = 0
+        state.best_loss_ = min(state.best_loss_, loss)
+
+    def plateau(self):
+        """True when training should stop; an adaptive schedule lowers its rate instead."""
+        if self.state._no_improvement_count <= self.patience:
+            return False
+        message = (
+            f"{self.what} did not improve more than tol={self.tol:f} for "
+            f"{self.patience} consecutive epochs."
+        )
+        if self.schedule.on_plateau():
+            if self.verbose:
+                print(message + " Stopping.")
+            return True
+        self.state._no_improvement_count = 0
+        if self.verbose:
+            print(message + f" Setting learning rate to {self.schedule.learning_rate:f}")
+        return False
 
 
-def check_predictions(est, net, X, fallback):
+class EarlyStopping(NoImprovement):
+    """Stop when the validation score has not improved by ``tol`` for a while,
+    and end with the weights of the best-scoring epoch.
+
+    It reads the score that :class:`ValidationMonitor` put in the record.
+    """
+
+    what = "Validation score"
+
+    def __init__(self, config, state, schedule, net):
+        super().__init__(config, state, schedule, net)
+        self.best = net.snapshot()
+
+    def on_epoch_end(self, estimator, record):
+        if self.state.diverged:
+            # The epoch's weights are thrown away: its score is not a number
+            # (scikit-learn's ends in NaN too), and validation_scores_ keeps one
+            # entry per epoch.
+            self.state.validation_scores_.append(np.nan)
+            return False
+        return super().on_epoch_end(estimator, record)
+
+    def count(self, record):
+        """Keep the weights if the score is the best so far; count otherwise."""
+        score, state = record["validation_score"], self.state
+        state.validation_scores_.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        if score < state.best_validation_score_ + self.tol:
+            state._no_improvement_count += 1
+        else:
+            state._no_improvement_count = 0
+        if score > state.best_validation_score_:
+            state.best_validation_score_ = score
+            self.net.snapshot(out=self.best)
+
+    def on_fit_end(self, estimator):
+        """Back to the weights of the best-scoring epoch."""
+        self.net.restore(self.best)
+
+
+def check_predictions(net, X, fallback, stochastic=True):
     """Fall back to ``fallback`` weights if the final ones overflow on the training data.
 
     The last step of a fit is never evaluated by the loss, so its weights
     can be finite yet blow up a forward pass; prediction must not. Without
     a fallback that predicts finite values, the fit has no model to keep.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray or sparse matrix
+    fallback : snapshot or None
+        From :attr:`DivergenceGuard.fallback`.
+    stochastic : bool
     """
     if net.predicts_finite(X):
         return
     if fallback is not None:
-        net.params[...] = fallback
+        net.restore(fallback)
         if net.predicts_finite(X):
-            warn_diverged(est, None, np.inf, stacklevel=7)
+            warn_diverged(None, np.inf, stochastic)
             return
-    raise_nonfinite(est, X)
+    raise_nonfinite(X, stochastic)
 
 
-def raise_nonfinite(est, X=None):
+def raise_nonfinite(X=None, stochastic=True):
     """Raise scikit-learn's ValueError for a fit that ends with no finite weights.
 
     The estimator's ``_fit`` commits nothing after an exception, so an
@@ -341,7 +371,7 @@ def raise_nonfinite(est, X=None):
         data = X.data if sp.issparse(X) else X
         largest = f" (|X| up to {float(abs(data).max()):.3g})"
     advice = "Scale X, e.g. with StandardScaler"
-    if est.solver != "lbfgs":
+    if stochastic:
         advice += ", or lower learning_rate_init"
     raise ValueError(
         "Solver produced non-finite parameter weights. The input data may contain "
@@ -351,13 +381,12 @@ def raise_nonfinite(est, X=None):
     )
 
 
-def warn_diverged(est, epoch, loss, stacklevel=6):
+def warn_diverged(epoch, loss, stochastic=True):
+    """Warn that training diverged at ``epoch`` (None: at the end) with ``loss``."""
     where = "at the end of training" if epoch is None else f"at iteration {epoch}"
-    warnings.warn(
+    warn(
         f"Training diverged {where}: the loss became {loss}. The weights of the "
         "best iteration before that are kept. Scale the data (e.g. with "
-        "StandardScaler)"
-        + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
+        "StandardScaler)" + (" or lower learning_rate_init." if stochastic else "."),
         ConvergenceWarning,
-        stacklevel=stacklevel,
     )

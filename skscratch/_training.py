@@ -1,21 +1,21 @@
 """The epoch loops: mini-batch epochs for the stochastic solvers, scipy for lbfgs.
 
-Both loops work on a :class:`~skscratch.core.Network` and a
-:class:`~skscratch._state.TrainingState`. They read the estimator's
-parameters but never set attributes on it: the estimator commits the network
-and the state once training has succeeded. After every epoch (or L-BFGS
-iteration) they append a record to ``history_`` and pass it to the callbacks'
-``on_epoch_end``, any of which can stop training. The rules that end training
-early live in :mod:`skscratch._stopping`.
+Both loops work on a :class:`~skscratch.core.Network`, a
+:class:`~skscratch._spec.TrainingConfig` and a
+:class:`~skscratch._state.TrainingState`; they never see the estimator. They
+call the fit's hooks (:class:`~skscratch.callbacks.Hooks`): the built-in
+rules of :mod:`skscratch._stopping` first, then the user's callbacks, which
+receive the model being trained. After every epoch (or L-BFGS iteration)
+they append a record to ``history_`` and pass it to ``on_epoch_end``, where
+any callback can stop training.
 
-One batch: :meth:`_Batches.__iter__` -> :meth:`Network.loss_gradient
+One batch: :meth:`Batches.__iter__` -> :meth:`Network.loss_gradient
 <skscratch.core.Network.loss_gradient>` (each layer's ``forward``, the loss's
 ``per_sample_and_delta``, each layer's ``backward``) -> ``optimizer.step``.
 """
 
 import math
 import time
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -23,13 +23,14 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._stopping import (
-    DivergenceGuard,
+    ValidationMonitor,
     check_predictions,
-    fall_back,
     raise_nonfinite,
-    stop_rule,
+    stochastic_rules,
+    training_split,
     warn_diverged,
 )
+from ._warnings import warn
 from .core import minimize_lbfgs
 from .core.blas import numpy_blas_threads_for
 
@@ -45,99 +46,95 @@ class TrainingData(NamedTuple):
     validation: object = None  #: a Validation set (``X_val``), or None
 
 
-def _no_notify(hook, *args):
-    return False
-
-
-def fit_lbfgs(est, net, data, state, notify=_no_notify):
+def fit_lbfgs(config, net, data, state, hooks):
     """Full-batch training with L-BFGS; fills ``state``, a TrainingState.
 
-    ``notify(hook, *args)`` passes events to the callbacks and returns True
-    when one asks to stop. Raises ValueError when no iterate had a finite
-    loss (see :func:`raise_nonfinite`).
+    After every iteration the network holds the accepted iterate (and, with
+    batch normalization, the running statistics of the whole data at it)
+    while the hooks run. Raises ValueError when no iterate had a finite loss
+    (see :func:`~skscratch._stopping.raise_nonfinite`).
     """
     X, Y, sample_weight, alpha = data.X, data.Y, data.sample_weight, data.alpha
-    loss_curve = state.loss_curve_
+    if data.validation is not None:
+        hooks = hooks.after([ValidationMonitor(data.validation, net, state)])
     started = time.perf_counter()
     last_finite = None  # the last accepted iterate, whose loss is finite
 
     def fun_grad(x):
         net.params[...] = x
-        loss = net.loss_gradient(X, Y, sample_weight, alpha)
+        loss = net.loss_gradient(X, Y, sample_weight, alpha, state_momentum=None)
         return loss, net.grad.astype(np.float64)
 
-    def record(intermediate_result):
+    def iteration_end(intermediate_result):
         nonlocal started, last_finite
-        loss_curve.append(float(intermediate_result.fun))
-        if np.isfinite(intermediate_result.fun):
+        loss = float(intermediate_result.fun)
+        if np.isfinite(loss):
             last_finite = np.array(intermediate_result.x, copy=True)
-        if est.verbose:
-            print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
-        score = validation_loss = None
-        if data.validation is not None:  # evaluated at the accepted iterate
-            trial = net.params.copy()
-            net.params[...] = intermediate_result.x
-            validation_loss, score = data.validation.evaluate(net)
-            net.params[...] = trial
-        stop = state.record_epoch(
-            notify, loss_curve[-1], None, started, score, validation_loss
-        )
+        net.params[...] = intermediate_result.x  # the next call of fun_grad sets its own
+        net.fit_state(X, sample_weight)
+        state.end_epoch(loss, 0, config.verbose)
+        stop = hooks("on_epoch_end", state.record_epoch(loss, None, started))
         started = time.perf_counter()
         if stop:
             raise StopIteration  # scipy ends the minimisation and keeps this point
 
+    hooks("on_fit_begin")
     x0 = net.params.copy()
     # Overflow in a trial step is seen by scipy as an infinite loss and rejected;
     # a non-finite result is reported below.
     with np.errstate(over="ignore", invalid="ignore"):
         result = minimize_lbfgs(
-            fun_grad, x0, est.max_iter, est.max_fun, est.tol, callback=record
+            fun_grad, x0, config.max_iter, config.max_fun, config.tol, iteration_end
         )
+    _lbfgs_result(config, net, data, state, result, last_finite)
+    hooks("on_fit_end")
+    check_predictions(net, X, None, stochastic=False)
+
+
+def _lbfgs_result(config, net, data, state, result, last_finite):
+    """Keep L-BFGS's result (or its last finite iterate, with a warning)."""
     if np.isfinite(result.fun) and np.isfinite(result.x).all():
         net.params[...] = result.x
         state.loss_ = float(result.fun)
         if result.status != 0 and not _stopped_by_callback(result):
-            warnings.warn(
+            warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
                 ConvergenceWarning,
-                stacklevel=5,
             )
     elif last_finite is not None:
         net.params[...] = last_finite
-        state.loss_ = float(
-            next(loss for loss in reversed(loss_curve) if np.isfinite(loss))
-        )
-        warn_diverged(est, result.nit, result.fun)
+        state.loss_ = next(loss for loss in reversed(state.loss_curve_) if np.isfinite(loss))
+        warn_diverged(result.nit, result.fun, stochastic=False)
     else:
-        raise_nonfinite(est, X)
-    state.n_iter_ = min(int(result.nit), est.max_iter)
-    check_predictions(est, net, X, None)
+        raise_nonfinite(data.X, stochastic=False)
+    net.fit_state(data.X, data.sample_weight)
+    state.n_iter_ = min(int(result.nit), config.max_iter)
 
 
 def _stopped_by_callback(result):
     return "StopIteration" in str(result.message) or "callback" in str(result.message)
 
 
-def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_no_notify):
+def fit_stochastic(config, task, net, optimizer, data, rng, state, hooks, incremental=False):
     """Mini-batch training with a stochastic solver (sgd, adam, adamw, rmsprop).
 
     Parameters
     ----------
-    est : BaseScratchMLP
-        Supplies the hyper-parameters (and ``_score_output`` for early stopping).
+    config : TrainingConfig
+    task : ClassificationTask or RegressionTask
+        Scores the validation set and says whether its split is stratified.
     net : Network
     optimizer : optimizer from :func:`skscratch._spec.make_optimizer`
     data : TrainingData
     rng : numpy.random.RandomState
         Shuffles the batches and draws the early-stopping split.
-    incremental : bool
-        True for ``partial_fit``: one epoch, optimizer state carried over.
     state : TrainingState
         Updated in place.
-    notify : callable, default=no callbacks
-        ``notify(hook, *args)`` passes events to the callbacks; True when one
-        of them asks to stop.
+    hooks : Hooks
+        The user's callbacks; the built-in rules are called before them.
+    incremental : bool, default=False
+        True for ``partial_fit``: one epoch, optimizer state carried over.
 
     Notes
     -----
@@ -147,81 +144,72 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
     epoch had moved, are dropped, so a later ``partial_fit`` starts them
     afresh); an interrupt before any epoch of this call completed is
     re-raised. Raises ValueError when the first epoch already diverges (see
-    :func:`raise_nonfinite`).
+    :func:`~skscratch._stopping.raise_nonfinite`).
     """
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)
-    rule, (X, Y, sw) = stop_rule(est, state, net, *data[:4], rng, data.validation)
-    batches = _Batches(X, Y, sw, _batch_size(est, X.shape[0]), est.shuffle)
-    guard = DivergenceGuard(net.params)
-    state.n_iter_, done = 0, state.checkpoint()
+    train, validation = training_split(config, task, data, rng)
+    guard, rules = stochastic_rules(config, state, net, optimizer.schedule, train.X, validation)
+    hooks = hooks.after(rules)
+    batches = Batches(train, config.batch_size, config.shuffle)
+    hooks("on_fit_begin")
+    epoch_start, done = net.snapshot(), state.checkpoint()
     # Small products on one BLAS thread, large ones on the default (core.blas);
     # a diverging epoch overflows, which the guard detects and reports.
     blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
     with blas_threads, np.errstate(over="ignore", invalid="ignore"):
         try:
-            for _ in range(est.max_iter):
-                batches.shuffle(rng)
-                started, learning_rate = time.perf_counter(), optimizer.learning_rate
-                loss = _run_epoch(net, optimizer, batches, data.alpha)
-                state.end_epoch(loss, batches.n_samples, est.verbose)
-                if guard.diverged(loss, net.params):
-                    score = fall_back(est, net, state, guard, rule, X)
-                    state.record_epoch(
-                        notify, loss, learning_rate, started, score, rule.validation_loss
-                    )
-                    break
-                guard.update(loss)
-                score = rule.update(net, loss)
-                optimizer.schedule.epoch_end(state.t_)
-                stop = state.record_epoch(
-                    notify, loss, learning_rate, started, score, rule.validation_loss
-                )
-                stop = stop or rule.plateau(optimizer.schedule)
-                guard.start_epoch(net.params)
+            for _ in range(config.max_iter):
+                net.snapshot(out=epoch_start)
                 done = state.checkpoint()
-                if stop or incremental:
+                if _epoch(config, net, optimizer, batches, train.alpha, rng, state, hooks):
+                    break
+                if incremental:
                     break
             else:
-                _warn_max_iter(est)
+                warn(
+                    f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
         except KeyboardInterrupt:
             state.rollback(done)
             if state.n_iter_ == 0:
                 raise  # nothing of this call to keep: the estimator stays as it was
-            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
-            net.params[...] = guard.epoch_start
+            warn("Training interrupted by user.", UserWarning)
+            net.restore(epoch_start)
             optimizer = None  # its moments moved in the interrupted epoch
-    rule.finish(net)
-    check_predictions(est, net, X, guard.fallback)
+    hooks("on_fit_end")
+    check_predictions(net, train.X, guard.fallback)
     state._optimizer_state = None if optimizer is None else optimizer.state_dict()
 
 
-def _warn_max_iter(est):
-    warnings.warn(
-        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
-        "and the optimization hasn't converged yet.",
-        ConvergenceWarning,
-        stacklevel=6,
-    )
+def _epoch(config, net, optimizer, batches, alpha, rng, state, hooks):
+    """One epoch and its hooks; True when training should stop."""
+    hooks("on_epoch_begin")
+    batches.shuffle(rng)
+    started, learning_rate = time.perf_counter(), optimizer.learning_rate
+    loss = run_epoch(net, optimizer, batches, alpha)
+    state.end_epoch(loss, batches.n_samples, config.verbose)
+    stop = hooks("on_epoch_end", state.record_epoch(loss, learning_rate, started))
+    if state.diverged:
+        return True
+    optimizer.schedule.epoch_end(state.t_)
+    return stop
 
 
-def _batch_size(est, n_samples):
-    """``batch_size`` for ``n_samples`` training samples: 'auto' is min(200, n)."""
-    if est.batch_size == "auto":
-        return min(200, n_samples)
-    if est.batch_size > n_samples:
-        warnings.warn(
-            f"batch_size={est.batch_size} is larger than the {n_samples} training "
-            "samples; it is clipped to that number.",
-            stacklevel=6,
-        )
-    return int(np.clip(est.batch_size, 1, n_samples))
+class Batches:
+    """The mini-batches of one epoch, in ``order``; shuffled ones go into reused buffers.
 
+    Parameters
+    ----------
+    data : TrainingData
+    batch_size : int
+    shuffle : bool
+    """
 
-class _Batches:
-    """The mini-batches of one epoch, in ``order``; shuffled ones go into reused buffers."""
-
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle):
+    def __init__(self, data, batch_size, shuffle):
+        X, Y, sample_weight = data.X, data.Y, data.sample_weight
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size = batch_size
         self.n_samples = X.shape[0]
@@ -273,7 +261,7 @@ class _Batches:
             yield X_batch, Y_batch, sw_batch
 
 
-def _run_epoch(net, optimizer, batches, alpha):
+def run_epoch(net, optimizer, batches, alpha):
     """One pass over the batches; returns the mean loss, or the first non-finite one."""
     accumulated = 0.0
     for X_batch, Y_batch, sw_batch in batches:

@@ -1,17 +1,37 @@
 """Callbacks: objects that hook into training without subclassing an estimator.
 
-A callback defines any of ``on_fit_begin(estimator)``,
-``on_epoch_end(estimator, record)`` (return True to stop training) and
-``on_fit_end(estimator)``, and is passed in the estimators' ``callbacks``
-list. ``record`` is the entry just appended to ``history_``. Subclassing
-:class:`Callback` gives no-op defaults for the hooks a callback leaves out;
-any object with at least one of the hooks works too.
+A callback defines any of the hooks
+
+* ``on_fit_begin(estimator)``, once the data is validated and the network built;
+* ``on_epoch_begin(estimator)``;
+* ``on_epoch_end(estimator, record)``, ``record`` being the entry just
+  appended to ``history_``; return True to stop training;
+* ``on_fit_end(estimator)``, after the last epoch,
+
+and is passed in the estimators' ``callbacks`` list. ``estimator`` is the
+model being trained: it predicts with the weights of the epoch just ended, and
+its fitted attributes (``n_iter_``, ``loss_curve_``, ``history_``,
+``coefs_`` ...) agree with them. It is a private copy of the estimator that
+``fit`` commits to the estimator once training has succeeded (so a fit that
+raises leaves the estimator as it was). The built-in rules (divergence guard,
+no improvement, early stopping) run on the same hooks, before the user's
+callbacks; :class:`EarlyStopping` here is one on a score of your own.
+:func:`copy_weights` and :func:`restore_weights` keep and bring back the
+weights of an epoch. Subclassing :class:`Callback` gives no-op defaults for
+the hooks a callback leaves out; any object with at least one of the hooks
+works too.
 """
 
+import copy
 import sys
 import time
 
-HOOKS = ("on_fit_begin", "on_epoch_end", "on_fit_end")
+import numpy as np
+from sklearn.metrics import check_scoring
+
+from .core.layers import walk_records
+
+HOOKS = ("on_fit_begin", "on_epoch_begin", "on_epoch_end", "on_fit_end")
 
 
 class Callback:
@@ -36,14 +56,17 @@ class Callback:
     """
 
     def on_fit_begin(self, estimator):
-        """Called once before training, after the data has been validated."""
+        """Called once before training, with the initial weights in place."""
+
+    def on_epoch_begin(self, estimator):
+        """Called before every epoch (L-BFGS: not called)."""
 
     def on_epoch_end(self, estimator, record):
         """Called after every epoch (L-BFGS iteration); return True to stop training."""
         return False
 
     def on_fit_end(self, estimator):
-        """Called once after a successful fit, with the fitted attributes set."""
+        """Called once after the last epoch, with the fitted attributes set."""
 
 
 def check_callbacks(callbacks):
@@ -72,7 +95,7 @@ def notify(callbacks, hook, estimator, *args):
     Parameters
     ----------
     callbacks : list
-    hook : {"on_fit_begin", "on_epoch_end", "on_fit_end"}
+    hook : {"on_fit_begin", "on_epoch_begin", "on_epoch_end", "on_fit_end"}
     estimator : estimator
         Passed to the hook first.
     *args
@@ -88,6 +111,169 @@ def notify(callbacks, hook, estimator, *args):
         if method is not None:
             stop = bool(method(estimator, *args)) or stop
     return stop
+
+
+class Hooks:
+    """The hooks of one fit: its callbacks in order, and the model they see.
+
+    The training loop calls ``hooks(name, *args)``; it never sees the
+    estimator.
+
+    Parameters
+    ----------
+    callbacks : list
+        Callbacks in the order they are called.
+    model : estimator, default=None
+        What the hooks receive first: the model being trained.
+    publish : callable, default=None
+        Called before each hook to bring the model's fitted attributes up to
+        date (the estimator passes it where user callbacks would read them).
+    """
+
+    def __init__(self, callbacks=(), model=None, publish=None):
+        self.callbacks = list(callbacks)
+        self.model = model
+        self.publish = publish
+        self._methods = {
+            hook: [getattr(c, hook) for c in self.callbacks if hasattr(c, hook)]
+            for hook in HOOKS
+        }
+
+    def after(self, rules):
+        """These hooks with ``rules`` (callbacks) called before the others."""
+        return Hooks([*rules, *self.callbacks], self.model, self.publish)
+
+    def __call__(self, hook, *args):
+        """Call ``hook`` on every callback that has it; True if one asked to stop."""
+        if self.publish is not None:
+            self.publish()
+        stop = False
+        for method in self._methods[hook]:
+            stop = bool(method(self.model, *args)) or stop
+        return stop
+
+
+def copy_weights(estimator):
+    """A copy of the estimator's trained weights and state (its ``layers_``).
+
+    Take it at ``on_epoch_end`` to keep that epoch's model; give it to
+    :func:`restore_weights` to bring the model back.
+
+    Parameters
+    ----------
+    estimator : ScratchMLPClassifier or ScratchMLPRegressor
+        Fitted, or being fitted.
+
+    Returns
+    -------
+    weights : list of dict
+        The layer records, with copies of their arrays.
+    """
+    return copy.deepcopy(estimator.layers_)
+
+
+def restore_weights(estimator, weights):
+    """Copy weights from :func:`copy_weights` back into the estimator, in place.
+
+    During a fit (at any hook) the training goes on from them; after it,
+    the fitted model predicts with them.
+
+    Raises
+    ------
+    ValueError
+        When ``weights`` are of other layers than the estimator's.
+    """
+    own, given = _arrays(estimator.layers_), _arrays(weights)
+    if [a.shape for a in own] != [a.shape for a in given]:
+        raise ValueError(
+            "These weights are of other layers than the estimator's: shapes "
+            f"{[a.shape for a in given]} against {[a.shape for a in own]}."
+        )
+    for array, value in zip(own, given):
+        array[...] = value
+
+
+def _arrays(records):
+    return [
+        array
+        for record in walk_records(records)
+        for group in ("params", "state")
+        for array in record[group].values()
+    ]
+
+
+class EarlyStopping(Callback):
+    """Stop when a score of yours on a validation set stops improving; keep the best weights.
+
+    After every epoch the model is scored on ``(X_val, y_val)`` with
+    ``scoring``; training stops when the score has not beaten the best one by
+    more than ``tol`` for more than ``patience`` epochs (the rule of the
+    estimators' own ``early_stopping``, ``n_iter_no_change`` and ``tol``), and
+    at the end the weights of the best-scoring epoch come back.
+
+    Parameters
+    ----------
+    X_val : array-like of shape (n_samples, n_features)
+        Validation data, as ``predict`` takes it.
+    y_val : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer name (e.g. ``"roc_auc"``, ``"neg_log_loss"``), a
+        callable ``scorer(estimator, X, y)`` (e.g. from
+        :func:`sklearn.metrics.make_scorer`), or None for the estimator's
+        ``score``. Greater is better.
+    patience : int, default=10
+    tol : float, default=0.0
+    restore_best_weights : bool, default=True
+
+    Attributes
+    ----------
+    scores_ : list of float
+        The score after each epoch of the last fit.
+    best_score_ : float
+    best_epoch_ : int
+        The epoch (counting from 1 over ``history_``) whose weights are kept.
+
+    Examples
+    --------
+    Early stopping on ROC AUC, keeping the best epoch's weights:
+
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skscratch import ScratchMLPClassifier
+    >>> from skscratch.callbacks import EarlyStopping
+    >>> X, y = make_classification(n_samples=600, random_state=0)
+    >>> X, X_val, y, y_val = train_test_split(X, y, random_state=0)
+    >>> stop = EarlyStopping(X_val, y_val, scoring="roc_auc", patience=5)
+    >>> model = ScratchMLPClassifier(max_iter=500, random_state=0, callbacks=[stop])
+    >>> model = model.fit(X, y)
+    >>> model.n_iter_ < 500 and max(stop.scores_) == stop.best_score_
+    True
+    """
+
+    def __init__(self, X_val, y_val, scoring=None, patience=10, tol=0.0,
+                 restore_best_weights=True):
+        self.X_val, self.y_val = X_val, y_val
+        self.scoring = scoring
+        self.patience, self.tol = patience, tol
+        self.restore_best_weights = restore_best_weights
+
+    def on_fit_begin(self, estimator):
+        self._scorer = check_scoring(estimator, scoring=self.scoring)
+        self.scores_, self.best_score_, self.best_epoch_ = [], -np.inf, None
+        self._best_weights, self._count = None, 0
+
+    def on_epoch_end(self, estimator, record):
+        score = float(self._scorer(estimator, self.X_val, self.y_val))
+        self.scores_.append(score)
+        self._count = self._count + 1 if score < self.best_score_ + self.tol else 0
+        if score > self.best_score_:
+            self.best_score_, self.best_epoch_ = score, record["epoch"]
+            self._best_weights = copy_weights(estimator)
+        return self._count > self.patience
+
+    def on_fit_end(self, estimator):
+        if self.restore_best_weights and self._best_weights is not None:
+            restore_weights(estimator, self._best_weights)
 
 
 class ProgressBar(Callback):

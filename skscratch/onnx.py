@@ -6,13 +6,15 @@ with skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
 inside a :class:`~sklearn.pipeline.Pipeline`, the way it converts scikit-learn's
 own MLP. :func:`to_onnx` does the same and can build the input type from the model.
 
-The graph is built from the fitted public attributes only: ``coefs_``,
-``intercepts_``, the ``activation`` parameter (one name, or one per hidden layer),
-``out_activation_`` and ``classes_``, and for categorical features
-``is_categorical_``, ``categories_`` and ``embeddings_``: each categorical
-column's value is matched against its categories (an unseen one, or a missing
-value the fit did not see, takes the unknown row) and its table row taken by a
-``Gather``. The input stays one numeric tensor, so categories must be numbers
+The graph is built from the fitted model, what ``predict`` reads: the layer
+records of ``layers_``, each converted by the function of its kind in
+:data:`LAYER_CONVERTERS` (dense layers, activations, batch normalization with
+its running statistics, dropout as the identity, embeddings, residual blocks),
+then ``out_activation_``, and ``classes_`` for the labels. For categorical
+features (``is_categorical_``, ``categories_``) each categorical column's
+value is first matched against its categories (an unseen one, or a missing
+value the fit did not see, takes the unknown code) and the embedding layer
+takes its table row by a ``Gather``. The input stays one numeric tensor, so categories must be numbers
 (integer codes, or a pandas Categorical of numbers); string categories are
 refused with a NotImplementedError. It computes in the input's type: float32 in,
 float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
@@ -242,38 +244,99 @@ OUTPUT_CONVERTERS = {
 """ONNX form of each output activation (``out_activation_``)."""
 
 
-def _hidden_activations(model):
-    """One activation name per hidden layer: those the fitted model predicts with."""
-    names = list(model._hidden_activations_)
-    unknown = sorted({name for name in names if name not in HIDDEN_CONVERTERS})
-    if unknown:
-        raise NotImplementedError(
-            f"Cannot convert activations {unknown} to ONNX; known activations: "
-            f"{sorted(HIDDEN_CONVERTERS)}."
-        )
-    return names
-
-
 def _network(g, input_name, model):
-    """Add the forward pass; return the name of the output layer's activations."""
+    """Add the forward pass; return the name of the output layer's activations.
+
+    The input is cast to the graph's type and, for categorical features, coded
+    as the estimator codes it (:func:`_network_input`); then each layer record
+    of ``layers_`` (what ``predict`` reads) becomes its operators, through
+    :data:`LAYER_CONVERTERS`.
+    """
     if model.out_activation_ not in OUTPUT_CONVERTERS:
         raise NotImplementedError(
             f"Cannot convert out_activation_={model.out_activation_!r} to ONNX."
         )
-    activations = _hidden_activations(model)
     a = g.node("Cast", input_name, to=g.proto)
     if getattr(model, "is_categorical_", None) is not None:
-        a = _embeddings(g, a, model)
-    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
-        weights = g.const(np.asarray(W), shape=W.shape)
-        z = g.node("Add", g.node("MatMul", a, weights), g.const(b, shape=(1, -1)))
-        a = HIDDEN_CONVERTERS[activations[i]](g, z) if i < len(activations) else z
+        a = _network_input(g, a, model)
+    a = _layers(g, a, model.layers_)
     return OUTPUT_CONVERTERS[model.out_activation_](g, a)
 
 
-def _embeddings(g, X, model):
+def _layers(g, a, records):
+    """Each layer record's operators in turn, from ``a``."""
+    for record in records:
+        if record["kind"] not in LAYER_CONVERTERS:
+            raise NotImplementedError(
+                f"Cannot convert a {record['kind']!r} layer to ONNX; known kinds: "
+                f"{sorted(LAYER_CONVERTERS)}."
+            )
+        a = LAYER_CONVERTERS[record["kind"]](g, a, record)
+    return a
+
+
+def _activation(g, z, name):
+    if name not in HIDDEN_CONVERTERS:
+        raise NotImplementedError(
+            f"Cannot convert activation {name!r} to ONNX; known activations: "
+            f"{sorted(HIDDEN_CONVERTERS)}."
+        )
+    return HIDDEN_CONVERTERS[name](g, z)
+
+
+def _dense(g, a, record):
+    """``f(a @ W + b)``: MatMul, Add and the activation's operators."""
+    W, b = record["params"]["W"], record["params"]["b"]
+    z = g.node("Add", g.node("MatMul", a, g.const(W, shape=W.shape)), g.const(b, shape=(1, -1)))
+    return _activation(g, z, record["config"]["activation"])
+
+
+def _batch_norm(g, a, record):
+    """Prediction's batch normalization, ``a * scale + shift`` from the running statistics."""
+    gamma, beta = record["params"]["gamma"], record["params"]["beta"]
+    mean, var = record["state"]["mean"], record["state"]["var"]
+    scale = gamma / np.sqrt(var + record["config"]["epsilon"])
+    shift = beta - mean * scale
+    return g.node(
+        "Add", g.node("Mul", a, g.const(scale, shape=(1, -1))), g.const(shift, shape=(1, -1))
+    )
+
+
+def _residual(g, a, record):
+    """``a + F(a)``, ``F`` the block's layers."""
+    return g.node("Add", a, _layers(g, a, record["layers"]))
+
+
+def _embedding(g, a, record):
+    """The numeric columns, then each code column's table row (a Gather per table)."""
+    n_numeric = record["config"]["n_numeric"]
+
+    def columns(indices):
+        return g.node("Gather", a, g.const(indices, dtype=np.int64), axis=1)
+
+    parts = [columns(np.arange(n_numeric))]
+    for j in range(len(record["config"]["dims"])):
+        table = record["params"][f"E{j}"]
+        code = g.node("Cast", columns([n_numeric + j]), to=TensorProto.INT64)
+        code = g.node("Reshape", code, g.const([-1], dtype=np.int64))
+        parts.append(g.node("Gather", g.const(table, shape=table.shape), code, axis=0))
+    return g.node("Concat", *parts, axis=1)
+
+
+LAYER_CONVERTERS = {
+    "dense": _dense,
+    "activation": lambda g, a, record: _activation(g, a, record["config"]["activation"]),
+    "batch_norm": _batch_norm,
+    "dropout": lambda g, a, record: a,  # prediction passes its input through
+    "embedding": _embedding,
+    "residual": _residual,
+}
+"""ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`), at prediction."""
+
+
+def _network_input(g, X, model):
     """The network's input from ``X``: its numeric columns, then each categorical
-    column's learned vectors (a Gather per table), as skscratch's Embedding layer.
+    column's code, as the estimator codes it (``skscratch._categorical``).
 
     A value's code is found by comparing it with the categories: ``ArgMax`` over
     ``[value == category for each category | isnan(value) if missing values are a
@@ -292,7 +355,7 @@ def _embeddings(g, X, model):
         return g.node("Gather", X, g.const(indices, dtype=np.int64), axis=1)
 
     parts = [columns(np.flatnonzero(~mask))]
-    for j, values, table in zip(np.flatnonzero(mask), model.categories_, model.embeddings_):
+    for j, values in zip(np.flatnonzero(mask), model.categories_):
         column = columns([j])  # (n_samples, 1)
         values = np.asarray(values, dtype=np.float64)
         known = values[~np.isnan(values)]
@@ -303,10 +366,8 @@ def _embeddings(g, X, model):
         no = g.node("Cast", g.node("IsNaN", column), to=g.proto)
         unknown = g.node("Add", g.node("Mul", no, g.const(0)), g.const(0.5))
         matches = g.node("Concat", *(g.node("Cast", s, to=g.proto) for s in slots), axis=1)
-        code = g.node(
-            "ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1, keepdims=0
-        )
-        parts.append(g.node("Gather", g.const(table, shape=table.shape), code, axis=0))
+        code = g.node("ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1)
+        parts.append(g.node("Cast", code, to=g.proto))  # (n_samples, 1)
     return g.node("Concat", *parts, axis=1)
 
 

@@ -250,11 +250,12 @@ def test_other_exceptions_during_training_change_nothing():
     with pytest.warns(ConvergenceWarning):
         est.set_params(max_iter=5).fit(X, Y_REG)
     before = dict(vars(est))
+    weights = [a.copy() for a in est.coefs_ + est.intercepts_]
     with mock.patch.object(Network, "loss_gradient", side_effect=MemoryError("boom")):
         with pytest.raises(MemoryError, match="boom"):
             est.fit(X, Y_REG)
-    assert vars(est).keys() == before.keys()
-    _assert_same_weights(_weights(est), before["coefs_"] + before["intercepts_"])
+    assert vars(est).keys() == before.keys() and est.layers_ is before["layers_"]
+    _assert_same_weights(_weights(est), weights)
 
 
 # ------------------------------------------------------- the random stream

@@ -22,14 +22,16 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skscratch import ScratchMLPClassifier
 from skscratch.core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
-# Parameters skscratch adds to scikit-learn's (DESIGN.md: additions extend, never
-# rename), with the defaults that keep scikit-learn's behaviour.
+# Parameters skscratch adds to scikit-learn's (additions extend, never rename),
+# with the defaults that keep scikit-learn's behaviour.
 EXTENSIONS = {
     "dropout": 0.0,
     "callbacks": None,
     "class_weight": None,
     "categorical_features": "from_dtype",
     "embedding_dim": None,
+    "batch_norm": False,
+    "residual": False,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(
@@ -99,12 +101,16 @@ def test_clone_and_set_params_round_trip(iris):
 
 # -------------------------------------------------------- fitted attributes
 def _public_fitted(est):
-    return {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+    # coefs_ and intercepts_ are views of layers_ (properties), not in vars(est).
+    names = [k for k in dir(est) if k.endswith("_") and not k.startswith("_")]
+    return {k: getattr(est, k) for k in names if hasattr(est, k)}
 
 
 def _kind(value):
     """A coarse type, so that float and np.float64 count as the same."""
-    if value is None or isinstance(value, (bool, str, list, np.ndarray)):
+    if isinstance(value, list):  # coefs_ and intercepts_ write through to layers_
+        return list
+    if value is None or isinstance(value, (bool, str, np.ndarray)):
         return type(value)
     if isinstance(value, Integral):
         return Integral

@@ -8,10 +8,23 @@ import pytest
 
 import skscratch.core.network as network_module
 from skscratch._gradient_check import central_differences
-from skscratch.core import HIDDEN_ACTIVATIONS, Adam, Network, make_schedule, predict_output
+from skscratch.core import HIDDEN_ACTIVATIONS, Adam, Network, make_schedule
 from skscratch.core.activations import Identity
-from skscratch.core.layers import BIASES, LAYERS, Dense, Dropout, Embedding, Layer
-from skscratch.core.network import mlp_layers
+from skscratch.core.layers import (
+    BIASES,
+    LAYERS,
+    PREDICTING,
+    Dense,
+    Dropout,
+    Embedding,
+    Layer,
+    Mode,
+    to_record,
+)
+from skscratch.core.mlp import mlp_layers
+from skscratch.core.network import layers_from_records, predict_chunked
+
+TRAINING = Mode(True)
 
 N_ROWS, N_IN, N_OUT = 6, 4, 3
 
@@ -32,7 +45,7 @@ def test_dense_forward_is_f_of_a_W_plus_b(name):
     layer, buf = _bound_dense(activation)
     a_in = np.random.RandomState(1).normal(size=(N_ROWS, N_IN))
     expected = activation.forward(a_in @ layer.W + layer.b)
-    np.testing.assert_allclose(layer.forward(a_in, buf, True), expected, rtol=1e-12)
+    np.testing.assert_allclose(layer.forward(a_in, buf, TRAINING), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
@@ -44,14 +57,14 @@ def test_dense_backward_is_the_derivative_of_forward(name):
     a_in = rng.normal(size=(N_ROWS, N_IN))
     g = rng.normal(size=(N_ROWS, N_OUT))
 
-    layer.forward(a_in, buf, True)
+    layer.forward(a_in, buf, TRAINING)
     grad_in = layer.backward(g.copy(), buf).copy()
 
     def loss_of(array):
         def f(flat):
             saved = array.copy()
             array[...] = flat.reshape(array.shape)
-            out = layer.forward(a_in, layer.buffers(N_ROWS, np.float64, False), False)
+            out = layer.forward(a_in, layer.buffers(N_ROWS, np.float64, False), PREDICTING)
             value = float((g * out).sum())
             array[...] = saved
             return value
@@ -68,7 +81,7 @@ def test_first_layer_returns_no_input_gradient():
     layer.needs_input_grad = False
     layer.bind({"W": np.ones((N_IN, N_OUT)), "b": np.zeros(N_OUT)}, _zeros_like_dense())
     buf = layer.buffers(N_ROWS, np.float64, True)
-    layer.forward(np.ones((N_ROWS, N_IN)), buf, True)
+    layer.forward(np.ones((N_ROWS, N_IN)), buf, TRAINING)
     assert layer.backward(np.ones((N_ROWS, N_OUT)), buf) is None
 
 
@@ -81,7 +94,7 @@ def test_dropout_masks_and_scales_while_training_only():
     layer = Dropout(1000, rate, np.random.default_rng(0))
     buf = layer.buffers(50, np.float64, True)
     a_in = np.ones((50, 1000))
-    out = layer.forward(a_in, buf, True)
+    out = layer.forward(a_in, buf, TRAINING)
     kept = out != 0
     # Kept units are scaled by 1 / (1 - rate), so the mean stays 1.
     np.testing.assert_allclose(out[kept], 1 / (1 - rate))
@@ -91,14 +104,14 @@ def test_dropout_masks_and_scales_while_training_only():
     g = np.full((50, 1000), 2.0)
     np.testing.assert_allclose(layer.backward(g, buf), 2.0 * out)
     # At prediction the layer passes its input through.
-    assert layer.forward(a_in, layer.buffers(50, np.float64, False), False) is a_in
+    assert layer.forward(a_in, layer.buffers(50, np.float64, False), PREDICTING) is a_in
 
 
 def test_dropout_masks_change_per_batch_and_follow_the_seed():
     def two_masks(seed):
         layer = Dropout(20, 0.5, np.random.default_rng(seed))
         buf = layer.buffers(10, np.float64, True)
-        return [layer.forward(np.ones((10, 20)), buf, True).copy() for _ in range(2)]
+        return [layer.forward(np.ones((10, 20)), buf, TRAINING).copy() for _ in range(2)]
 
     first, second = two_masks(3)
     assert not np.array_equal(first, second)
@@ -115,6 +128,7 @@ class Scale(Layer):
         return [("g", (self.n_out,), BIASES)]
 
     def bind(self, params, grads):
+        super().bind(params, grads)
         self.g, self.dg = params["g"], grads["g"]
 
     def buffers(self, n_rows, dtype, training):
@@ -122,7 +136,7 @@ class Scale(Layer):
             a_in=None, grad_in=np.empty((n_rows, self.n_in), dtype)
         )
 
-    def forward(self, a_in, buf, training):
+    def forward(self, a_in, buf, mode):
         buf.a_in = a_in
         return a_in * self.g
 
@@ -200,7 +214,7 @@ class TestEmbedding:
     def test_forward_puts_each_codes_row_after_the_numeric_columns(self):
         net, embedding = _embedding_net()
         X = _codes_data()
-        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), False)
+        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), PREDICTING)
         codes = X[:, N_NUMERIC:].astype(int)
         expected = np.hstack(
             [X[:, :N_NUMERIC], embedding.E[0][codes[:, 0]], embedding.E[1][codes[:, 1]]]
@@ -252,7 +266,7 @@ class TestEmbedding:
         grads = {"E0": np.zeros((50, 4), dtype)}
         embedding.bind({"E0": np.ones((50, 4), dtype)}, grads)
         buf = embedding.buffers(300, dtype, True)
-        embedding.forward(codes.astype(dtype), buf, True)
+        embedding.forward(codes.astype(dtype), buf, TRAINING)
         grad_out = rng.normal(size=(300, 4)).astype(dtype)
         embedding.backward(grad_out, buf)
         expected = np.zeros((50, 4))
@@ -322,20 +336,16 @@ class TestEmbedding:
             optimizer.step(net.params, net.grad)
         assert (net.predict(X).argmax(axis=1) == labels).mean() == 1.0
 
-    def test_predict_output_with_fitted_tables_equals_the_network(self, monkeypatch):
+    def test_prediction_from_fitted_records_equals_the_network(self, monkeypatch):
         net, embedding = _embedding_net()
         X = _codes_data(n=50)
         expected = net.predict(X)
-        tables = [E.copy() for E in embedding.E]
+        records = [to_record(layer) for layer in net.layers]
+        for record in records:  # the fitted copies, not views of the network
+            record["params"] = {name: a.copy() for name, a in record["params"].items()}
+        net.params[...] = 0.0
         monkeypatch.setattr(network_module, "PREDICT_CHUNK_ELEMENTS", 64)  # 8-row chunks
-        output = predict_output(
-            X,
-            [W.copy() for W in net.coefs],
-            [b.copy() for b in net.intercepts],
-            net.hidden_activations,
-            net.output_activation,
-            embedding=(N_NUMERIC, tables),
-        )
+        output = predict_chunked(layers_from_records(records), net.output_activation, X)
         np.testing.assert_allclose(output, expected, rtol=1e-12)
 
     def test_float32_stays_float32(self):
@@ -351,7 +361,7 @@ class TestEmbedding:
         embedding.E[1][3] = 40.0
         X = _codes_data(n=30)
         X[0, N_NUMERIC + 1] = 3
-        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), False)
+        a = embedding.forward(X, embedding.buffers(len(X), X.dtype, False), PREDICTING)
         assert np.abs(a).max() <= embedding.output_bound(np.abs(X).max())
         assert embedding.output_bound(1.0) == 40.0
         assert net.predicts_finite(X)

@@ -12,7 +12,8 @@ from skscratch.core import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
     Network,
-    predict_output,
+    layers_from_records,
+    predict_chunked,
 )
 
 SIZES = (4, 6, 5, 3)
@@ -231,17 +232,19 @@ def test_predict_output_chunks_give_the_same_result(monkeypatch, chunk_elements,
     np.testing.assert_allclose(chunked, whole, rtol=1e-14, atol=1e-16)
 
 
-def test_predict_output_reads_only():
+def test_prediction_from_records_reads_only():
     # Read-only inputs work: nothing is written into X or the weights, so one
     # fitted model can predict from many threads.
     net = _net()
     X, _ = _data()
-    coefs = [c.copy() for c in net.coefs]
-    intercepts = [b.copy() for b in net.intercepts]
-    for arr in [X, *coefs, *intercepts]:
-        arr.flags.writeable = False
-    hidden = [HIDDEN_ACTIVATIONS["tanh"]] * 2
-    out = predict_output(X, coefs, intercepts, hidden, OUTPUT_ACTIVATIONS["softmax"])
+    records = net.records()
+    for record in records:
+        record["params"] = {name: a.copy() for name, a in record["params"].items()}
+        for array in record["params"].values():
+            array.flags.writeable = False
+    X.flags.writeable = False
+    layers = layers_from_records(records)
+    out = predict_chunked(layers, OUTPUT_ACTIVATIONS["softmax"], X)
     np.testing.assert_allclose(out, net.predict(X.copy()), rtol=1e-15)
 
 
@@ -281,8 +284,8 @@ def test_output_bound_bounds_every_layer(activation, sizes):
     for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
         z = a @ W + b
         assert np.abs(z).max() <= bound
-        if i < len(net.hidden_activations):
-            a = net.hidden_activations[i].forward(z.copy())
+        if i < len(net.hidden_activation_names):
+            a = HIDDEN_ACTIVATIONS[net.hidden_activation_names[i]].forward(z.copy())
 
 
 def test_predicts_finite_falls_back_on_the_forward_pass():

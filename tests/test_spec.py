@@ -6,18 +6,27 @@ from helpers import same_weights, small_classifier
 from sklearn.utils._param_validation import StrOptions
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch._spec import SOLVERS, STOCHASTIC_SOLVERS, build, make_optimizer
-from skscratch.core import SGD, Adam, AdamW, RMSprop
+from skscratch._spec import (
+    SOLVERS,
+    STOCHASTIC_SOLVERS,
+    Solver,
+    make_optimizer,
+    training_config,
+)
+from skscratch.core import SGD, Adam, AdamW, Network, RMSprop
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
 )
 
 
-def _built(est, X, y, seed=0, previous=None):
+def _built(est, X, y, seed=0, previous=None, rng=None):
     """What fit builds for ``est`` on ``X, y``: (network, optimizer)."""
-    data = est._training_data(X, y, None, False, None, True)
-    return build(est, data.X, data.Y, np.random.RandomState(seed), previous)
+    task = est._task(first_pass=True)
+    data = est._training_data(task, X, y, None, False, None, True)
+    config = training_config(est, data.X.shape[0])
+    rng = np.random.RandomState(seed) if rng is None else rng
+    return est._network(config, task, data, rng, previous)
 
 
 # ------------------------------------------------------------- the registry
@@ -52,17 +61,21 @@ def test_registry_builds_each_solver_from_the_parameters(iris, solver, cls):
 def test_lbfgs_has_no_step_optimizer(iris):
     net, optimizer = _built(ScratchMLPClassifier((5,), solver="lbfgs"), *iris)
     assert optimizer is None
-    assert make_optimizer(ScratchMLPClassifier(solver="lbfgs"), net) is None
+    config = training_config(ScratchMLPClassifier(solver="lbfgs"), 150)
+    assert make_optimizer(config, net) is None
 
 
 def test_a_registered_solver_is_a_valid_parameter(iris, monkeypatch):
-    # A new optimizer is a class plus one registry line: here plain SGD under a new
-    # name. (The constraint is made from SOLVERS at import, hence its patch too.)
-    monkeypatch.setitem(SOLVERS, "plain_sgd", (SGD, {"momentum": lambda est, net: 0.0}))
+    # A new optimizer is a class plus one registry line: here SGD with classical
+    # momentum under a new name. (The constraint is made from SOLVERS at import,
+    # hence its patch too.)
+    monkeypatch.setitem(SOLVERS, "plain_sgd", Solver(SGD, {"momentum": "momentum"}))
     monkeypatch.setitem(
         ScratchMLPClassifier._parameter_constraints, "solver", [StrOptions(set(SOLVERS))]
     )
-    est = ScratchMLPClassifier((5,), solver="plain_sgd", max_iter=3, random_state=0)
+    est = ScratchMLPClassifier(
+        (5,), solver="plain_sgd", momentum=0.0, max_iter=3, random_state=0
+    )
     est.fit(*iris)
     reference = ScratchMLPClassifier(
         (5,), solver="sgd", momentum=0.0, max_iter=3, random_state=0
@@ -76,7 +89,7 @@ def test_build_makes_the_layers_the_parameters_ask_for(iris):
     est = ScratchMLPClassifier((6, 5), activation=["relu", "tanh"], dropout=[0.2, 0.0])
     net, _ = _built(est, X, y)
     assert net.layer_sizes == (4, 6, 5, 3)
-    assert [act.name for act in net.hidden_activations] == ["relu", "tanh"]
+    assert net.hidden_activation_names == ["relu", "tanh"]
     assert [type(layer).__name__ for layer in net.layers] == [
         "Dense",
         "Dropout",
@@ -111,8 +124,8 @@ def test_no_hidden_layer_logistic_uses_sklearns_factor(iris):
 def test_build_refuses_previous_weights_of_another_shape(iris):
     X, y = iris
     est = ScratchMLPClassifier((5,))
-    previous = ([np.zeros((4, 6)), np.zeros((6, 3))], [np.zeros(6), np.zeros(3)])
-    with pytest.raises(ValueError, match="layer sizes"):
+    previous = Network((4, 6, 3), "relu", "log_loss").records()
+    with pytest.raises(ValueError, match="must keep hidden_layer_sizes"):
         _built(est, X, y, previous=previous)
 
 
@@ -121,9 +134,7 @@ def test_dropout_seed_drawn_only_with_dropout(iris):
     X, y = iris
     for dropout, draws in ((0.0, 0), (0.3, 1)):
         rng = np.random.RandomState(0)
-        est = ScratchMLPClassifier((5,), dropout=dropout)
-        data = est._training_data(X, y, None, False, None, True)
-        build(est, data.X, data.Y, rng)
+        _built(ScratchMLPClassifier((5,), dropout=dropout), X, y, rng=rng)
         reference = np.random.RandomState(0)
         reference.uniform(size=4 * 5 + 5 + 5 * 3 + 3)
         if draws:

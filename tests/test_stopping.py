@@ -1,6 +1,4 @@
-"""skscratch._stopping: the rules that end training early, and divergence."""
-
-import types
+"""skscratch._stopping: the built-in rules that end training early, and divergence."""
 
 import numpy as np
 import pytest
@@ -10,115 +8,169 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
+from skscratch._spec import training_config
 from skscratch._state import TrainingState
 from skscratch._stopping import (
     DivergenceGuard,
     EarlyStopping,
     NoImprovement,
     Validation,
-    stop_rule,
+    ValidationMonitor,
+    stochastic_rules,
+    training_split,
 )
+from skscratch._tasks import ClassificationTask, RegressionTask
+from skscratch._training import TrainingData
 from skscratch.core import Network, make_schedule
 
 
-def _params(**overrides):
-    """The estimator parameters the rules read."""
-    values = {"tol": 0.1, "n_iter_no_change": 2, "verbose": False, "early_stopping": False}
-    return types.SimpleNamespace(**{**values, **overrides})
+def _config(**params):
+    """The configuration the rules read: tol=0.1, n_iter_no_change=2 by default."""
+    params = {"tol": 0.1, "n_iter_no_change": 2, **params}
+    return training_config(ScratchMLPClassifier(**params), 100)
+
+
+def _record(loss, score=None):
+    return {"epoch": 1, "loss": loss, "validation_score": score}
 
 
 # ------------------------------------------------------------- no improvement
 def test_no_improvement_counts_epochs_within_tol():
     state = TrainingState(best_loss_=np.inf)
-    rule = NoImprovement(_params(), state)
+    rule = NoImprovement(_config(), state, make_schedule("constant", 0.1), None)
     counts = []
-    for loss in (1.0, 0.95, 0.5, 0.45, 0.44, 0.43):
-        rule.update(None, loss)
+    for loss in (1.0, 0.95, 0.5, 0.45, 0.44):
+        assert rule.on_epoch_end(None, _record(loss)) is False
         counts.append(state._no_improvement_count)
-    assert counts == [0, 1, 0, 1, 2, 3]
+    assert counts == [0, 1, 0, 1, 2]
+    assert rule.on_epoch_end(None, _record(0.43)) is True  # 3 > n_iter_no_change
     assert state.best_loss_ == 0.43
 
 
 def test_plateau_stops_a_constant_schedule_and_lowers_an_adaptive_one():
     state = TrainingState(best_loss_=np.inf, _no_improvement_count=3)
-    rule = NoImprovement(_params(), state)
-    assert rule.plateau(make_schedule("constant", 0.1)) is True
+    rule = NoImprovement(_config(), state, make_schedule("constant", 0.1), None)
+    assert rule.plateau() is True
     adaptive = make_schedule("adaptive", 0.1)
-    assert rule.plateau(adaptive) is False
+    rule = NoImprovement(_config(), state, adaptive, None)
+    assert rule.plateau() is False
     assert adaptive.learning_rate == pytest.approx(0.02)
     assert state._no_improvement_count == 0  # counting starts over at the new rate
-    assert rule.plateau(adaptive) is False  # within patience: nothing happens
+    assert rule.plateau() is False  # within patience: nothing happens
 
 
 # -------------------------------------------------------------- early stopping
+class _MeanAbs(RegressionTask):
+    """A task whose score is minus the mean absolute output."""
+
+    def score(self, output, y, sample_weight=None):
+        return -float(np.abs(output).mean())
+
+
 def test_early_stopping_keeps_the_best_scoring_weights():
     net = Network((2, 1), [], "squared_error")
     X_val, y_val = np.ones((3, 2)), np.zeros(3)
     state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
-    est = _params(_score_output=lambda output, y, sw: -float(np.abs(output).mean()))
-    validation = Validation(est, X_val, y_val[:, None], y_val, None)
-    rule = EarlyStopping(est, state, net, validation)
+    monitor = ValidationMonitor(
+        Validation(_MeanAbs("squared_error"), X_val, y_val[:, None], y_val, None), net, state
+    )
+    rule = EarlyStopping(_config(), state, make_schedule("constant", 0.1), net)
     scores = []
     for weight in (1.0, 0.1, 2.0):
         net.params[...] = weight
-        scores.append(rule.update(net, 0.0))
+        record = _record(0.0)
+        monitor.on_epoch_end(None, record)
+        rule.on_epoch_end(None, record)
+        scores.append(record["validation_score"])
     assert scores == state.validation_scores_ == pytest.approx([-3.0, -0.3, -6.0])
     assert state._no_improvement_count == 1
-    rule.finish(net)
+    rule.on_fit_end(None)
     np.testing.assert_array_equal(net.params, 0.1)
 
 
 def test_a_diverged_epoch_scores_nan():
     state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
     net = Network((2, 1), [], "squared_error")
-    est = _params(_score_output=None)
-    validation = Validation(est, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
-    rule = EarlyStopping(est, state, net, validation)
-    assert np.isnan(rule.diverged()) and np.isnan(state.validation_scores_).all()
-    assert NoImprovement(est, state).diverged() is None
+    validation = Validation(None, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
+    monitor = ValidationMonitor(validation, net, state)
+    rule = EarlyStopping(_config(), state, make_schedule("constant", 0.1), net)
+    state.diverged = True  # as the guard marks it
+    record = _record(np.inf)
+    monitor.on_epoch_end(None, record)
+    assert rule.on_epoch_end(None, record) is False
+    assert np.isnan(record["validation_score"]) and np.isnan(record["validation_loss"])
+    assert np.isnan(state.validation_scores_).all() and len(state.validation_scores_) == 1
 
 
-def test_stop_rule_holds_out_the_validation_fraction(iris):
+def test_training_split_holds_out_the_validation_fraction(iris):
     X, y = iris
-    est = ScratchMLPClassifier(early_stopping=True, validation_fraction=0.2)
-    Y = est._training_data(X, y, None, False, None, True).Y  # sets the target attributes
-    state = TrainingState.start(est, True)
-    net = Network((4, 3), [], "log_loss")
-    rule, (X_train, Y_train, sw) = stop_rule(
-        est, state, net, X, Y, y, None, np.random.RandomState(0)
-    )
-    assert isinstance(rule, EarlyStopping) and sw is None
-    assert X_train.shape == (120, 4) and Y_train.shape == (120, 3)
-    plain = ScratchMLPClassifier()
-    rule, train = stop_rule(plain, state, net, X, Y, y, None, None)
-    assert type(rule) is NoImprovement and train[0] is X
+    task = ClassificationTask()
+    Y = task.encode(y).toarray()
+    data = TrainingData(X, Y, y, None, 0.0)
+    config = _config(early_stopping=True, validation_fraction=0.2)
+    train, validation = training_split(config, task, data, np.random.RandomState(0))
+    assert isinstance(validation, Validation) and train.sample_weight is None
+    assert train.X.shape == (120, 4) and train.Y.shape == (120, 3)
+    assert np.bincount(validation.y).tolist() == [10, 10, 10]  # stratified
+    train, validation = training_split(_config(), task, data, None)
+    assert train is data and validation is None
+
+
+def test_rules_in_order_guard_first():
+    net = Network((2, 1), [], "squared_error")
+    state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
+    validation = Validation(None, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
+    config = _config(early_stopping=True)
+    guard, rules = stochastic_rules(config, state, net, None, np.ones((2, 2)), validation)
+    assert [type(rule) for rule in rules] == [DivergenceGuard, ValidationMonitor, EarlyStopping]
+    assert rules[0] is guard
+    guard, rules = stochastic_rules(_config(), state, net, None, np.ones((2, 2)))
+    assert [type(rule) for rule in rules] == [DivergenceGuard, NoImprovement]
 
 
 # ------------------------------------------------------------ divergence guard
+def _guard():
+    net = Network((3, 1), [], "squared_error")  # 3 weights and a bias
+    state = TrainingState()
+    return net, state, DivergenceGuard(net, state, np.ones((2, 3)))
+
+
 def test_guard_falls_back_to_the_start_of_the_best_epoch():
-    params = np.zeros(3)
-    guard = DivergenceGuard(params)
+    net, state, guard = _guard()
     assert guard.fallback is None  # no finite epoch yet
     for loss, end in ((1.0, 1.0), (0.5, 2.0), (0.7, 3.0)):
-        params[...] = end
-        assert not guard.diverged(loss, params)
-        guard.update(loss)
-        guard.start_epoch(params)
+        guard.on_epoch_begin(None)
+        net.params[...] = end
+        assert guard.on_epoch_end(None, _record(loss)) is False
     # The best loss (0.5) was measured along the epoch that started at 1.0.
-    np.testing.assert_array_equal(guard.fallback, 1.0)
+    np.testing.assert_array_equal(guard.fallback[0], 1.0)
     assert guard.loss == 0.5
+    guard.on_epoch_begin(None)
+    net.params[...] = np.nan
+    with pytest.warns(UserWarning, match="Training diverged at iteration"):
+        assert guard.on_epoch_end(None, _record(np.nan)) is True
+    np.testing.assert_array_equal(net.params, 1.0)
+    assert state.diverged and state.loss_ == 0.5
 
 
 @pytest.mark.parametrize(
     "loss, params",
-    [(np.nan, [0.0]), (np.inf, [0.0]), (1.0, [np.inf]), (1001.0, [0.0])],
+    [(np.nan, 0.0), (np.inf, 0.0), (1.0, np.inf), (1001.0, 0.0)],
     ids=["nan loss", "inf loss", "inf weights", "exploded loss"],
 )
 def test_guard_sees_divergence(loss, params):
-    guard = DivergenceGuard(np.zeros(1))
-    guard.update(1.0)  # the first epoch's loss: explosion is measured from it
-    assert guard.diverged(loss, np.array(params))
-    assert not guard.diverged(999.0, np.zeros(1))
+    net, state, guard = _guard()
+    guard.on_epoch_end(None, _record(1.0))  # the first epoch's loss: explosion is from it
+    net.params[...] = params
+    assert guard._diverged(loss)
+    net.params[...] = 0.0
+    assert not guard._diverged(999.0)
+
+
+def test_guard_raises_when_no_epoch_was_finite():
+    net, state, guard = _guard()
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        guard.on_epoch_end(None, _record(np.nan))
 
 
 # -------------------------------------------- a validation set of the user's own

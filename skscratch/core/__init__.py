@@ -28,12 +28,14 @@ True
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .lbfgs import minimize_lbfgs
 from .losses import LOSSES
-from .network import Network, predict_output
+from .layers import LAYERS
+from .network import Network, layers_from_records, predict_chunked
 from .optimizers import SGD, Adam, AdamW, RMSprop
 from .schedules import make_schedule
 
 __all__ = [
     "HIDDEN_ACTIVATIONS",
+    "LAYERS",
     "LOSSES",
     "OUTPUT_ACTIVATIONS",
     "SGD",
@@ -42,6 +44,7 @@ __all__ = [
     "RMSprop",
     "Network",
     "make_schedule",
+    "layers_from_records",
     "minimize_lbfgs",
-    "predict_output",
+    "predict_chunked",
 ]

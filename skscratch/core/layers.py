@@ -19,31 +19,75 @@ output activation (softmax, logistic, exp), whose derivative it folds into
 
 Every layer has the same interface, so a network is a list of them:
 
-* ``param_shapes`` names the layer's parameters, their shapes and their
-  group (``"weights"``, penalised by L2, or ``"biases"``); the network packs
-  every layer's parameters into one flat vector and gives each layer views
-  into it (:meth:`Layer.bind`), and likewise for the gradient;
-* ``buffers(n_rows, training)`` allocates what one batch needs, once;
-* ``forward(a_in, buf, training)`` returns the layer's output;
+* ``kind`` is its name in :data:`LAYERS`, and ``config()`` the constructor
+  arguments (plain numbers, strings and lists) that rebuild it;
+* ``param_shapes()`` names the parameters, their shapes and their group
+  (``"weights"``, penalised by L2, or ``"biases"``); the network packs every
+  layer's parameters into one flat vector and gives each layer views into
+  it (:meth:`Layer.bind`), and likewise for the gradient;
+* ``state_shapes()`` names the state that is not trained, such as batch
+  normalization's running statistics: the network keeps it in a second
+  flat vector (:meth:`Layer.bind_state`), saved and restored with the
+  parameters;
+* ``buffers(n_rows, dtype, training)`` allocates what one batch needs, once;
+* ``forward(a_in, buf, mode)`` returns the layer's output; ``mode``
+  (:class:`Mode`) says whether it is training, with which row weights, and
+  whether to update the running statistics;
 * ``backward(grad, buf)`` takes ``dL/d(output)``, writes the layer's
   parameter gradients and returns ``dL/d(input)`` (None for the first layer,
   whose input is the data);
 * ``output_bound(bound)`` bounds ``|output|`` given a bound on ``|input|``;
-* ``initialize(random_state)``, for a layer with parameters that
-  :meth:`Network.initialize <skscratch.core.network.Network.initialize>` does
-  not draw itself (the dense layers' Glorot draw is the network's, to keep
-  scikit-learn's order).
+* ``initialize(random_state)`` sets the starting parameters and state of a
+  layer that :meth:`Network.initialize
+  <skscratch.core.network.Network.initialize>` does not draw itself (the
+  dense layers' Glorot draw is the network's, to keep scikit-learn's order);
+* ``sublayers`` lists the layers a layer holds (a :class:`Residual` block).
 
-A new kind of layer is one such class plus one entry in :data:`LAYERS`;
-:meth:`Network.from_layers <skscratch.core.network.Network.from_layers>` makes
-a network of any such layers (tests/test_layers.py plugs in a toy one).
+A fitted model keeps each layer as a *record* (:func:`to_record`): its kind,
+config, parameters and state as plain dicts of arrays. :func:`from_record`
+makes the layer again through :data:`LAYERS`, so prediction, warm starts,
+pickles and ONNX export (one converter per kind, in :mod:`skscratch.onnx`)
+work for every kind registered there. A new kind of layer is one class here
+plus its :data:`LAYERS` entry (and its ONNX converter).
 """
 
 import types
+from typing import NamedTuple
 
 import numpy as np
 
+from .activations import HIDDEN_ACTIVATIONS
+
 WEIGHTS, BIASES = "weights", "biases"
+
+#: Fraction of a training batch's statistics mixed into batch normalization's
+#: running statistics at each step (PyTorch's default, a decay of 0.9).
+STATE_MOMENTUM = 0.1
+
+
+class Mode(NamedTuple):
+    """How a forward pass runs.
+
+    Attributes
+    ----------
+    training : bool
+        Training (dropout active, batch statistics) or prediction.
+    weights : ndarray of shape (n_rows,) or None
+        Each row's share of the batch, summing to 1 (the sample weights
+        divided by their sum); None for equal shares. Batch normalization
+        weighs its batch statistics by them.
+    state_momentum : float or None
+        Fraction of the batch statistics mixed into the running statistics
+        (1 replaces them); None leaves the state alone.
+    """
+
+    training: bool
+    weights: object = None
+    state_momentum: object = None
+
+
+#: The mode of prediction: no dropout, running statistics, no update.
+PREDICTING = Mode(False)
 
 
 class Layer:
@@ -51,30 +95,66 @@ class Layer:
 
     Attributes
     ----------
+    kind : str
+        The layer's name in :data:`LAYERS`.
     n_in, n_out : int
         Width of the layer's input and output.
     needs_input_grad : bool
         Whether :meth:`backward` must return ``dL/d(input)``; the network sets
         it to False for the first layer, whose input is the data.
+    sublayers : tuple of Layer
+        The layers this one holds (none but for containers such as :class:`Residual`).
+    params, grads, state : dict of ndarray
+        The views :meth:`bind` and :meth:`bind_state` gave the layer, by name.
     """
 
+    kind = None
     needs_input_grad = True
+    sublayers = ()
+    params = grads = state = types.MappingProxyType({})
+
+    def config(self):
+        """The constructor arguments, as plain numbers, strings and lists."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config, sublayers=()):
+        """The layer that :meth:`config` (and the held layers) describe."""
+        return cls(**config)
 
     def param_shapes(self):
         """``[(name, shape, group), ...]`` of the layer's parameters, in packing order."""
         return []
 
+    def state_shapes(self):
+        """``[(name, shape), ...]`` of the layer's untrained state (running statistics)."""
+        return []
+
     def bind(self, params, grads):
-        """Take the views of the flat parameter and gradient vectors, by parameter name."""
+        """Take the views of the flat parameter and gradient vectors, by parameter name.
+
+        ``grads`` is None for a layer that only predicts.
+        """
+        self.params, self.grads = params, grads
+
+    def bind_state(self, state):
+        """Take the views of the flat state vector, by name."""
+        self.state = state
+
+    def leaves(self):
+        """This layer, or the layers it holds, flattened: what owns parameters."""
+        if not self.sublayers:
+            return [self]
+        return [leaf for layer in self.sublayers for leaf in layer.leaves()]
 
     def initialize(self, random_state):
-        """Draw the starting parameters (dense layers are drawn by the network)."""
+        """Set the starting parameters and state (dense layers are drawn by the network)."""
 
     def buffers(self, n_rows, dtype, training):
         """The arrays one batch of ``n_rows`` needs, allocated once and reused."""
         return types.SimpleNamespace()
 
-    def forward(self, a_in, buf, training):
+    def forward(self, a_in, buf, mode):
         """The layer's output for the batch ``a_in``."""
         raise NotImplementedError
 
@@ -85,6 +165,24 @@ class Layer:
     def output_bound(self, bound):
         """A bound on ``|output|`` for inputs with ``|a_in| <= bound``."""
         return bound
+
+
+def forward_pass(layers, a, buffers, mode):
+    """The one forward pass: each layer's output is the next one's input.
+
+    Training and prediction both run it; prediction with :data:`PREDICTING`
+    and buffers of its own, so that it only reads the layers' parameters.
+    """
+    for layer, buf in zip(layers, buffers):
+        a = layer.forward(a, buf, mode)
+    return a
+
+
+def backward_pass(layers, grad, buffers):
+    """Back-propagate ``grad`` through ``layers``, last to first; ``dL/d(input)``."""
+    for layer, buf in zip(reversed(layers), reversed(buffers)):
+        grad = layer.backward(grad, buf)
+    return grad
 
 
 class Dense(Layer):
@@ -105,23 +203,27 @@ class Dense(Layer):
         The gradient's views, same shapes.
     """
 
+    kind = "dense"
+
     def __init__(self, n_in, n_out, activation):
-        self.n_in, self.n_out = n_in, n_out
+        self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = activation
 
+    def config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name}
+
     @classmethod
-    def from_arrays(cls, W, b, activation):
-        """A layer that reads fitted weights ``W`` and biases ``b`` (for prediction)."""
-        layer = cls(W.shape[0], W.shape[1], activation)
-        layer.W, layer.b = W, b
-        return layer
+    def from_config(cls, config, sublayers=()):
+        return cls(config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]])
 
     def param_shapes(self):
         return [("W", (self.n_in, self.n_out), WEIGHTS), ("b", (self.n_out,), BIASES)]
 
     def bind(self, params, grads):
+        super().bind(params, grads)
         self.W, self.b = params["W"], params["b"]
-        self.dW, self.db = grads["W"], grads["b"]
+        if grads is not None:
+            self.dW, self.db = grads["W"], grads["b"]
 
     def buffers(self, n_rows, dtype, training):
         keep_z = training and self.activation.needs_preactivation
@@ -138,7 +240,7 @@ class Dense(Layer):
             ones=np.ones(n_rows, dtype) if training else None,
         )
 
-    def forward(self, a_in, buf, training):
+    def forward(self, a_in, buf, mode):
         buf.a_in = a_in
         z = buf.a  # z[l] is computed in a's buffer, then turned into a[l] in place
         if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
@@ -164,12 +266,180 @@ class Dense(Layer):
         return np.dot(delta, self.W.T, out=buf.grad_in)
 
     def output_bound(self, bound):
-        # |z_j| <= bound * sum_k |W_kj| + |b_j|; every activation here keeps
-        # |f(z)| <= max(|z|, 1), and the identity keeps |f(z)| = |z|.
+        # |z_j| <= bound * sum_k |W_kj| + |b_j|, then the activation's own bound.
         with np.errstate(over="ignore", invalid="ignore"):
             column_norm = float(np.abs(self.W).sum(axis=0, dtype=np.float64).max())
             z_bound = bound * column_norm + float(np.abs(self.b).max())
-        return z_bound if self.activation.name == "identity" else max(z_bound, 1.0)
+        return activation_bound(self.activation, z_bound)
+
+
+def activation_bound(activation, bound):
+    """A bound on ``|f(z)|`` for ``|z| <= bound``.
+
+    Every hidden activation here keeps ``|f(z)| <= max(|z|, 1)``; the
+    identity keeps ``|f(z)| = |z|``.
+    """
+    return bound if activation.name == "identity" else max(bound, 1.0)
+
+
+class Activation(Layer):
+    """An activation on its own: ``a = f(a_in)``, for a layer between the affine
+    map and the activation (batch normalization of the pre-activations).
+
+    Parameters
+    ----------
+    width : int
+        Units in and out.
+    activation : activation class
+        From :data:`~skscratch.core.activations.HIDDEN_ACTIVATIONS`.
+    """
+
+    kind = "activation"
+
+    def __init__(self, width, activation):
+        self.n_in = self.n_out = int(width)
+        self.activation = activation
+
+    def config(self):
+        return {"width": self.n_in, "activation": self.activation.name}
+
+    @classmethod
+    def from_config(cls, config, sublayers=()):
+        return cls(config["width"], HIDDEN_ACTIVATIONS[config["activation"]])
+
+    def buffers(self, n_rows, dtype, training):
+        keep_z = training and self.activation.needs_preactivation
+        return types.SimpleNamespace(
+            a=np.empty((n_rows, self.n_out), dtype),
+            z=np.empty((n_rows, self.n_out), dtype) if keep_z else None,
+        )
+
+    def forward(self, a_in, buf, mode):
+        np.copyto(buf.a, a_in)
+        if buf.z is not None:
+            np.copyto(buf.z, a_in)
+        return self.activation.forward(buf.a)
+
+    def backward(self, grad, buf):
+        return self.activation.backward(buf.a, grad, buf.z)  # in place in grad
+
+    def output_bound(self, bound):
+        return activation_bound(self.activation, bound)
+
+
+class BatchNorm(Layer):
+    """Batch normalization (Ioffe & Szegedy, 2015) of each unit, then a learned
+    scale ``gamma`` and shift ``beta``.
+
+    While training, each unit ``x`` of the batch is normalized by the batch's
+    statistics, weighted by the rows' shares ``p_i`` (the sample weights over
+    their sum; ``1 / n`` without weights)::
+
+        mu = sum_i p_i x_i        var = sum_i p_i (x_i - mu)**2
+        x_hat = (x - mu) / sqrt(var + epsilon)        a = gamma x_hat + beta
+
+    and the running statistics move towards the batch's
+    (``running = (1 - m) running + m batch``, ``m`` the mode's
+    ``state_momentum``). At prediction the running statistics stand in for
+    the batch's. Its backward step, with ``g = dL/da``::
+
+        dbeta  = sum_i g_i            dgamma = sum_i g_i x_hat_i
+        dL/dx_i = gamma / sqrt(var + epsilon) * (g_i - p_i dbeta - p_i x_hat_i dgamma)
+
+    (derived in the user guide). A sample of weight 0 neither enters the
+    statistics nor receives a gradient, and a sample of weight 2 counts as two.
+
+    Parameters
+    ----------
+    width : int
+        Units in and out.
+    epsilon : float, default=1e-5
+        Added to the variance before its square root.
+    """
+
+    kind = "batch_norm"
+
+    def __init__(self, width, epsilon=1e-5):
+        self.n_in = self.n_out = int(width)
+        self.epsilon = float(epsilon)
+
+    def config(self):
+        return {"width": self.n_in, "epsilon": self.epsilon}
+
+    def param_shapes(self):
+        # Scale and shift are not penalised by L2 (nor decayed by AdamW).
+        return [("gamma", (self.n_out,), BIASES), ("beta", (self.n_out,), BIASES)]
+
+    def state_shapes(self):
+        return [("mean", (self.n_out,)), ("var", (self.n_out,))]
+
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        self.gamma, self.beta = params["gamma"], params["beta"]
+        if grads is not None:
+            self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
+
+    def initialize(self, random_state):
+        """Start as the identity map: ``gamma = 1``, ``beta = 0``; running mean 0, variance 1."""
+        self.gamma[...], self.beta[...] = 1.0, 0.0
+        self.state["mean"][...], self.state["var"][...] = 0.0, 1.0
+
+    def buffers(self, n_rows, dtype, training):
+        if not training:
+            return types.SimpleNamespace(a=np.empty((n_rows, self.n_out), dtype))
+        return types.SimpleNamespace(
+            a=np.empty((n_rows, self.n_out), dtype),
+            x_hat=np.empty((n_rows, self.n_out), dtype),
+            inv_std=None,  # per unit, set by each forward pass
+            weights=None,
+            ones=np.ones(n_rows, dtype),
+            grad_in=np.empty((n_rows, self.n_in), dtype) if self.needs_input_grad else None,
+        )
+
+    def forward(self, a_in, buf, mode):
+        if not mode.training:
+            scale = self.gamma / np.sqrt(self.state["var"] + self.epsilon)
+            shift = self.beta - self.state["mean"] * scale
+            return np.add(np.multiply(a_in, scale, out=buf.a), shift, out=buf.a)
+        buf.weights = p = mode.weights
+        mean = a_in.mean(axis=0) if p is None else p @ a_in
+        x_hat = np.subtract(a_in, mean, out=buf.x_hat)
+        squares = np.square(x_hat, out=buf.a)  # a's buffer as scratch
+        var = squares.mean(axis=0) if p is None else p @ squares
+        if mode.state_momentum is not None:
+            m = mode.state_momentum
+            self.state["mean"][...] = (1 - m) * self.state["mean"] + m * mean
+            self.state["var"][...] = (1 - m) * self.state["var"] + m * var
+        buf.inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        x_hat *= buf.inv_std
+        a = np.multiply(x_hat, self.gamma, out=buf.a)
+        a += self.beta
+        return a
+
+    def backward(self, grad, buf):
+        x_hat = buf.x_hat
+        np.dot(buf.ones, grad, out=self.dbeta)
+        np.einsum("ij,ij->j", grad, x_hat, out=self.dgamma)
+        if buf.grad_in is None:
+            return None
+        p = buf.weights
+        if p is None:
+            p = 1.0 / grad.shape[0]
+        else:
+            p = p[:, np.newaxis]
+        grad_in = np.multiply(x_hat, self.dgamma, out=buf.grad_in)
+        grad_in += self.dbeta
+        grad_in *= p
+        np.subtract(grad, grad_in, out=grad_in)
+        grad_in *= self.gamma * buf.inv_std
+        return grad_in
+
+    def output_bound(self, bound):
+        # At prediction a = x * scale + shift, one affine map per unit.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            scale = self.gamma / np.sqrt(self.state["var"] + self.epsilon)
+            shift = self.beta - self.state["mean"] * scale
+            return bound * float(np.abs(scale).max()) + float(np.abs(shift).max())
 
 
 class Dropout(Layer):
@@ -184,14 +454,22 @@ class Dropout(Layer):
     width : int
         Units in and out.
     rate : float in [0, 1)
-    rng : numpy.random.Generator
-        Draws the masks; the network shares one generator between its dropout layers.
+    rng : numpy.random.Generator, default=None
+        Draws the masks; the network shares one generator between its dropout
+        layers (see :meth:`Network.seed_dropout
+        <skscratch.core.network.Network.seed_dropout>`). None for a layer that
+        only predicts.
     """
 
-    def __init__(self, width, rate, rng):
-        self.n_in = self.n_out = width
+    kind = "dropout"
+
+    def __init__(self, width, rate, rng=None):
+        self.n_in = self.n_out = int(width)
         self.rate = float(rate)
         self.rng = rng
+
+    def config(self):
+        return {"width": self.n_in, "rate": self.rate}
 
     def buffers(self, n_rows, dtype, training):
         if not training:
@@ -201,8 +479,8 @@ class Dropout(Layer):
             a=np.empty((n_rows, self.n_out), dtype),
         )
 
-    def forward(self, a_in, buf, training):
-        if not training:
+    def forward(self, a_in, buf, mode):
+        if not mode.training:
             return a_in
         mask = buf.mask
         self.rng.random(out=mask, dtype=mask.dtype)
@@ -247,6 +525,7 @@ class Embedding(Layer):
         The tables and their gradients (views into the network's flat vectors).
     """
 
+    kind = "embedding"
     needs_input_grad = False
 
     def __init__(self, n_numeric, n_levels, dims):
@@ -262,12 +541,8 @@ class Embedding(Layer):
         # Output columns of table j: blocks[j] to blocks[j + 1].
         self.blocks = np.cumsum([self.n_numeric, *self.dims]).tolist()
 
-    @classmethod
-    def from_arrays(cls, n_numeric, tables):
-        """A layer that reads fitted tables (for prediction)."""
-        layer = cls(n_numeric, [E.shape[0] for E in tables], [E.shape[1] for E in tables])
-        layer.E = list(tables)
-        return layer
+    def config(self):
+        return {"n_numeric": self.n_numeric, "n_levels": self.n_levels, "dims": self.dims}
 
     def param_shapes(self):
         return [
@@ -276,8 +551,10 @@ class Embedding(Layer):
         ]
 
     def bind(self, params, grads):
+        super().bind(params, grads)
         self.E = [params[f"E{j}"] for j in range(len(self.dims))]
-        self.dE = [grads[f"E{j}"] for j in range(len(self.dims))]
+        if grads is not None:
+            self.dE = [grads[f"E{j}"] for j in range(len(self.dims))]
 
     def initialize(self, random_state):
         """Draw every table's entries from a normal distribution of scale 0.1.
@@ -297,7 +574,7 @@ class Embedding(Layer):
             codes=np.empty((n_rows, len(self.dims)), np.intp),
         )
 
-    def forward(self, a_in, buf, training):
+    def forward(self, a_in, buf, mode):
         a, codes = buf.a, buf.codes
         a[:, : self.n_numeric] = a_in[:, : self.n_numeric]
         codes[...] = a_in[:, self.n_numeric :]  # the codes, as integers
@@ -327,5 +604,138 @@ class Embedding(Layer):
         return max(bound, largest)
 
 
-LAYERS = {"dense": Dense, "dropout": Dropout, "embedding": Embedding}
-"""Layer kinds by name."""
+class Residual(Layer):
+    """A residual block: ``a = a_in + F(a_in)``, ``F`` the layers it holds in sequence.
+
+    The identity skip of the "ResNet" MLP of Gorishniy et al. (2021): the
+    block's backward step adds the gradient that reaches its output (through
+    the skip) to the one its layers send back (through ``F``)::
+
+        dL/da_in = dL/da + (dL/da back-propagated through F)
+
+    Parameters
+    ----------
+    layers : list of Layer
+        ``F``: they must chain, and the last must give as many units as the
+        first takes.
+    """
+
+    kind = "residual"
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("A residual block needs at least one layer.")
+        check_chain(layers)
+        if layers[-1].n_out != layers[0].n_in:
+            raise ValueError(
+                f"A residual block adds its input to its output, so their widths must "
+                f"be equal; its layers take {layers[0].n_in} units and give "
+                f"{layers[-1].n_out}."
+            )
+        self.sublayers = tuple(layers)
+        self.n_in = self.n_out = layers[0].n_in
+
+    @classmethod
+    def from_config(cls, config, sublayers=()):
+        return cls(sublayers)
+
+    @property
+    def needs_input_grad(self):
+        return self.sublayers[0].needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value):
+        self.sublayers[0].needs_input_grad = value
+
+    def buffers(self, n_rows, dtype, training):
+        return types.SimpleNamespace(
+            inner=[layer.buffers(n_rows, dtype, training) for layer in self.sublayers],
+            a=np.empty((n_rows, self.n_out), dtype),
+            skip=np.empty((n_rows, self.n_out), dtype) if training else None,
+        )
+
+    def forward(self, a_in, buf, mode):
+        h = forward_pass(self.sublayers, a_in, buf.inner, mode)
+        return np.add(a_in, h, out=buf.a)
+
+    def backward(self, grad, buf):
+        np.copyto(buf.skip, grad)  # the layers inside overwrite grad in place
+        grad_in = backward_pass(self.sublayers, grad, buf.inner)
+        if grad_in is None:
+            return None
+        grad_in += buf.skip
+        return grad_in
+
+    def output_bound(self, bound):
+        inner = bound
+        for layer in self.sublayers:
+            inner = layer.output_bound(inner)
+        return bound + inner
+
+
+def check_chain(layers):
+    """Raise ValueError unless each layer takes as many units as the one before gives."""
+    for below, above in zip(layers[:-1], layers[1:]):
+        if below.n_out != above.n_in:
+            raise ValueError(
+                f"{type(below).__name__} gives {below.n_out} units to "
+                f"{type(above).__name__}, which takes {above.n_in}."
+            )
+
+
+LAYERS = {
+    cls.kind: cls for cls in (Dense, Activation, BatchNorm, Dropout, Embedding, Residual)
+}
+"""Layer kinds by name: what :func:`from_record` makes a record into."""
+
+
+def to_record(layer):
+    """A layer as a fitted model keeps it: plain dicts of its kind, config and arrays.
+
+    The arrays are the layer's own (views into a network's flat vectors
+    while it trains), not copies.
+
+    Returns
+    -------
+    record : dict
+        ``{"kind", "config", "params", "state"}``, and ``"layers"`` (the
+        records of the layers it holds) for a container.
+    """
+    record = {
+        "kind": layer.kind,
+        "config": layer.config(),
+        "params": dict(layer.params),
+        "state": dict(layer.state),
+    }
+    if layer.sublayers:
+        record["layers"] = [to_record(sublayer) for sublayer in layer.sublayers]
+    return record
+
+
+def from_record(record):
+    """The layer a :func:`to_record` record describes, reading the record's arrays.
+
+    Raises
+    ------
+    ValueError
+        For a kind that is not in :data:`LAYERS`.
+    """
+    if record["kind"] not in LAYERS:
+        raise ValueError(
+            f"Unknown layer kind {record['kind']!r}; known kinds: {sorted(LAYERS)}."
+        )
+    sublayers = [from_record(sub) for sub in record.get("layers", ())]
+    layer = LAYERS[record["kind"]].from_config(record["config"], sublayers)
+    if record["params"]:
+        layer.bind(record["params"], None)
+    if record["state"]:
+        layer.bind_state(record["state"])
+    return layer
+
+
+def walk_records(records):
+    """Every record of ``records`` and of the layers they hold, in forward order."""
+    for record in records:
+        yield record
+        yield from walk_records(record.get("layers", ()))

@@ -16,7 +16,9 @@ All parameters live in one flat vector ``params``: every layer's weights
 first, then every layer's biases, as scikit-learn packs them. Each layer's
 ``W`` and ``b`` are reshaped views into it, and ``grad`` is laid out the same
 way, so an optimizer updates the whole network with a few vector operations
-and L-BFGS gets its parameter vector without copying.
+and L-BFGS gets its parameter vector without copying. The state that is not
+trained (batch normalization's running statistics) lives likewise in one
+flat vector ``state``, so that a snapshot of the model is two copies.
 """
 
 import types
@@ -24,16 +26,32 @@ import types
 import numpy as np
 import scipy.sparse as sp
 
-from .activations import HIDDEN_ACTIVATIONS, Identity
-from .layers import BIASES, WEIGHTS, Dense, Dropout, Embedding
+from .activations import Identity
+from .layers import (
+    BIASES,
+    PREDICTING,
+    STATE_MOMENTUM,
+    WEIGHTS,
+    Activation,
+    Dense,
+    Dropout,
+    Mode,
+    backward_pass,
+    check_chain,
+    forward_pass,
+    from_record,
+    to_record,
+    walk_records,
+)
 from .losses import LOSSES
+from .mlp import init_factors, mlp_layers
 
 #: Elements (rows times widest layer) that one predict chunk may hold.
 PREDICT_CHUNK_ELEMENTS = 1 << 20
 
 
 class Network:
-    """A multi-layer perceptron: dense layers, optional dropout, flat parameters.
+    """A multi-layer perceptron: its layers, flat parameters and state, and its loss.
 
     Parameters
     ----------
@@ -53,33 +71,41 @@ class Network:
         dropout): one rate for all hidden layers, or one per hidden layer.
     random_state : int, numpy.random.Generator or None, default=None
         Seeds the dropout masks (see also :meth:`seed_dropout`).
+    batch_norm : bool or sequence of bool, default=False
+        Batch normalization of the hidden layers' pre-activations.
+    residual : bool, default=False
+        Identity skips around the hidden layers after the first.
 
     Attributes
     ----------
     layers : list of Layer
-        :class:`~skscratch.core.layers.Dense` layers, each hidden one followed
-        by a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0
-        (see :func:`mlp_layers`); :meth:`from_layers` takes any list, e.g. one
-        that starts with an :class:`~skscratch.core.layers.Embedding` layer.
+        The layers in forward order (:func:`~skscratch.core.mlp.mlp_layers`);
+        :meth:`from_layers` takes any list, e.g. one that starts with an
+        :class:`~skscratch.core.layers.Embedding` layer.
     params : ndarray of shape (n_params,)
         All weights then all biases, flattened.
     grad : ndarray of shape (n_params,)
         The gradient of the last :meth:`loss_gradient` call, laid out as ``params``.
     n_coef : int
         Number of weights: ``params[:n_coef]`` is what L2 penalises.
+    state : ndarray of shape (n_state,)
+        Every layer's untrained state (running statistics), flattened; empty
+        for most networks.
     coefs, intercepts : list of ndarray
         Every dense layer's ``W`` and ``b`` (views into ``params``).
     coef_grads, intercept_grads : list of ndarray
         The same views into ``grad``.
-    hidden_activations : list of activation classes
-        One per hidden dense layer.
+    hidden_activation_names : list of str
+        The activation of each hidden dense layer (the one that follows it
+        after a batch normalization).
 
     Notes
     -----
-    The core trusts its caller: the estimators check the activation names,
-    their number and the dropout rates, with messages in the terms of their
-    own parameters (``skscratch._spec``). :meth:`from_layers` builds a
-    network of any layers, new kinds included.
+    The constructor checks the activation names, their number, the dropout
+    rates and the other per-layer choices
+    (:func:`~skscratch.core.mlp.mlp_layers`), so the core refuses what it
+    cannot build; the estimators call the same checks. :meth:`from_layers`
+    builds a network of any layers, new kinds included.
 
     Examples
     --------
@@ -101,15 +127,15 @@ class Network:
         dtype=np.float64,
         dropout=0.0,
         random_state=None,
+        batch_norm=False,
+        residual=False,
     ):
-        self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        n_hidden = len(self.layer_sizes) - 2
-        if n_hidden < 0:
+        if len(layer_sizes) < 2:
             raise ValueError("A network needs at least an input and an output layer.")
-        names = per_hidden_layer_activations(hidden_activations, n_hidden)
-        dropout = per_hidden_layer_dropout(dropout, n_hidden)
         rng = np.random.default_rng(random_state)
-        layers = mlp_layers(self.layer_sizes, names, dropout, rng)
+        layers = mlp_layers(
+            layer_sizes, hidden_activations, dropout, rng, batch_norm, residual
+        )
         self._assemble(layers, loss, dtype)
 
     @classmethod
@@ -121,8 +147,9 @@ class Network:
         layers : list of Layer
             In forward order; the last one must be a
             :class:`~skscratch.core.layers.Dense` layer with the identity
-            activation (its ``z`` are the logits). :func:`mlp_layers` makes the
-            dense and dropout layers of a multi-layer perceptron.
+            activation (its ``z`` are the logits).
+            :func:`~skscratch.core.mlp.mlp_layers` makes the layers of a
+            multi-layer perceptron.
         loss : str
             Name of the loss (a key of :data:`skscratch.core.losses.LOSSES`).
         dtype : {np.float64, np.float32}, default=np.float64
@@ -135,7 +162,8 @@ class Network:
         --------
         >>> import numpy as np
         >>> from skscratch.core.layers import Embedding
-        >>> from skscratch.core.network import Network, mlp_layers
+        >>> from skscratch.core.mlp import mlp_layers
+        >>> from skscratch.core.network import Network
         >>> embedding = Embedding(n_numeric=2, n_levels=[5], dims=[3])
         >>> layers = [embedding, *mlp_layers((embedding.n_out, 4, 1), "relu")]
         >>> net = Network.from_layers(layers, "squared_error")
@@ -144,62 +172,31 @@ class Network:
         >>> net.predict(X).shape
         (2, 1)
         """
-        layers = list(layers)
-        last = layers[-1] if layers else None
-        if not isinstance(last, Dense) or last.activation is not Identity:
-            raise ValueError("The last layer must be a Dense layer with no activation.")
-        for below, above in zip(layers[:-1], layers[1:]):
-            if below.n_out != above.n_in:
-                raise ValueError(
-                    f"{type(below).__name__} gives {below.n_out} units to "
-                    f"{type(above).__name__}, which takes {above.n_in}."
-                )
-        dense = [layer for layer in layers if isinstance(layer, Dense)]
         network = cls.__new__(cls)
-        network.layer_sizes = (dense[0].n_in, *(layer.n_out for layer in dense))
-        network._assemble(layers, loss, dtype)
+        network._assemble(list(layers), loss, dtype)
         return network
 
     def _assemble(self, layers, loss, dtype):
-        """Keep ``layers`` and the loss, and pack the parameters into flat vectors."""
+        """Keep ``layers`` and the loss; pack the parameters and state into flat vectors."""
+        last = layers[-1] if layers else None
+        if not isinstance(last, Dense) or last.activation is not Identity:
+            raise ValueError("The last layer must be a Dense layer with no activation.")
+        check_chain(layers)
         self.layers = layers
         self.layers[0].needs_input_grad = False  # its input is the data
-        self.dense_layers = [layer for layer in layers if isinstance(layer, Dense)]
-        self.hidden_activations = [layer.activation for layer in self.dense_layers[:-1]]
+        self.leaves = [leaf for layer in layers for leaf in layer.leaves()]
+        self.dense_layers = [leaf for leaf in self.leaves if isinstance(leaf, Dense)]
+        self.layer_sizes = (
+            self.dense_layers[0].n_in,
+            *(layer.n_out for layer in self.dense_layers),
+        )
+        self.hidden_activation_names = _hidden_activation_names(self.leaves)
         self.loss = LOSSES[loss]()
         self.dtype = np.dtype(dtype)
-        self.params, self.grad, self.n_coef = self._pack(self.layers, self.dtype)
+        self.params, self.grad, self.n_coef = _pack_params(self.leaves, self.dtype)
+        self.state = _pack_state(self.leaves, self.dtype)
         self._workspace = None
         self._l2_scratch = None
-
-    @staticmethod
-    def _pack(layers, dtype):
-        """Allocate the flat vectors and bind every layer to its views of them.
-
-        Parameters are packed by group, weights before biases, each group in
-        layer order: for dense layers that is scikit-learn's packing.
-        """
-        entries = [
-            (layer, name, shape, group)
-            for group in (WEIGHTS, BIASES)
-            for layer in layers
-            for name, shape, kind in layer.param_shapes()
-            if kind == group
-        ]
-        sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
-        n_weights = sum(size for size, entry in zip(sizes, entries) if entry[3] == WEIGHTS)
-        params = np.zeros(sum(sizes), dtype=dtype)
-        grad = np.zeros(sum(sizes), dtype=dtype)
-        views = {id(layer): ({}, {}) for layer in layers}
-        start = 0
-        for (layer, name, shape, _), size in zip(entries, sizes):
-            param_views, grad_views = views[id(layer)]
-            param_views[name] = params[start : start + size].reshape(shape)
-            grad_views[name] = grad[start : start + size].reshape(shape)
-            start += size
-        for layer in layers:
-            layer.bind(*views[id(layer)])
-        return params, grad, n_weights
 
     @property
     def n_layers(self):
@@ -235,7 +232,7 @@ class Network:
         seed : int, numpy.random.Generator or None
         """
         rng = np.random.default_rng(seed)
-        for layer in self.layers:
+        for layer in self.leaves:
             if isinstance(layer, Dropout):
                 layer.rng = rng  # one stream for all, drawn in layer order
 
@@ -256,14 +253,14 @@ class Network:
             the last hidden one).
         """
         if factors is None:
-            factors = init_factors([act.name for act in self.hidden_activations])
+            factors = init_factors(self.hidden_activation_names)
         for layer, factor in zip(self.dense_layers, factors):
             bound = np.sqrt(factor / (layer.n_in + layer.n_out))
             layer.W[...] = random_state.uniform(-bound, bound, layer.W.shape)
             layer.b[...] = random_state.uniform(-bound, bound, layer.b.shape)
-        # Other layers with parameters (embeddings) draw theirs after the dense
+        # Other layers (embeddings, batch norms) set theirs after the dense
         # layers, so that the dense layers' draw stays scikit-learn's.
-        for layer in self.layers:
+        for layer in self.leaves:
             if not isinstance(layer, Dense):
                 layer.initialize(random_state)
 
@@ -272,16 +269,71 @@ class Network:
         for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
             dst[...] = src
 
+    # ------------------------------------------------------------ the model
+    def records(self):
+        """The layers as a fitted model keeps them (:func:`~skscratch.core.layers.to_record`).
+
+        Their arrays are views of :attr:`params` and :attr:`state`: they follow
+        training as it goes.
+        """
+        return [to_record(layer) for layer in self.layers]
+
+    def load_records(self, records):
+        """Copy the parameters and state of fitted layer records into this network.
+
+        Raises
+        ------
+        ValueError
+            When the records describe other layers (kinds or shapes) than this
+            network's, naming the first difference.
+        """
+        own = list(walk_records(self.records()))
+        given = list(walk_records(records))
+        if len(own) != len(given):
+            raise ValueError(
+                f"{len(given)} layer records for a network of {len(own)} layers: "
+                f"{describe(records)} against {describe(self.records())}."
+            )
+        for i, (mine, theirs) in enumerate(zip(own, given)):
+            for group in ("params", "state"):
+                shapes = {name: np.shape(a) for name, a in theirs[group].items()}
+                expected = {name: a.shape for name, a in mine[group].items()}
+                if mine["kind"] != theirs["kind"] or shapes != expected:
+                    raise ValueError(
+                        f"Layer {i} is {theirs['kind']} {shapes} in the records but "
+                        f"{mine['kind']} {expected} in the network: {describe(records)} "
+                        f"against {describe(self.records())}."
+                    )
+        for mine, theirs in zip(own, given):
+            for group in ("params", "state"):
+                for name, array in mine[group].items():
+                    array[...] = theirs[group][name]
+
+    def snapshot(self, out=None):
+        """Copies of :attr:`params` and :attr:`state` (into ``out``, a snapshot, if given)."""
+        if out is None:
+            return self.params.copy(), self.state.copy()
+        np.copyto(out[0], self.params)
+        np.copyto(out[1], self.state)
+        return out
+
+    def restore(self, snapshot):
+        """Set :attr:`params` and :attr:`state` back to a :meth:`snapshot`."""
+        self.params[...], self.state[...] = snapshot
+
     # ------------------------------------------------------------------ training
-    def forward(self, X, training=True):
+    def forward(self, X, mode=None):
         """The logits ``z[L]`` of a batch, keeping in the layers' buffers what
         :meth:`backward` needs.
 
         Parameters
         ----------
         X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
-        training : bool, default=True
-            Dropout is active only while training.
+        mode : Mode, default=None
+            How the layers run (:class:`~skscratch.core.layers.Mode`); by
+            default training, with equal row weights and the running
+            statistics updated by
+            :data:`~skscratch.core.layers.STATE_MOMENTUM`.
 
         Returns
         -------
@@ -289,7 +341,8 @@ class Network:
             A buffer that the next call overwrites.
         """
         self._buffers = self._batch_buffers(X.shape[0])
-        return forward_pass(self.layers, X, self._buffers, training)
+        mode = Mode(True, None, STATE_MOMENTUM) if mode is None else mode
+        return forward_pass(self.layers, X, self._buffers, mode)
 
     def backward(self, delta_out, l2_scale=0.0):
         """Back-propagate ``delta[L]`` through every layer into :attr:`grad`.
@@ -302,9 +355,7 @@ class Network:
             The L2 term's coefficient ``alpha / sum(sample_weight)``: every
             weight's gradient gains ``l2_scale * W``.
         """
-        grad = delta_out
-        for layer, buf in zip(reversed(self.layers), reversed(self._buffers)):
-            grad = layer.backward(grad, buf)
+        backward_pass(self.layers, delta_out, self._buffers)
         if l2_scale:
             # The L2 term of every layer's dW at once: the weights are packed first.
             # Through a scratch vector kept between batches, so that nothing
@@ -314,7 +365,9 @@ class Network:
                 self._l2_scratch = np.empty_like(W)
             np.add(dW, np.multiply(W, l2_scale, out=self._l2_scratch), out=dW)
 
-    def loss_gradient(self, X, y, sample_weight=None, alpha=0.0):
+    def loss_gradient(
+        self, X, y, sample_weight=None, alpha=0.0, state_momentum=STATE_MOMENTUM
+    ):
         """Loss of a batch and its gradient, written into :attr:`grad`.
 
         The loss is the sample-weighted mean of the per-sample loss plus the
@@ -330,19 +383,26 @@ class Network:
         sample_weight : ndarray of shape (n_samples,), default=None
         alpha : float, default=0.0
             L2 penalty strength.
+        state_momentum : float or None, default=STATE_MOMENTUM
+            How far the running statistics move towards this batch's; None
+            leaves them (L-BFGS's trial points, gradient checks).
 
         Returns
         -------
         loss : float
         """
-        logits = self.forward(X)
+        if sample_weight is None:
+            sw_sum = X.shape[0]
+            shares = None
+        else:
+            sw_sum = float(sample_weight.sum())
+            shares = sample_weight / sw_sum if self.state.size else None
+        logits = self.forward(X, Mode(True, shares, state_momentum))
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight)
         ones = self._buffers[-1].ones  # the output layer is dense
         if sample_weight is None:
-            sw_sum = X.shape[0]
             loss = float(np.dot(ones, losses)) / sw_sum
         else:
-            sw_sum = float(sample_weight.sum())
             loss = float(np.dot(sample_weight, losses)) / sw_sum
         if alpha:
             W = self.params[: self.n_coef]
@@ -350,6 +410,19 @@ class Network:
         delta *= 1.0 / sw_sum
         self.backward(delta, alpha / sw_sum)
         return loss
+
+    def fit_state(self, X, sample_weight=None):
+        """Set the running statistics to those of ``X`` (the whole training set).
+
+        One forward pass in training mode that replaces each batch
+        normalization's running mean and variance by the (weighted) statistics
+        of ``X``: what a full-batch fit (L-BFGS) predicts with. Nothing to do
+        for a network without state.
+        """
+        if not self.state.size:
+            return
+        shares = None if sample_weight is None else sample_weight / sample_weight.sum()
+        self.forward(X, Mode(True, shares, 1.0))
 
     def _batch_buffers(self, n_rows):
         """Every layer's training buffers for ``n_rows``, allocated once per size.
@@ -406,7 +479,9 @@ class Network:
         else:
             max_abs = max(abs(float(X.max())), abs(float(X.min()))) if X.size else 0.0
         # A wide margin below the largest float absorbs rounding in the sums.
-        if self.output_bound(max_abs) < 1e-3 * float(np.finfo(self.dtype).max):
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = self.output_bound(max_abs)
+        if bound < 1e-3 * float(np.finfo(self.dtype).max):
             return True
         with np.errstate(over="ignore", invalid="ignore"):
             return bool(np.isfinite(self.predict(X)).all())
@@ -416,23 +491,22 @@ class Network:
         return predict_chunked(self.layers, self.output_activation, X)
 
 
-def forward_pass(layers, X, buffers, training):
-    """The one forward pass: each layer's output is the next one's input.
-
-    Training and prediction both run it; prediction with ``training=False``
-    and buffers of its own, so that it only reads the layers' parameters.
-    """
-    a = X
-    for layer, buf in zip(layers, buffers):
-        a = layer.forward(a, buf, training)
-    return a
-
-
 def predict_chunked(layers, output_activation, X):
     """The output for ``X``, computed in row chunks so memory does not grow with X.
 
     Only reads the layers' parameters: the buffers belong to this call, so one
     fitted model can predict from many threads.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        E.g. a fitted model's, from :func:`layers_from_records`.
+    output_activation : activation class
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+
+    Returns
+    -------
+    output : ndarray of shape (n_samples, n_outputs)
     """
     n_samples = X.shape[0]
     dtype = np.result_type(X.dtype, layers[-1].W.dtype)
@@ -444,167 +518,110 @@ def predict_chunked(layers, output_activation, X):
         X_chunk = X[start : start + chunk]
         n = X_chunk.shape[0]
         chunk_buffers = buffers if n == chunk else [_first_rows(b, n) for b in buffers]
-        logits = forward_pass(layers, X_chunk, chunk_buffers, training=False)
+        logits = forward_pass(layers, X_chunk, chunk_buffers, PREDICTING)
         output[start : start + n] = output_activation.forward(logits)
     return output
 
 
-def predict_output(
-    X, coefs, intercepts, hidden_activations, output_activation, embedding=None
-):
-    """Forward pass of fitted weights, for prediction (see :func:`predict_chunked`).
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-    coefs, intercepts : list of ndarray
-        Per-layer weights and biases.
-    hidden_activations : list of activation classes
-        One per hidden layer.
-    output_activation : activation class
-    embedding : tuple (n_numeric, tables), default=None
-        Fitted embedding tables, for ``X`` that holds ``n_numeric`` numeric
-        columns then one column of category codes per table (see
-        :class:`~skscratch.core.layers.Embedding`).
-
-    Returns
-    -------
-    output : ndarray of shape (n_samples, n_outputs)
-    """
-    activations = [*hidden_activations, Identity]
-    layers = [
-        Dense.from_arrays(W, b, act) for W, b, act in zip(coefs, intercepts, activations)
-    ]
-    if embedding is not None:
-        layers.insert(0, Embedding.from_arrays(*embedding))
-    return predict_chunked(layers, output_activation, X)
+def layers_from_records(records):
+    """The layers of a fitted model, reading its records' arrays (no copy)."""
+    return [from_record(record) for record in records]
 
 
-def mlp_layers(layer_sizes, hidden_activations, dropout=0.0, rng=None):
-    """The layers of a multi-layer perceptron, for :meth:`Network.from_layers`.
-
-    Parameters
-    ----------
-    layer_sizes : sequence of int
-        Units per layer, input and output included.
-    hidden_activations : str or sequence of str
-        One name for every hidden layer, or one name per hidden layer.
-    dropout : float or sequence of float, default=0.0
-        One rate for every hidden layer, or one per hidden layer.
-    rng : numpy.random.Generator, default=None
-        Draws the dropout masks, shared by every dropout layer.
-
-    Returns
-    -------
-    layers : list of Layer
-        A :class:`~skscratch.core.layers.Dense` layer per pair of consecutive
-        sizes (the last one without activation), each hidden one followed by
-        a :class:`~skscratch.core.layers.Dropout` layer where its rate is > 0.
-    """
-    n_hidden = len(layer_sizes) - 2
-    hidden_activations = per_hidden_layer_activations(hidden_activations, n_hidden)
-    dropout = per_hidden_layer_dropout(dropout, n_hidden)
-    rng = np.random.default_rng() if rng is None else rng
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
-        hidden = i < n_hidden
-        activation = HIDDEN_ACTIVATIONS[hidden_activations[i]] if hidden else Identity
-        layers.append(Dense(n_in, n_out, activation))
-        if hidden and dropout[i]:
-            layers.append(Dropout(n_out, dropout[i], rng))
-    return layers
+def describe(records):
+    """A short description of layer records, for error messages: kinds and widths."""
+    parts = []
+    for record in records:
+        shapes = [np.shape(a) for a in record["params"].values()]
+        inner = f"[{describe(record['layers'])}]" if record.get("layers") else ""
+        parts.append(f"{record['kind']}{shapes if shapes else ''}{inner}")
+    return ", ".join(parts)
 
 
-def per_hidden_layer_activations(activation, n_hidden):
-    """One activation name per hidden layer: the names' only check.
-
-    Parameters
-    ----------
-    activation : str or sequence of str
-        One name for every hidden layer, or one name per hidden layer (keys of
-        :data:`skscratch.core.activations.HIDDEN_ACTIVATIONS`).
-    n_hidden : int
-
-    Returns
-    -------
-    names : list of str
-    """
-    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
-    unknown = [name for name in names if not isinstance(name, str)]
-    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
-    if unknown:
-        raise ValueError(
-            f"Unknown activation {unknown[0]!r} in activation={activation!r}; choose "
-            f"from {sorted(HIDDEN_ACTIVATIONS)}."
-        )
-    if len(names) != n_hidden:
-        raise ValueError(
-            f"activation lists {len(names)} names for {n_hidden} hidden layers; "
-            "give one per layer."
-        )
+def _hidden_activation_names(leaves):
+    """The activation each hidden dense layer leads to: its own, or the
+    :class:`~skscratch.core.layers.Activation` that follows it."""
+    names = []
+    for i, layer in enumerate(leaves):
+        if not isinstance(layer, Dense) or layer is leaves[-1]:
+            continue
+        name = layer.activation.name
+        for after in leaves[i + 1 :]:
+            if name != "identity" or isinstance(after, Dense):
+                break
+            if isinstance(after, Activation):
+                name = after.activation.name
+        names.append(name)
     return names
 
 
-def per_hidden_layer_dropout(dropout, n_hidden):
-    """One dropout rate in [0, 1) per hidden layer: the rates' only check.
+def _pack_params(layers, dtype):
+    """Allocate the flat parameter and gradient vectors; bind every layer to its views.
 
-    Parameters
-    ----------
-    dropout : float or sequence of float
-    n_hidden : int
+    Parameters are packed by group, weights before biases, each group in
+    layer order: for dense layers that is scikit-learn's packing.
 
     Returns
     -------
-    rates : list of float
+    params, grad : ndarray
+    n_weights : int
     """
-    if np.ndim(dropout) == 0:
-        rates = [dropout] * n_hidden
-    else:
-        try:
-            rates = np.asarray(dropout, dtype=float).ravel().tolist()
-        except (TypeError, ValueError):
-            rates = None
-    try:
-        valid = len(rates) == n_hidden and all(0 <= float(r) < 1 for r in rates)
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(
-            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
-            f"got {dropout!r}."
-        )
-    return [float(r) for r in rates]
+    entries = [
+        (layer, name, shape, group)
+        for group in (WEIGHTS, BIASES)
+        for layer in layers
+        for name, shape, kind in layer.param_shapes()
+        if kind == group
+    ]
+    sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
+    n_weights = sum(size for size, entry in zip(sizes, entries) if entry[3] == WEIGHTS)
+    params = np.zeros(sum(sizes), dtype=dtype)
+    grad = np.zeros(sum(sizes), dtype=dtype)
+    views = _views(params, entries, sizes), _views(grad, entries, sizes)
+    for layer in layers:
+        layer.bind(views[0][id(layer)], views[1][id(layer)])
+    return params, grad, n_weights
 
 
-def init_factors(hidden_activation_names, fallback="identity"):
-    """Glorot's factor per dense layer: 2 after a logistic layer, else 6.
+def _pack_state(layers, dtype):
+    """Allocate the flat state vector and bind every layer to its views of it."""
+    entries = [
+        (layer, name, shape, None) for layer in layers for name, shape in layer.state_shapes()
+    ]
+    sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
+    state = np.zeros(sum(sizes), dtype=dtype)
+    views = _views(state, entries, sizes)
+    for layer in layers:
+        layer.bind_state(views[id(layer)])
+    return state
 
-    Each hidden layer takes the factor of its own activation, and the output
-    layer that of the last hidden layer (scikit-learn's rule).
 
-    Parameters
-    ----------
-    hidden_activation_names : sequence of str
-    fallback : str, default="identity"
-        The output layer's activation name to use when there is no hidden
-        layer to follow. scikit-learn uses its ``activation`` parameter
-        there (so 2 for ``hidden_layer_sizes=()`` with
-        ``activation="logistic"``); the estimators pass it.
+def _views(flat, entries, sizes):
+    """``{id(layer): {name: view of flat}}`` for consecutive ``entries`` of ``sizes``."""
+    views = {id(entry[0]): {} for entry in entries}
+    start = 0
+    for (layer, name, shape, _), size in zip(entries, sizes):
+        views[id(layer)][name] = flat[start : start + size].reshape(shape)
+        start += size
+    return _DefaultEmpty(views)
 
-    Returns
-    -------
-    factors : list of float
-    """
-    names = list(hidden_activation_names)
-    names.append(names[-1] if names else fallback)
-    return [2.0 if name == "logistic" else 6.0 for name in names]
+
+class _DefaultEmpty(dict):
+    """A dict of views by layer that gives an empty dict for a layer with none."""
+
+    def __missing__(self, key):
+        return {}
 
 
 def _first_rows(buf, n_rows):
-    """The same buffers, cut to their first ``n_rows`` rows."""
-    return types.SimpleNamespace(
-        **{
-            key: value[:n_rows] if isinstance(value, np.ndarray) else value
-            for key, value in vars(buf).items()
-        }
-    )
+    """The same buffers, cut to their first ``n_rows`` rows (those of held layers too)."""
+    if isinstance(buf, list):
+        return [_first_rows(b, n_rows) for b in buf]
+    fields = {}
+    for key, value in vars(buf).items():
+        if isinstance(value, np.ndarray):
+            value = value[:n_rows]
+        elif isinstance(value, (list, types.SimpleNamespace)):
+            value = _first_rows(value, n_rows)
+        fields[key] = value
+    return types.SimpleNamespace(**fields)

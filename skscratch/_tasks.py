@@ -1,0 +1,299 @@
+"""What differs between classification and regression, in one small object each.
+
+A fit asks its task (:class:`ClassificationTask` or :class:`RegressionTask`)
+for the loss, the encoded targets, the per-sample weights, the validation
+score and whether the early-stopping split is stratified; the training loop
+and the stop rules see the task, never the estimator.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+
+MULTILABEL = "multilabel-indicator"
+
+
+class RegressionTask:
+    """One or several real targets, fitted with ``loss``.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "poisson", "huber"}
+    """
+
+    y_numeric = True
+    stratify = False
+
+    def __init__(self, loss):
+        self.loss_name = loss
+
+    def check_y(self, y):
+        """Reject ``y`` as the user gave it (nothing to check for regression)."""
+
+    def encode(self, y, first_pass=True, incremental=False, classes=None):
+        """The target matrix of shape (n_samples, n_outputs)."""
+        if self.loss_name == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def encode_validation(self, y_val, n_outputs):
+        """``y_val`` encoded as the training targets, with as many outputs."""
+        Y_val = self.encode(y_val)
+        if Y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs per sample; y has {n_outputs}."
+            )
+        return Y_val
+
+    def sample_weight(self, y, sample_weight, incremental=False):
+        """The per-sample weights training uses."""
+        return sample_weight
+
+    def score(self, output, y, sample_weight=None):
+        """R^2 of the network's output against the targets."""
+        return r2_score(y, output.ravel() if output.shape[1] == 1 else output,
+                        sample_weight=sample_weight)
+
+    def attributes(self):
+        """The fitted attributes this task sets: none."""
+        return {}
+
+
+class ClassificationTask:
+    """Class labels: binary, multiclass or multilabel, optionally class-weighted.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+    classes : ndarray, default=None
+        The classes of an earlier fit (``classes_``), which later calls keep.
+    y_type : str, default=None
+        The earlier fit's kind of targets (``"binary"``, ``"multiclass"``,
+        ``"multilabel-indicator"``).
+    """
+
+    y_numeric = False
+
+    def __init__(self, class_weight=None, classes=None, y_type=None):
+        self.class_weight = class_weight
+        self.classes = classes
+        self.y_type = y_type
+
+    @property
+    def loss_name(self):
+        return "log_loss" if self.y_type == "multiclass" else "binary_log_loss"
+
+    @property
+    def stratify(self):
+        return self.y_type != MULTILABEL
+
+    def check_y(self, y):
+        """Reject labels of mixed kinds before validation converts them."""
+        check_label_types(y, "y")
+
+    def encode(self, y, first_pass=True, incremental=False, classes=None):
+        """The labels one-hot encoded (a sparse matrix), fixing the classes on a first pass.
+
+        Parameters
+        ----------
+        y : ndarray
+            Validated labels, or a multilabel indicator matrix.
+        first_pass : bool
+            Whether the fit starts afresh: the classes are set from ``classes``
+            (or ``y``); otherwise ``y`` must keep the earlier fit's.
+        incremental : bool
+            ``partial_fit``, which needs ``classes`` on its first call.
+        classes : array-like, default=None
+            ``partial_fit``'s ``classes``.
+        """
+        check_classification_targets(y)
+        if classes is not None:
+            classes = self._given_classes(classes, first_pass)
+        if first_pass:
+            self.classes, self.y_type = fit_classes(y, classes, incremental)
+        elif (type_of_target(y) == MULTILABEL) != (self.y_type == MULTILABEL):
+            raise ValueError(
+                f"y is {type_of_target(y)!r} but the model was fitted on "
+                f"{self.y_type!r} targets."
+            )
+        else:
+            self._check_later_labels(y, warm_start=not incremental)
+        if self.y_type == MULTILABEL:
+            return np.asarray(y)
+        return LabelBinarizer(sparse_output=True).fit(self.classes).transform(y)
+
+    def _given_classes(self, classes, first_pass):
+        check_label_types(classes, "classes")
+        classes = unique_labels(np.asarray(classes))
+        if not first_pass and not np.array_equal(classes, self.classes):
+            raise ValueError(
+                f"classes={classes.tolist()} is not the same as on the first call "
+                f"to partial_fit (or fit): classes_ is {self.classes.tolist()}. "
+                "partial_fit must keep the classes it started with."
+            )
+        return classes
+
+    def _check_later_labels(self, y, warm_start):
+        """``y`` of a warm start or a later ``partial_fit`` against the fitted classes."""
+        if self.y_type == MULTILABEL:
+            if y.shape[1] != len(self.classes):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels; the model was fitted on "
+                    f"{len(self.classes)}."
+                )
+            return
+        present = unique_labels(y)
+        if warm_start and set(present) != set(self.classes):
+            # scikit-learn's words, which its tests match.
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as "
+                f"in the previous call to fit. Previously got {self.classes}, "
+                f"`y` has {present}"
+            )
+        unseen = np.setdiff1d(present, self.classes)
+        if unseen.size:
+            raise ValueError(
+                f"y has classes {unseen.tolist()} not in classes_ "
+                f"{self.classes.tolist()}; partial_fit must keep the classes of "
+                "the first fit."
+            )
+
+    def encode_validation(self, y_val, n_outputs):
+        """``y_val`` one-hot encoded as the training labels (dense)."""
+        if (type_of_target(y_val) == MULTILABEL) != (self.y_type == MULTILABEL):
+            raise ValueError(
+                f"y_val is {type_of_target(y_val)!r} but y is {self.y_type!r}."
+            )
+        if self.y_type == MULTILABEL:
+            if y_val.shape[1] != n_outputs:
+                raise ValueError(
+                    f"y_val has {y_val.shape[1]} labels per sample; y has {n_outputs}."
+                )
+            return y_val
+        unseen = np.setdiff1d(unique_labels(y_val), self.classes)
+        if unseen.size:
+            raise ValueError(
+                f"y_val has labels {unseen.tolist()} that y does not have "
+                f"(classes_ is {self.classes.tolist()})."
+            )
+        Y_val = LabelBinarizer().fit(self.classes).transform(y_val)
+        if Y_val.shape[1] != n_outputs:  # a single class: one column of zeros
+            Y_val = np.zeros((len(y_val), n_outputs))
+        return Y_val
+
+    def sample_weight(self, y, sample_weight, incremental=False):
+        """``sample_weight`` times the class weights."""
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of the whole data are unknown. Pass a dict of weights."
+            )
+        if isinstance(self.class_weight, dict):
+            values = np.asarray(list(self.class_weight.values()), dtype=float)
+            if not (np.isfinite(values).all() and (values >= 0).all()):
+                raise ValueError(
+                    "class_weight must map classes to finite weights >= 0; got "
+                    f"{self.class_weight!r}."
+                )
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else weights * sample_weight
+
+    def score(self, output, y, sample_weight=None):
+        """Accuracy of the labels the network's output predicts."""
+        predicted = decode_labels(output, self.classes, self.y_type)
+        return accuracy_score(y, predicted, sample_weight=sample_weight)
+
+    def attributes(self):
+        """The fitted attributes this task sets."""
+        return {"classes_": self.classes, "_y_type": self.y_type}
+
+
+def fit_classes(y, classes=None, incremental=False):
+    """The classes and kind of targets a first fit sets, from ``y`` or ``classes``.
+
+    Returns
+    -------
+    classes : ndarray
+    y_type : str
+    """
+    multilabel = type_of_target(y) == MULTILABEL
+    if incremental and classes is None and not multilabel:
+        raise ValueError("classes must be passed on the first call to partial_fit.")
+    binarizer = LabelBinarizer().fit(y if classes is None or multilabel else classes)
+    if classes is not None and multilabel and not np.array_equal(classes, binarizer.classes_):
+        raise ValueError(
+            f"y is a multilabel indicator matrix of {y.shape[1]} columns, "
+            f"whose classes are {binarizer.classes_.tolist()}; got "
+            f"classes={classes.tolist()}."
+        )
+    if classes is not None and not multilabel:
+        unseen = np.setdiff1d(np.unique(y), binarizer.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y has classes {unseen.tolist()} that are not in classes="
+                f"{binarizer.classes_.tolist()}."
+            )
+    # A single class is fitted as scikit-learn does (all targets 0 for a
+    # logistic output) and predicted whatever X is.
+    return binarizer.classes_, MULTILABEL if multilabel else binarizer.y_type_
+
+
+def decode_labels(output, classes, y_type):
+    """The labels that the network's ``output`` (probabilities) predicts."""
+    if y_type == MULTILABEL:
+        return (output > 0.5).astype(int)
+    if len(classes) == 1:
+        return np.repeat(classes, output.shape[0])
+    if output.shape[1] == 1:
+        return classes[(output[:, 0] > 0.5).astype(int)]
+    return classes[np.argmax(output, axis=1)]
+
+
+def _label_kind(label_type):
+    if issubclass(label_type, (str, bytes)):
+        return "str"
+    if label_type is type(None):
+        return "None"
+    if issubclass(label_type, (bool, np.bool_, Integral)):
+        return "int"
+    if issubclass(label_type, (Real, np.floating)):
+        return "float"
+    return label_type.__name__
+
+
+def check_label_types(labels, name):
+    """Raise a ValueError naming the mix when labels are of several kinds.
+
+    numpy sorts labels to find the classes and cannot order, say, strings
+    and numbers (a list such as ``['a', 1]`` it would even turn into the
+    strings ``'a'`` and ``'1'``); integers and floats mix fine.
+    """
+    if isinstance(labels, (list, tuple)):
+        values = labels
+    elif getattr(getattr(labels, "dtype", None), "kind", None) == "O":  # array, Series
+        values = np.asarray(labels).ravel()
+    else:
+        return
+    types = set(map(type, values))  # one pass in C; the common case is one type
+    if len(types) < 2 or any(issubclass(t, (list, tuple, np.ndarray)) for t in types):
+        return  # nested (multilabel) targets are validated by type_of_target
+    kinds = {_label_kind(t) for t in types}
+    if len(kinds) > 1 and not kinds <= {"int", "float"}:
+        examples = {}
+        for label in values:
+            examples.setdefault(_label_kind(type(label)), label)
+        mix = ", ".join(f"{kind} (e.g. {example!r})" for kind, example in examples.items())
+        raise ValueError(
+            f"{name} mixes label types: {mix}. Give every label the same type "
+            "(e.g. all strings), and drop or label the samples whose label is missing."
+        )

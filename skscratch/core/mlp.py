@@ -1,0 +1,198 @@
+"""The layers of a multi-layer perceptron, from per-hidden-layer choices.
+
+:func:`mlp_layers` turns the choices of the estimators' parameters (units,
+activation, dropout, batch normalization, residual skips) into a list of
+layers (:mod:`skscratch.core.layers`) that :meth:`Network.from_layers
+<skscratch.core.network.Network.from_layers>` trains. Each choice is checked
+here once, by its ``per_hidden_layer_*`` function. :func:`init_factors` gives
+the Glorot factor of each dense layer.
+
+A hidden layer ``l`` is, in forward order::
+
+    Dense(f_l)                                   # a = f_l(a_in @ W + b)
+    Dense(identity), BatchNorm, Activation(f_l)  # with batch normalization
+    ... then Dropout(rate_l) where rate_l > 0
+
+and with ``residual=True`` each hidden layer after the first is wrapped in a
+:class:`~skscratch.core.layers.Residual` block, ``a = a_in + layer(a_in)``.
+The output layer is a dense layer without activation: its ``z`` are the logits.
+"""
+
+import numpy as np
+
+from .activations import HIDDEN_ACTIVATIONS, Identity
+from .layers import Activation, BatchNorm, Dense, Dropout, Residual
+
+
+def mlp_layers(
+    layer_sizes, hidden_activations, dropout=0.0, rng=None, batch_norm=False, residual=False
+):
+    """The layers of a multi-layer perceptron, for :meth:`Network.from_layers`.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input and output included.
+    hidden_activations : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer.
+    dropout : float or sequence of float, default=0.0
+        One rate for every hidden layer, or one per hidden layer.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks, shared by every dropout layer.
+    batch_norm : bool or sequence of bool, default=False
+        Normalize the pre-activations of every hidden layer, or of those marked.
+    residual : bool, default=False
+        Identity skips around the hidden layers after the first, which must
+        all have the first one's width.
+
+    Returns
+    -------
+    layers : list of Layer
+    """
+    layer_sizes = [int(n) for n in layer_sizes]
+    n_hidden = len(layer_sizes) - 2
+    names = per_hidden_layer_activations(hidden_activations, n_hidden)
+    rates = per_hidden_layer_dropout(dropout, n_hidden)
+    norms = per_hidden_layer_flags(batch_norm, n_hidden, "batch_norm")
+    if residual:
+        check_residual_widths(layer_sizes[1:-1])
+    if any(rates) and rng is None:
+        rng = np.random.default_rng()
+    layers = []
+    for i in range(n_hidden):
+        block = hidden_layer(layer_sizes[i], layer_sizes[i + 1], names[i], rates[i], norms[i], rng)
+        layers.extend([Residual(block)] if residual and i > 0 else block)
+    layers.append(Dense(layer_sizes[-2], layer_sizes[-1], Identity))
+    return layers
+
+
+def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng):
+    """The layers of one hidden layer: affine map, (batch norm,) activation, (dropout)."""
+    f = HIDDEN_ACTIVATIONS[activation]
+    if batch_norm:
+        layers = [Dense(n_in, n_out, Identity), BatchNorm(n_out), Activation(n_out, f)]
+    else:
+        layers = [Dense(n_in, n_out, f)]
+    if rate:
+        layers.append(Dropout(n_out, rate, rng))
+    return layers
+
+
+def per_hidden_layer_activations(activation, n_hidden):
+    """One activation name per hidden layer: the names' only check.
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer (keys of
+        :data:`skscratch.core.activations.HIDDEN_ACTIVATIONS`).
+    n_hidden : int
+
+    Returns
+    -------
+    names : list of str
+    """
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    unknown = [name for name in names if not isinstance(name, str)]
+    unknown = unknown or [name for name in names if name not in HIDDEN_ACTIVATIONS]
+    if unknown:
+        raise ValueError(
+            f"Unknown activation {unknown[0]!r} in activation={activation!r}; choose "
+            f"from {sorted(HIDDEN_ACTIVATIONS)}."
+        )
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"activation lists {len(names)} names for {n_hidden} hidden layers; "
+            "give one per layer."
+        )
+    return names
+
+
+def per_hidden_layer_dropout(dropout, n_hidden):
+    """One dropout rate in [0, 1) per hidden layer: the rates' only check.
+
+    Parameters
+    ----------
+    dropout : float or sequence of float
+    n_hidden : int
+
+    Returns
+    -------
+    rates : list of float
+    """
+    if np.ndim(dropout) == 0:
+        rates = [dropout] * n_hidden
+    else:
+        try:
+            rates = np.asarray(dropout, dtype=float).ravel().tolist()
+        except (TypeError, ValueError):
+            rates = None
+    try:
+        valid = len(rates) == n_hidden and all(0 <= float(r) < 1 for r in rates)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"dropout needs one rate in [0, 1) per hidden layer ({n_hidden}); "
+            f"got {dropout!r}."
+        )
+    return [float(r) for r in rates]
+
+
+def per_hidden_layer_flags(flags, n_hidden, name):
+    """One bool per hidden layer, from one bool or a sequence: ``name``'s only check.
+
+    Parameters
+    ----------
+    flags : bool or sequence of bool
+    n_hidden : int
+    name : str
+        The parameter, for the error message.
+
+    Returns
+    -------
+    flags : list of bool
+    """
+    values = [flags] * n_hidden if np.ndim(flags) == 0 else list(np.ravel(flags))
+    if not all(isinstance(v, (bool, np.bool_)) for v in values) or len(values) != n_hidden:
+        raise ValueError(
+            f"{name} needs True, False or one bool per hidden layer ({n_hidden}); "
+            f"got {flags!r}."
+        )
+    return [bool(v) for v in values]
+
+
+def check_residual_widths(hidden_sizes):
+    """Raise ValueError unless residual skips fit ``hidden_sizes``: two or more, equal."""
+    hidden_sizes = list(hidden_sizes)
+    if len(hidden_sizes) < 2 or len(set(hidden_sizes)) > 1:
+        raise ValueError(
+            "residual=True adds each hidden layer's input to its output, from the "
+            "second hidden layer on, so it needs at least two hidden layers of one "
+            f"width; hidden_layer_sizes is {tuple(hidden_sizes)}. Use e.g. "
+            "(256, 256, 256), or residual=False."
+        )
+
+
+def init_factors(hidden_activation_names, fallback="identity"):
+    """Glorot's factor per dense layer: 2 after a logistic layer, else 6.
+
+    Each hidden layer takes the factor of its own activation, and the output
+    layer that of the last hidden layer (scikit-learn's rule).
+
+    Parameters
+    ----------
+    hidden_activation_names : sequence of str
+    fallback : str, default="identity"
+        The output layer's activation name to use when there is no hidden
+        layer to follow. scikit-learn uses its ``activation`` parameter
+        there (so 2 for ``hidden_layer_sizes=()`` with
+        ``activation="logistic"``); the estimators pass it.
+
+    Returns
+    -------
+    factors : list of float
+    """
+    names = list(hidden_activation_names)
+    names.append(names[-1] if names else fallback)
+    return [2.0 if name == "logistic" else 6.0 for name in names]
