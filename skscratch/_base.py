@@ -110,8 +110,6 @@ def _check_validation_given(X_val, y_val, sample_weight_val):
         raise ValueError("sample_weight_val was given without X_val and y_val.")
 
 
-
-
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
@@ -359,7 +357,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         state = TrainingState.start(config, None if first_pass else vars(self))
         hooks = self._hooks(callbacks, net, state, config)
         if config.stochastic:
-            fit_stochastic(config, task, net, optimizer, data, rng, state, hooks, incremental)
+            fit_stochastic(
+                config, task, net, optimizer, data, rng, state, hooks, incremental
+            )
         else:
             fit_lbfgs(config, net, data, state, hooks)
         self._finish(state, config)
@@ -371,7 +371,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         embedding = embedding_layer(
             categories, embedding_dims(categories, config.embedding_dim), data.X.shape[1]
         )
-        return build(config, data.X, data.Y.shape[1], task.loss_name, rng, embedding, previous)
+        return build(
+            config, data.X, data.Y.shape[1], task.loss_name, rng, embedding, previous
+        )
 
     def _check_fit_options(self, incremental, validation):
         """Raise ValueError for options that cannot go together."""

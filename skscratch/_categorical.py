@@ -278,7 +278,9 @@ def encode_X(X, is_categorical, categories):
         numeric = np.empty((_n_rows(X), 0))
     else:
         numeric = check_array(
-            numeric_columns(X, is_categorical), dtype=(np.float64, np.float32), input_name="X"
+            numeric_columns(X, is_categorical),
+            dtype=(np.float64, np.float32),
+            input_name="X",
         )
     codes = encode_categories(X, is_categorical, categories)
     return np.hstack([numeric, codes.astype(numeric.dtype)])

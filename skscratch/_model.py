@@ -16,7 +16,7 @@ from .core.layers import Dense, Embedding, to_record, walk_records
 
 
 def records_of_kind(records, kind):
-    """The records of every layer of ``kind`` (those inside blocks too), in forward order."""
+    """The records of every layer of ``kind`` (nested ones too) in forward order."""
     return [record for record in walk_records(records) if record["kind"] == kind]
 
 
@@ -100,7 +100,9 @@ def records_from_legacy(state):
     names = state.pop("_hidden_activations_", None)
     if names is None:  # older still: one activation name or one per layer
         activation = state["activation"]
-        names = [activation] * (len(coefs) - 1) if isinstance(activation, str) else activation
+        names = (
+            [activation] * (len(coefs) - 1) if isinstance(activation, str) else activation
+        )
     activations = [HIDDEN_ACTIVATIONS[name] for name in names] + [Identity]
     layers = []
     for W, b, activation in zip(coefs, intercepts, activations):

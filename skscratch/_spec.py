@@ -1,4 +1,4 @@
-"""Estimator parameters -> a plain training configuration; the network and optimizer it trains.
+"""Estimator parameters -> a training configuration; the network and optimizer it trains.
 
 :func:`training_config` reads the estimator's parameters once and resolves
 them into a :class:`TrainingConfig` (per-layer choices, the batch size of
@@ -57,7 +57,7 @@ class Solver:
 
     @property
     def stochastic(self):
-        """Mini-batch epochs (and ``partial_fit``), rather than one full-batch minimisation."""
+        """Mini-batch epochs (and ``partial_fit``), not one full-batch minimisation."""
         return self.optimizer is not None
 
 
@@ -70,9 +70,7 @@ SOLVERS = {
         SGD, MappingProxyType({"momentum": "momentum", "nesterov": "nesterovs_momentum"})
     ),
     "adam": Solver(Adam, _ADAM),
-    "adamw": Solver(
-        AdamW, MappingProxyType({**_ADAM, "weight_decay": "alpha"}), True
-    ),
+    "adamw": Solver(AdamW, MappingProxyType({**_ADAM, "weight_decay": "alpha"}), True),
     "rmsprop": Solver(RMSprop, MappingProxyType({"rho": "beta_2", "epsilon": "epsilon"})),
 }
 

@@ -126,7 +126,9 @@ def split_validation(config, task, data, rng):
             stratify = data.y
     sw = data.sample_weight
     arrays = [data.X, data.Y, data.y] + ([sw] if sw is not None else [])
-    parts = train_test_split(*arrays, random_state=rng, test_size=fraction, stratify=stratify)
+    parts = train_test_split(
+        *arrays, random_state=rng, test_size=fraction, stratify=stratify
+    )
     train, val = parts[0::2], parts[1::2]
     if sw is None:
         train.append(None)
@@ -216,7 +218,7 @@ class DivergenceGuard(Callback):
 
     @property
     def fallback(self):
-        """The best epoch's starting weights (a snapshot), or None before any finite epoch."""
+        """The best epoch's starting weights (a snapshot); None before a finite epoch."""
         return None if np.isnan(self.loss) else self.best_start
 
 
@@ -249,7 +251,8 @@ class NoImprovement(Callback):
         Supplies ``tol``, ``n_iter_no_change`` and ``verbose``.
     state : TrainingState
     schedule : learning-rate schedule
-        Asked what a plateau means (:meth:`~skscratch.core.schedules.ConstantSchedule.on_plateau`).
+        Asked what a plateau means
+        (:meth:`~skscratch.core.schedules.ConstantSchedule.on_plateau`).
     net : Network
     """
 

@@ -59,8 +59,11 @@ class RegressionTask:
 
     def score(self, output, y, sample_weight=None):
         """R^2 of the network's output against the targets."""
-        return r2_score(y, output.ravel() if output.shape[1] == 1 else output,
-                        sample_weight=sample_weight)
+        return r2_score(
+            y,
+            output.ravel() if output.shape[1] == 1 else output,
+            sample_weight=sample_weight,
+        )
 
     def attributes(self):
         """The fitted attributes this task sets: none."""
@@ -230,7 +233,11 @@ def fit_classes(y, classes=None, incremental=False):
     if incremental and classes is None and not multilabel:
         raise ValueError("classes must be passed on the first call to partial_fit.")
     binarizer = LabelBinarizer().fit(y if classes is None or multilabel else classes)
-    if classes is not None and multilabel and not np.array_equal(classes, binarizer.classes_):
+    if (
+        classes is not None
+        and multilabel
+        and not np.array_equal(classes, binarizer.classes_)
+    ):
         raise ValueError(
             f"y is a multilabel indicator matrix of {y.shape[1]} columns, "
             f"whose classes are {binarizer.classes_.tolist()}; got "

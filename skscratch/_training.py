@@ -104,7 +104,9 @@ def _lbfgs_result(config, net, data, state, result, last_finite):
             )
     elif last_finite is not None:
         net.params[...] = last_finite
-        state.loss_ = next(loss for loss in reversed(state.loss_curve_) if np.isfinite(loss))
+        state.loss_ = next(
+            loss for loss in reversed(state.loss_curve_) if np.isfinite(loss)
+        )
         warn_diverged(result.nit, result.fun, stochastic=False)
     else:
         raise_nonfinite(data.X, stochastic=False)
@@ -116,7 +118,9 @@ def _stopped_by_callback(result):
     return "StopIteration" in str(result.message) or "callback" in str(result.message)
 
 
-def fit_stochastic(config, task, net, optimizer, data, rng, state, hooks, incremental=False):
+def fit_stochastic(
+    config, task, net, optimizer, data, rng, state, hooks, incremental=False
+):
     """Mini-batch training with a stochastic solver (sgd, adam, adamw, rmsprop).
 
     Parameters
@@ -149,7 +153,9 @@ def fit_stochastic(config, task, net, optimizer, data, rng, state, hooks, increm
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)
     train, validation = training_split(config, task, data, rng)
-    guard, rules = stochastic_rules(config, state, net, optimizer.schedule, train.X, validation)
+    guard, rules = stochastic_rules(
+        config, state, net, optimizer.schedule, train.X, validation
+    )
     hooks = hooks.after(rules)
     batches = Batches(train, config.batch_size, config.shuffle)
     hooks("on_fit_begin")

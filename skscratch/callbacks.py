@@ -203,7 +203,7 @@ def _arrays(records):
 
 
 class EarlyStopping(Callback):
-    """Stop when a score of yours on a validation set stops improving; keep the best weights.
+    """Stop when your score on a validation set stops improving; keep the best weights.
 
     After every epoch the model is scored on ``(X_val, y_val)`` with
     ``scoring``; training stops when the score has not beaten the best one by
@@ -250,8 +250,9 @@ class EarlyStopping(Callback):
     True
     """
 
-    def __init__(self, X_val, y_val, scoring=None, patience=10, tol=0.0,
-                 restore_best_weights=True):
+    def __init__(
+        self, X_val, y_val, scoring=None, patience=10, tol=0.0, restore_best_weights=True
+    ):
         self.X_val, self.y_val = X_val, y_val
         self.scoring = scoring
         self.patience, self.tol = patience, tol

@@ -14,8 +14,9 @@ then ``out_activation_``, and ``classes_`` for the labels. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
 value is first matched against its categories (an unseen one, or a missing
 value the fit did not see, takes the unknown code) and the embedding layer
-takes its table row by a ``Gather``. The input stays one numeric tensor, so categories must be numbers
-(integer codes, or a pandas Categorical of numbers); string categories are
+takes its table row by a ``Gather``. The input stays one numeric tensor, so
+categories must be numbers (integer codes, or a pandas Categorical of numbers);
+string categories are
 refused with a NotImplementedError. It computes in the input's type: float32 in,
 float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
 Every activation is written with operators that onnxruntime runs in both float
@@ -287,18 +288,22 @@ def _activation(g, z, name):
 def _dense(g, a, record):
     """``f(a @ W + b)``: MatMul, Add and the activation's operators."""
     W, b = record["params"]["W"], record["params"]["b"]
-    z = g.node("Add", g.node("MatMul", a, g.const(W, shape=W.shape)), g.const(b, shape=(1, -1)))
+    z = g.node(
+        "Add", g.node("MatMul", a, g.const(W, shape=W.shape)), g.const(b, shape=(1, -1))
+    )
     return _activation(g, z, record["config"]["activation"])
 
 
 def _batch_norm(g, a, record):
-    """Prediction's batch normalization, ``a * scale + shift`` from the running statistics."""
+    """Prediction's batch norm: ``a * scale + shift``, from the running statistics."""
     gamma, beta = record["params"]["gamma"], record["params"]["beta"]
     mean, var = record["state"]["mean"], record["state"]["var"]
     scale = gamma / np.sqrt(var + record["config"]["epsilon"])
     shift = beta - mean * scale
     return g.node(
-        "Add", g.node("Mul", a, g.const(scale, shape=(1, -1))), g.const(shift, shape=(1, -1))
+        "Add",
+        g.node("Mul", a, g.const(scale, shape=(1, -1))),
+        g.const(shift, shape=(1, -1)),
     )
 
 
@@ -331,7 +336,7 @@ LAYER_CONVERTERS = {
     "embedding": _embedding,
     "residual": _residual,
 }
-"""ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`), at prediction."""
+"""The ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`)."""
 
 
 def _network_input(g, X, model):

@@ -7,9 +7,17 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch.callbacks import Callback, ProgressBar, notify
+from skscratch.callbacks import (
+    Callback,
+    EarlyStopping,
+    ProgressBar,
+    copy_weights,
+    notify,
+    restore_weights,
+)
 
 converging_cut_short = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"  # small max_iter on purpose
@@ -25,7 +33,7 @@ class Recorder:
         self.stop_at = stop_at
 
     def on_fit_begin(self, estimator):
-        self.calls.append(("begin", hasattr(estimator, "coefs_")))
+        self.calls.append(("begin", estimator.n_iter_, len(estimator.coefs_)))
 
     def on_epoch_end(self, estimator, record):
         self.calls.append(("epoch", record["epoch"], record["loss"]))
@@ -51,11 +59,147 @@ def _clf(**params):
 def test_hooks_called_in_order(data, solver):
     recorder = Recorder()
     est = _clf(solver=solver, max_iter=4, callbacks=[recorder]).fit(*data)
-    assert recorder.calls[0] == ("begin", False)
+    assert recorder.calls[0] == ("begin", 0, 2)  # the initial weights are in place
     epochs = [c for c in recorder.calls if c[0] == "epoch"]
     assert [c[1] for c in epochs] == [1, 2, 3, 4]
     assert [c[2] for c in epochs] == est.loss_curve_
     assert recorder.calls[-1] == ("end", 4)  # fitted attributes set before on_fit_end
+
+
+class Watcher(Callback):
+    """What the model a callback receives predicts, and its attributes, at every hook."""
+
+    def __init__(self, X):
+        self.X, self.epochs, self.begin_hooks = X, [], 0
+
+    def on_epoch_begin(self, estimator):
+        self.begin_hooks += 1
+
+    def on_epoch_end(self, estimator, record):
+        self.epochs.append(
+            {
+                "proba": estimator.predict_proba(self.X),
+                "n_iter_": estimator.n_iter_,
+                "loss_": estimator.loss_,
+                "loss_curve_": list(estimator.loss_curve_),
+                "history_": list(estimator.history_),
+                "record": record,
+            }
+        )
+
+
+def _assert_consistent(seen):
+    assert seen["loss_"] == seen["loss_curve_"][-1] == seen["record"]["loss"]
+    assert seen["history_"][-1] is seen["record"]
+    assert len(seen["history_"]) == len(seen["loss_curve_"])
+
+
+@converging_cut_short
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_at_epoch_end_the_model_predicts_with_that_epochs_weights(data, solver):
+    X, y = data
+    watcher = Watcher(X)
+    _clf(solver=solver, max_iter=5, callbacks=[watcher]).fit(X, y)
+    assert len(watcher.epochs) == 5
+    assert watcher.begin_hooks == (5 if solver != "lbfgs" else 0)
+    for epoch, seen in enumerate(watcher.epochs, start=1):
+        alone = _clf(solver=solver, max_iter=epoch).fit(X, y)
+        np.testing.assert_allclose(seen["proba"], alone.predict_proba(X), rtol=1e-12)
+        assert seen["n_iter_"] == epoch
+        _assert_consistent(seen)
+
+
+@converging_cut_short
+def test_in_a_warm_fit_and_partial_fit_the_model_follows_the_epochs(data):
+    X, y = data
+    watcher = Watcher(X)
+    warm = _clf(max_iter=3, warm_start=True).fit(X, y)
+    warm.set_params(callbacks=[watcher]).fit(X, y)
+    for epoch, seen in enumerate(watcher.epochs, start=1):
+        alone = _clf(max_iter=3, warm_start=True).fit(X, y)
+        alone.set_params(max_iter=epoch).fit(X, y)
+        np.testing.assert_allclose(seen["proba"], alone.predict_proba(X), rtol=1e-12)
+        assert seen["n_iter_"] == epoch and len(seen["loss_curve_"]) == 3 + epoch
+        _assert_consistent(seen)
+    # partial_fit: the first call's model already predicts (no NotFittedError).
+    watcher = Watcher(X)
+    model = _clf(callbacks=[watcher])
+    for _ in range(3):
+        model.partial_fit(X, y, classes=[0, 1])
+        np.testing.assert_array_equal(watcher.epochs[-1]["proba"], model.predict_proba(X))
+    assert [seen["n_iter_"] for seen in watcher.epochs] == [1, 1, 1]
+    assert [len(seen["loss_curve_"]) for seen in watcher.epochs] == [1, 2, 3]
+
+
+def test_a_callback_that_raises_leaves_the_model_as_it_was(data):
+    X, y = data
+    with pytest.warns(ConvergenceWarning):
+        model = _clf(max_iter=3, warm_start=True).fit(X, y)
+    weights, curve = copy_weights(model), list(model.loss_curve_)
+
+    class Fails(Callback):
+        def on_epoch_end(self, estimator, record):
+            if record["epoch"] == 5:
+                raise RuntimeError("callback failed")
+
+    with pytest.raises(RuntimeError, match="callback failed"):
+        model.set_params(callbacks=[Fails()]).fit(X, y)
+    assert model.loss_curve_ == curve
+    for a, b in zip(copy_weights(model), weights):
+        np.testing.assert_array_equal(a["params"]["W"], b["params"]["W"])
+
+
+@converging_cut_short
+def test_early_stopping_callback_on_the_fit_score_equals_the_built_in_rule(data):
+    # The built-in early stopping is a callback on the same hooks: the public one,
+    # scoring the estimator on the same validation set, trains the same model.
+    X, y = data
+    X_val, y_val = X[::3], y[::3]
+    params = {"max_iter": 300, "learning_rate_init": 0.01}
+    built_in = _clf(early_stopping=True, tol=0.01, **params)
+    built_in.fit(X, y, X_val=X_val, y_val=y_val)
+    stop = EarlyStopping(X_val, y_val, patience=10, tol=0.01)
+    # tol=0 leaves the training-loss rule, which early_stopping=False keeps, idle.
+    ours = _clf(callbacks=[stop], tol=0.0, **params).fit(X, y)
+    assert ours.n_iter_ == built_in.n_iter_ < 300
+    assert stop.scores_ == built_in.validation_scores_
+    for a, b in zip(ours.coefs_, built_in.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_on_roc_auc_keeps_the_best_epochs_weights():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5))
+    y = (X[:, 0] + 0.5 * rng.normal(size=400) > 0).astype(int)
+    X_val, y_val = X[300:], y[300:]
+    stop = EarlyStopping(X_val, y_val, scoring="roc_auc", patience=3)
+    model = _clf(hidden_layer_sizes=(20,), max_iter=500, learning_rate_init=0.05)
+    model.set_params(callbacks=[stop]).fit(X[:300], y[:300])
+    assert model.n_iter_ == stop.best_epoch_ + 4 < 500  # patience 3: the 4th epoch stops
+    auc = roc_auc_score(y_val, model.predict_proba(X_val)[:, 1])
+    assert auc == stop.best_score_ == max(stop.scores_)
+    assert stop.scores_[-1] < stop.best_score_  # the last epoch's weights were not kept
+
+
+@converging_cut_short
+def test_restore_weights_reaches_the_network_being_trained(data):
+    X, y = data
+
+    class BackToTheStart(Callback):
+        def on_fit_begin(self, estimator):
+            self.start = copy_weights(estimator)
+
+        def on_epoch_end(self, estimator, record):
+            restore_weights(estimator, self.start)
+
+    start = _clf(max_iter=1).fit(X, y)  # only to see the initial weights' loss
+    model = _clf(max_iter=4, callbacks=[BackToTheStart()]).fit(X, y)
+    # Every epoch starts from the initial weights again, so every loss is the first's.
+    assert model.loss_curve_ == [start.loss_] * 4
+    with pytest.raises(ValueError, match="other layers"):
+        restore_weights(
+            model, copy_weights(_clf(hidden_layer_sizes=(3,), max_iter=1).fit(X, y))
+        )
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])

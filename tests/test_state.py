@@ -67,4 +67,6 @@ def test_record_epoch_appends_the_record_it_returns():
 
 def test_the_divergence_mark_is_not_a_fitted_attribute():
     state = TrainingState(diverged=True)
-    assert "diverged" not in state.attributes() and "diverged" not in state.attributes(False)
+    assert "diverged" not in state.attributes() and "diverged" not in state.attributes(
+        False
+    )

@@ -72,7 +72,9 @@ def test_early_stopping_keeps_the_best_scoring_weights():
     X_val, y_val = np.ones((3, 2)), np.zeros(3)
     state = TrainingState(validation_scores_=[], best_validation_score_=-np.inf)
     monitor = ValidationMonitor(
-        Validation(_MeanAbs("squared_error"), X_val, y_val[:, None], y_val, None), net, state
+        Validation(_MeanAbs("squared_error"), X_val, y_val[:, None], y_val, None),
+        net,
+        state,
     )
     rule = EarlyStopping(_config(), state, make_schedule("constant", 0.1), net)
     scores = []
@@ -122,7 +124,11 @@ def test_rules_in_order_guard_first():
     validation = Validation(None, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
     config = _config(early_stopping=True)
     guard, rules = stochastic_rules(config, state, net, None, np.ones((2, 2)), validation)
-    assert [type(rule) for rule in rules] == [DivergenceGuard, ValidationMonitor, EarlyStopping]
+    assert [type(rule) for rule in rules] == [
+        DivergenceGuard,
+        ValidationMonitor,
+        EarlyStopping,
+    ]
     assert rules[0] is guard
     guard, rules = stochastic_rules(_config(), state, net, None, np.ones((2, 2)))
     assert [type(rule) for rule in rules] == [DivergenceGuard, NoImprovement]

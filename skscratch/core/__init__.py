@@ -26,9 +26,9 @@ True
 """
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .layers import LAYERS
 from .lbfgs import minimize_lbfgs
 from .losses import LOSSES
-from .layers import LAYERS
 from .network import Network, layers_from_records, predict_chunked
 from .optimizers import SGD, Adam, AdamW, RMSprop
 from .schedules import make_schedule

@@ -214,7 +214,9 @@ class Dense(Layer):
 
     @classmethod
     def from_config(cls, config, sublayers=()):
-        return cls(config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]])
+        return cls(
+            config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]]
+        )
 
     def param_shapes(self):
         return [("W", (self.n_in, self.n_out), WEIGHTS), ("b", (self.n_out,), BIASES)]
@@ -380,7 +382,7 @@ class BatchNorm(Layer):
             self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
 
     def initialize(self, random_state):
-        """Start as the identity map: ``gamma = 1``, ``beta = 0``; running mean 0, variance 1."""
+        """Start as the identity: ``gamma = 1``, ``beta = 0``; running mean 0, variance 1."""
         self.gamma[...], self.beta[...] = 1.0, 0.0
         self.state["mean"][...], self.state["var"][...] = 0.0, 1.0
 

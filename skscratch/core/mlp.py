@@ -60,7 +60,9 @@ def mlp_layers(
         rng = np.random.default_rng()
     layers = []
     for i in range(n_hidden):
-        block = hidden_layer(layer_sizes[i], layer_sizes[i + 1], names[i], rates[i], norms[i], rng)
+        block = hidden_layer(
+            layer_sizes[i], layer_sizes[i + 1], names[i], rates[i], norms[i], rng
+        )
         layers.extend([Residual(block)] if residual and i > 0 else block)
     layers.append(Dense(layer_sizes[-2], layer_sizes[-1], Identity))
     return layers

@@ -41,7 +41,6 @@ from .layers import (
     forward_pass,
     from_record,
     to_record,
-    walk_records,
 )
 from .losses import LOSSES
 from .mlp import init_factors, mlp_layers
@@ -271,7 +270,7 @@ class Network:
 
     # ------------------------------------------------------------ the model
     def records(self):
-        """The layers as a fitted model keeps them (:func:`~skscratch.core.layers.to_record`).
+        """The layers as a fitted model keeps them (see :func:`~.layers.to_record`).
 
         Their arrays are views of :attr:`params` and :attr:`state`: they follow
         training as it goes.
@@ -281,36 +280,35 @@ class Network:
     def load_records(self, records):
         """Copy the parameters and state of fitted layer records into this network.
 
+        The layers with parameters or state are matched in forward order, by
+        kind, shapes and nesting (inside a residual block or not); layers
+        without either (dropout, activations) may differ.
+
         Raises
         ------
         ValueError
-            When the records describe other layers (kinds or shapes) than this
+            When the records' layers with parameters or state are not this
             network's, naming the first difference.
         """
-        own = list(walk_records(self.records()))
-        given = list(walk_records(records))
+        own, given = _trained_records(self.records()), _trained_records(records)
+        for i, (mine, theirs) in enumerate(zip(own, given)):
+            if _signature(mine) != _signature(theirs):
+                raise ValueError(
+                    f"Layer {i} with parameters is {_signature(theirs)} in the records "
+                    f"but {_signature(mine)} in the network."
+                )
         if len(own) != len(given):
             raise ValueError(
-                f"{len(given)} layer records for a network of {len(own)} layers: "
-                f"{describe(records)} against {describe(self.records())}."
+                f"{len(given)} layers with parameters in the records, {len(own)} in "
+                "the network."
             )
-        for i, (mine, theirs) in enumerate(zip(own, given)):
-            for group in ("params", "state"):
-                shapes = {name: np.shape(a) for name, a in theirs[group].items()}
-                expected = {name: a.shape for name, a in mine[group].items()}
-                if mine["kind"] != theirs["kind"] or shapes != expected:
-                    raise ValueError(
-                        f"Layer {i} is {theirs['kind']} {shapes} in the records but "
-                        f"{mine['kind']} {expected} in the network: {describe(records)} "
-                        f"against {describe(self.records())}."
-                    )
-        for mine, theirs in zip(own, given):
+        for (_, mine), (_, theirs) in zip(own, given):
             for group in ("params", "state"):
                 for name, array in mine[group].items():
                     array[...] = theirs[group][name]
 
     def snapshot(self, out=None):
-        """Copies of :attr:`params` and :attr:`state` (into ``out``, a snapshot, if given)."""
+        """Copies of :attr:`params` and :attr:`state` (into ``out``, an earlier snapshot)."""
         if out is None:
             return self.params.copy(), self.state.copy()
         np.copyto(out[0], self.params)
@@ -538,6 +536,25 @@ def describe(records):
     return ", ".join(parts)
 
 
+def _trained_records(records, depth=0):
+    """``[(depth, record)]`` of the records with parameters or state, in forward order."""
+    found = []
+    for record in records:
+        if record["params"] or record["state"]:
+            found.append((depth, record))
+        found.extend(_trained_records(record.get("layers", ()), depth + 1))
+    return found
+
+
+def _signature(entry):
+    depth, record = entry
+    shapes = {
+        group: {k: np.shape(a) for k, a in record[group].items()}
+        for group in ("params", "state")
+    }
+    return (record["kind"], depth, shapes["params"], shapes["state"])
+
+
 def _hidden_activation_names(leaves):
     """The activation each hidden dense layer leads to: its own, or the
     :class:`~skscratch.core.layers.Activation` that follows it."""
@@ -586,7 +603,9 @@ def _pack_params(layers, dtype):
 def _pack_state(layers, dtype):
     """Allocate the flat state vector and bind every layer to its views of it."""
     entries = [
-        (layer, name, shape, None) for layer in layers for name, shape in layer.state_shapes()
+        (layer, name, shape, None)
+        for layer in layers
+        for name, shape in layer.state_shapes()
     ]
     sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
     state = np.zeros(sum(sizes), dtype=dtype)
