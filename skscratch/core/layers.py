@@ -382,7 +382,7 @@ class BatchNorm(Layer):
             self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
 
     def initialize(self, random_state):
-        """Start as the identity: ``gamma = 1``, ``beta = 0``; running mean 0, variance 1."""
+        """Start as the identity: ``gamma = 1``, ``beta = 0``; running mean 0, var 1."""
         self.gamma[...], self.beta[...] = 1.0, 0.0
         self.state["mean"][...], self.state["var"][...] = 0.0, 1.0
 

@@ -308,7 +308,7 @@ class Network:
                     array[...] = theirs[group][name]
 
     def snapshot(self, out=None):
-        """Copies of :attr:`params` and :attr:`state` (into ``out``, an earlier snapshot)."""
+        """Copies of :attr:`params` and :attr:`state` (into ``out``, a snapshot)."""
         if out is None:
             return self.params.copy(), self.state.copy()
         np.copyto(out[0], self.params)
