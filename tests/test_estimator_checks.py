@@ -55,6 +55,19 @@ ESTIMATORS = [
         max_iter=100,
     ),
     ScratchMLPClassifier(hidden_layer_sizes=(16,), dropout=0.2, max_iter=200),
+    # Batch normalization (weighted batch statistics, so the sample-weight checks
+    # hold) and residual blocks, with every solver's two loops.
+    ScratchMLPClassifier(hidden_layer_sizes=(16, 16), batch_norm=True, max_iter=100),
+    ScratchMLPRegressor(
+        hidden_layer_sizes=(16, 16, 16), batch_norm=True, residual=True, max_iter=100
+    ),
+    ScratchMLPClassifier(
+        hidden_layer_sizes=(8, 8),
+        batch_norm=True,
+        residual=True,
+        solver="lbfgs",
+        max_iter=30,
+    ),
 ]
 
 

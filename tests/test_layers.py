@@ -416,3 +416,235 @@ class TestFromLayers:
             Network.from_layers(mlp_layers((4, 3, 2), "relu")[:1], "log_loss")
         with pytest.raises(ValueError, match="last layer must be a Dense layer"):
             Network.from_layers([], "log_loss")
+
+
+# ---------------------------------------------------------------------------
+# Batch normalization, the activation layer after it, and residual blocks
+# (issue 16), each checked alone and through a network's gradient.
+# ---------------------------------------------------------------------------
+from skscratch.core.layers import (  # noqa: E402
+    Activation,
+    BatchNorm,
+    Residual,
+    from_record,
+)
+
+
+def _network_gradient_error(net, X, Y, sample_weight=None, alpha=0.1):
+    """Largest relative error of ``net``'s gradient against central differences."""
+    params = net.params.copy()
+    net.loss_gradient(X, Y, sample_weight, alpha, state_momentum=None)
+    analytic = net.grad.copy()
+
+    def loss_at(p):
+        net.params[...] = p
+        return net.loss_gradient(X, Y, sample_weight, alpha, state_momentum=None)
+
+    numeric = central_differences(loss_at, params)
+    net.params[...] = params
+    return float(np.abs(analytic - numeric).max() / np.abs(numeric).max())
+
+
+def _bn_net(batch_norm=True, residual=False, sizes=(4, 6, 6, 3), activation="tanh"):
+    net = Network(sizes, activation, "log_loss", batch_norm=batch_norm, residual=residual)
+    net.initialize(np.random.RandomState(0))
+    rng = np.random.RandomState(1)
+    for leaf in net.leaves:  # off the identity, so that gamma and beta are tested
+        if isinstance(leaf, BatchNorm):
+            leaf.gamma[...] = rng.uniform(0.5, 1.5, leaf.gamma.shape)
+            leaf.beta[...] = rng.normal(0, 0.3, leaf.beta.shape)
+    return net
+
+
+class TestBatchNorm:
+    def _bound(self, width=3, n_rows=8):
+        layer = BatchNorm(width)
+        params = {"gamma": np.array([1.0, 2.0, 0.5]), "beta": np.array([0.0, 1.0, -1.0])}
+        grads = {"gamma": np.zeros(width), "beta": np.zeros(width)}
+        layer.bind(params, grads)
+        layer.bind_state({"mean": np.zeros(width), "var": np.ones(width)})
+        return layer, layer.buffers(n_rows, np.float64, True)
+
+    def test_registered(self):
+        assert LAYERS["batch_norm"] is BatchNorm and LAYERS["residual"] is Residual
+        assert LAYERS["activation"] is Activation
+
+    def test_training_normalizes_by_the_weighted_batch_statistics(self):
+        layer, buf = self._bound()
+        x = np.random.RandomState(0).normal(3.0, 2.0, size=(8, 3))
+        w = np.arange(1.0, 9.0)
+        p = w / w.sum()
+        a = layer.forward(x, buf, Mode(True, p, None)).copy()
+        mean = p @ x
+        var = p @ (x - mean) ** 2
+        expected = (x - mean) / np.sqrt(var + 1e-5) * layer.gamma + layer.beta
+        np.testing.assert_allclose(a, expected, rtol=1e-12)
+        np.testing.assert_array_equal(layer.state["mean"], 0.0)  # momentum None: untouched
+
+    def test_running_statistics_follow_the_momentum(self):
+        layer, buf = self._bound()
+        x = np.random.RandomState(0).normal(3.0, 2.0, size=(8, 3))
+        layer.forward(x, buf, Mode(True, None, 0.1))
+        np.testing.assert_allclose(layer.state["mean"], 0.1 * x.mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(
+            layer.state["var"], 0.9 + 0.1 * x.var(axis=0), rtol=1e-12
+        )
+        layer.forward(x, buf, Mode(True, None, 1.0))  # replaced: the whole data's
+        np.testing.assert_allclose(layer.state["var"], x.var(axis=0), rtol=1e-12)
+
+    def test_prediction_uses_the_running_statistics(self):
+        layer, _ = self._bound()
+        layer.state["mean"][...] = [1.0, 2.0, 3.0]
+        layer.state["var"][...] = [4.0, 1.0, 0.25]
+        x = np.random.RandomState(0).normal(size=(5, 3))
+        a = layer.forward(x, layer.buffers(5, np.float64, False), PREDICTING)
+        expected = (x - layer.state["mean"]) / np.sqrt(layer.state["var"] + 1e-5)
+        np.testing.assert_allclose(a, expected * layer.gamma + layer.beta, rtol=1e-12)
+        assert np.abs(a).max() <= layer.output_bound(np.abs(x).max())
+
+    @pytest.mark.parametrize("weighted", [False, True])
+    def test_backward_is_the_derivative_of_forward(self, weighted):
+        # L = sum(g * a) for a fixed g: dL/dgamma, dL/dbeta and dL/dx.
+        layer, buf = self._bound()
+        rng = np.random.RandomState(2)
+        x, g = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+        p = rng.uniform(0.2, 2.0, 8) if weighted else None
+        p = None if p is None else p / p.sum()
+        mode = Mode(True, p, None)
+        layer.forward(x, buf, mode)
+        grad_in = layer.backward(g.copy(), buf).copy()
+
+        def loss_of(array):
+            def f(flat):
+                saved = array.copy()
+                array[...] = flat.reshape(array.shape)
+                out = layer.forward(x, layer.buffers(8, np.float64, True), mode)
+                value = float((g * out).sum())
+                array[...] = saved
+                return value
+
+            return f
+
+        for array, analytic in (
+            (layer.gamma, layer.dgamma),
+            (layer.beta, layer.dbeta),
+            (x, grad_in),
+        ):
+            numeric = central_differences(loss_of(array), array.ravel().copy())
+            np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
+
+    @pytest.mark.parametrize("activation", sorted(HIDDEN_ACTIVATIONS))
+    @pytest.mark.parametrize("weighted", [False, True])
+    def test_network_gradient(self, activation, weighted):
+        net = _bn_net(activation=activation)
+        rng = np.random.RandomState(3)
+        X = rng.normal(size=(12, 4))
+        Y = np.eye(3)[rng.randint(3, size=12)]
+        sw = rng.uniform(0.1, 2.0, 12) if weighted else None
+        assert _network_gradient_error(net, X, Y, sw) < 1e-6
+
+    def test_a_weight_of_two_is_a_duplicated_row_and_zero_is_no_row(self):
+        net = _bn_net()
+        rng = np.random.RandomState(4)
+        X = rng.normal(size=(6, 4))
+        Y = np.eye(3)[rng.randint(3, size=6)]
+        w = np.array([2.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+        weighted = net.loss_gradient(X, Y, w, state_momentum=None), net.grad.copy()
+        rows = [0, 0, 1, 2, 4, 5]
+        duplicated = net.loss_gradient(X[rows], Y[rows], state_momentum=None), net.grad
+        assert weighted[0] == pytest.approx(duplicated[0], rel=1e-12)
+        np.testing.assert_allclose(weighted[1], duplicated[1], rtol=1e-10, atol=1e-14)
+
+    def test_parameters_are_not_penalised_and_start_as_the_identity(self):
+        net = _bn_net(batch_norm=[True, False])
+        plain = Network((4, 6, 6, 3), "tanh", "log_loss")
+        assert net.n_coef == plain.n_coef  # gamma and beta are with the biases
+        assert net.params.size == plain.params.size + 2 * 6
+        net.initialize(np.random.RandomState(0))
+        (bn,) = [leaf for leaf in net.leaves if isinstance(leaf, BatchNorm)]
+        np.testing.assert_array_equal(bn.gamma, 1.0)
+        np.testing.assert_array_equal(net.state, np.r_[np.zeros(6), np.ones(6)])
+
+    def test_fit_state_sets_the_statistics_of_the_whole_data(self):
+        net = _bn_net()
+        X = np.random.RandomState(5).normal(2.0, 3.0, size=(40, 4))
+        net.fit_state(X)
+        train = net.forward(X, Mode(True, None, None)).copy()
+        np.testing.assert_allclose(net.predict(X), Softmax_rows(train), rtol=1e-10)
+
+
+def Softmax_rows(z):
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class TestResidual:
+    def test_forward_adds_the_input(self):
+        tanh = HIDDEN_ACTIVATIONS["tanh"]
+        inner = Dense(3, 3, tanh)
+        block = Residual([inner])
+        layers = [Dense(2, 3, tanh), block, Dense(3, 1, Identity)]
+        net = Network.from_layers(layers, "binary_log_loss")
+        net.initialize(np.random.RandomState(0))
+        X = np.random.RandomState(1).normal(size=(5, 2))
+        h = np.tanh(X @ net.coefs[0] + net.intercepts[0])
+        a = h + np.tanh(h @ inner.W + inner.b)
+        z = a @ net.coefs[2] + net.intercepts[2]
+        np.testing.assert_allclose(net.predict(X), 1 / (1 + np.exp(-z)), rtol=1e-12)
+
+    @pytest.mark.parametrize("batch_norm", [False, True])
+    @pytest.mark.parametrize("dropout", [0.0, 0.3])
+    def test_network_gradient(self, batch_norm, dropout):
+        net = Network(
+            (4, 5, 5, 5, 3),
+            ["relu", "tanh", "gelu"],
+            "log_loss",
+            dropout=dropout,
+            batch_norm=batch_norm,
+            residual=True,
+        )
+        net.initialize(np.random.RandomState(0))
+        assert [type(layer).__name__ for layer in net.layers].count("Residual") == 2
+        rng = np.random.RandomState(3)
+        X = rng.normal(size=(10, 4))
+        Y = np.eye(3)[rng.randint(3, size=10)]
+        # Dropout masks held fixed: the same seed before every evaluation.
+        loss_gradient = net.loss_gradient
+
+        def seeded(*args, **kwargs):
+            net.seed_dropout(0)
+            return loss_gradient(*args, **kwargs)
+
+        net.loss_gradient = seeded
+        assert _network_gradient_error(net, X, Y) < 1e-6
+
+    def test_widths_must_be_equal(self):
+        with pytest.raises(ValueError, match="widths must be equal"):
+            Residual([Dense(3, 4, Identity)])
+        with pytest.raises(ValueError, match="at least two hidden layers of one width"):
+            Network((4, 5, 6, 3), "relu", "log_loss", residual=True)
+        with pytest.raises(ValueError, match="at least two hidden layers of one width"):
+            Network((4, 5, 3), "relu", "log_loss", residual=True)
+
+
+class TestRecords:
+    @pytest.mark.parametrize("residual", [False, True])
+    def test_a_record_makes_the_same_layer_again(self, residual):
+        net = _bn_net(residual=residual, sizes=(4, 6, 6, 6, 3))
+        X = np.random.RandomState(0).normal(size=(7, 4))
+        net.fit_state(X)
+        layers = layers_from_records(net.records())
+        assert [type(a) for a in layers] == [type(b) for b in net.layers]
+        output = predict_chunked(layers, net.output_activation, X)
+        np.testing.assert_array_equal(output, net.predict(X))
+        assert from_record(to_record(net.layers[0])).config() == net.layers[0].config()
+
+    def test_unknown_kinds_and_other_layers_are_refused(self):
+        with pytest.raises(ValueError, match="Unknown layer kind 'conv'"):
+            from_record({"kind": "conv", "config": {}, "params": {}, "state": {}})
+        net = _bn_net()
+        with pytest.raises(ValueError, match="batch_norm"):
+            net.load_records(Network((4, 6, 6, 3), "tanh", "log_loss").records())
+        with pytest.raises(ValueError, match="layers with parameters"):
+            net.load_records(net.records()[:-1])

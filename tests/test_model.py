@@ -215,3 +215,162 @@ def test_a_new_layer_kind_exports_with_its_converter(scale_layer, monkeypatch):
     label, proba = session.run(None, {"X": X})
     np.testing.assert_array_equal(label, model.predict(X))
     np.testing.assert_allclose(proba, model.predict_proba(X), rtol=1e-9)
+
+
+# ---------------------------------------- batch normalization and residual blocks
+from unittest import mock  # noqa: E402
+
+from skscratch.callbacks import Callback, copy_weights  # noqa: E402
+from skscratch.core import Network  # noqa: E402
+
+
+def _bn_state(model):
+    return [r["state"]["mean"].copy() for r in model.layers_ if r["kind"] == "batch_norm"]
+
+
+class StateLog(Callback):
+    """The running statistics after every epoch."""
+
+    def on_fit_begin(self, estimator):
+        self.epochs = []
+
+    def on_epoch_end(self, estimator, record):
+        self.epochs.append(copy_weights(estimator))
+
+
+@cut_short
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "rmsprop", "lbfgs"])
+def test_batch_norm_trains_with_every_solver(iris, solver):
+    X, y = iris
+    X = X * 100 + 50  # unscaled: batch normalization standardizes the hidden units
+    model = ScratchMLPClassifier(
+        (16, 16), batch_norm=True, solver=solver, max_iter=300, random_state=0
+    )
+    model.fit(X, y)
+    assert model.score(X, y) > 0.9
+    first_mean = _bn_state(model)[0]
+    assert np.abs(first_mean).max() > 1  # the unscaled units' statistics were learned
+    plain = ScratchMLPClassifier((16, 16), solver=solver, max_iter=300, random_state=0)
+    if solver != "lbfgs":  # without it the stochastic solvers fail on unscaled data
+        assert plain.fit(X, y).score(X, y) < 0.9
+
+
+@cut_short
+def test_lbfgs_predicts_with_the_statistics_of_the_whole_data(iris):
+    X, y = iris
+    model = ScratchMLPClassifier((8,), batch_norm=True, solver="lbfgs", max_iter=50)
+    model.fit(X, y)
+    (record,) = [r for r in model.layers_ if r["kind"] == "batch_norm"]
+    z = X @ model.coefs_[0] + model.intercepts_[0]
+    np.testing.assert_allclose(record["state"]["mean"], z.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(record["state"]["var"], z.var(axis=0), rtol=1e-10)
+
+
+@cut_short
+def test_early_stopping_restores_the_best_epochs_statistics_too(iris):
+    X, y = iris
+    log = StateLog()
+    model = ScratchMLPClassifier(
+        (8,),
+        batch_norm=True,
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=200,
+        random_state=0,
+        callbacks=[log],
+    ).fit(X, y)
+    best = int(np.argmax(model.validation_scores_))
+    assert best < model.n_iter_ - 1  # the last epoch is not the best one
+    kept = [r for r in model.layers_ if r["kind"] == "batch_norm"][0]["state"]
+    at_best = [r for r in log.epochs[best] if r["kind"] == "batch_norm"][0]["state"]
+    np.testing.assert_array_equal(kept["mean"], at_best["mean"])
+    np.testing.assert_array_equal(kept["var"], at_best["var"])
+
+
+def test_ctrl_c_keeps_the_statistics_of_the_last_complete_epoch(iris):
+    X, y = iris
+    log = StateLog()
+    model = ScratchMLPClassifier(
+        (8,), batch_norm=True, batch_size=30, max_iter=50, random_state=0, callbacks=[log]
+    )
+    calls = {"n": 0}
+    loss_gradient = Network.loss_gradient
+
+    def interrupted(net, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5 * 3 + 2:  # in the 4th epoch (5 batches each)
+            raise KeyboardInterrupt
+        return loss_gradient(net, *args, **kwargs)
+
+    with mock.patch.object(Network, "loss_gradient", interrupted):
+        with pytest.warns(UserWarning, match="interrupted"):
+            model.fit(X, y)
+    assert model.n_iter_ == 3
+    (kept,) = _bn_state(model)
+    last = [r for r in log.epochs[2] if r["kind"] == "batch_norm"][0]["state"]["mean"]
+    np.testing.assert_array_equal(kept, last)
+
+
+def test_partial_fit_carries_the_statistics_on(iris):
+    X, y = iris
+    model = ScratchMLPClassifier((8,), batch_norm=True, random_state=0)
+    model.partial_fit(X[:75], y[:75], classes=[0, 1, 2])
+    first = _bn_state(model)[0]
+    model.partial_fit(X[75:], y[75:])
+    again = ScratchMLPClassifier((8,), batch_norm=True, random_state=0)
+    again.partial_fit(X[75:], y[75:], classes=[0, 1, 2])
+    # The second call moved the first call's statistics, not fresh ones.
+    assert not np.allclose(_bn_state(model)[0], _bn_state(again)[0])
+    assert not np.allclose(_bn_state(model)[0], first)
+
+
+@cut_short
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"batch_norm": True, "dropout": 0.2},
+        {"batch_norm": [True, False], "residual": True},
+        {"residual": True, "activation": ["relu", "tanh"]},
+    ],
+)
+def test_gradient_check_covers_batch_norm_and_residual_blocks(iris, params):
+    X, y = iris
+    model = ScratchMLPClassifier((6, 6), max_iter=5, random_state=0, **params)
+    assert check_gradients(model, X, y, sample_weight=np.linspace(0.5, 2, 150)) < 1e-6
+    model.fit(X, y)
+    assert check_gradients(model, X, y) < 1e-6
+
+
+def test_batch_norm_with_embeddings(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["level"] = pd.Categorical(np.arange(150) % 4)
+    with pytest.warns(ConvergenceWarning):
+        model = ScratchMLPClassifier(
+            (8,), batch_norm=True, learning_rate_init=0.01, max_iter=200, random_state=0
+        )
+        model.fit(frame, y)
+    assert [r["kind"] for r in model.layers_][:2] == ["embedding", "dense"]
+    assert model.score(frame, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"hidden_layer_sizes": (8, 4), "residual": True}, "at least two hidden layers"),
+        ({"hidden_layer_sizes": (8,), "residual": True}, "at least two hidden layers"),
+        ({"hidden_layer_sizes": (8, 8), "batch_norm": [True]}, "one bool per hidden layer"),
+    ],
+)
+def test_residual_and_batch_norm_refuse_what_does_not_fit(iris, params, match):
+    with pytest.raises(ValueError, match=match):
+        ScratchMLPClassifier(**params).fit(*iris)
+
+
+@cut_short
+def test_a_warm_start_must_keep_batch_norm(iris):
+    X, y = iris
+    model = ScratchMLPClassifier((8,), max_iter=3, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="must keep hidden_layer_sizes, batch_norm"):
+        model.set_params(batch_norm=True).fit(X, y)

@@ -360,3 +360,44 @@ def test_export_uses_the_fitted_activations_not_a_changed_parameter():
     onx = skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
     _, proba = _run(onx, X)
     assert_allclose(proba, model.predict_proba(X), rtol=1e-9, atol=1e-15)
+
+
+# ------------------------------------------------ batch norm and residual blocks
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("kind", ["multiclass-int", "binary-str", "multilabel"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"batch_norm": True},
+        {"residual": True, "dropout": 0.1},
+        {"batch_norm": [False, True, True], "residual": True, "activation": "gelu"},
+        {"batch_norm": True, "solver": "lbfgs"},
+    ],
+    ids=["batch-norm", "residual", "both", "lbfgs-batch-norm"],
+)
+def test_batch_norm_and_residual_blocks_match_predict(params, kind, dtype):
+    X = _data(dtype)
+    model = ScratchMLPClassifier(
+        (6, 6, 6), max_iter=40, learning_rate_init=0.05, random_state=0, **params
+    )
+    model = _fit(model, X, _targets(kind, X))
+    label, proba = _run(skscratch_onnx.to_onnx(model, options={"zipmap": False}), X)
+    _check_classifier(model, X, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_batch_norm_regressor_matches_predict(dtype):
+    X = _data(dtype)
+    y = np.column_stack([X[:, 0] - X[:, 1], X[:, 2]])
+    model = _fit(
+        ScratchMLPRegressor(
+            hidden_layer_sizes=(5, 5), batch_norm=True, residual=True, random_state=0
+        ),
+        X,
+        y,
+    )
+    (output,) = _run(skscratch_onnx.to_onnx(model), X)
+    expected = model.predict(X)
+    assert_allclose(
+        output, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
+    )
