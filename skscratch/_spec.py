@@ -23,14 +23,14 @@ import numpy as np
 
 from ._warnings import warn
 from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
-from .core.layers import Embedding
+from .core.layers import Embedding, count_parameters
 from .core.mlp import (
     check_residual_widths,
     init_factors,
-    mlp_layers,
     per_hidden_layer_activations,
     per_hidden_layer_dropout,
     per_hidden_layer_flags,
+    stack_layers,
 )
 from .core.network import describe
 
@@ -232,17 +232,12 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     """
     n_inputs = X.shape[1] if embedding is None else embedding.n_out
     layer_sizes = [n_inputs, *config.hidden_layer_sizes, n_outputs]
-    check_memory(config, layer_sizes, X.dtype, embedding)
-    layers = mlp_layers(
-        layer_sizes,
-        config.activations,
-        config.dropout,
-        np.random.default_rng() if any(config.dropout) else None,
-        config.batch_norm,
-        config.residual,
+    layers = stack_layers(
+        layer_sizes, config.activations, config.dropout, config.batch_norm, config.residual
     )
     if embedding is not None:
         layers.insert(0, embedding)
+    check_memory(config, layers, X.dtype)
     net = Network.from_layers(layers, loss, X.dtype)
     if previous is None:
         net.initialize(rng, init_factors(config.activations, config.init_fallback))
@@ -302,19 +297,19 @@ def make_optimizer(config, net):
     return solver.optimizer(net.params.size, schedule, dtype=net.dtype, **kwargs)
 
 
-def check_memory(config, layer_sizes, dtype, embedding=None):
+def check_memory(config, layers, dtype):
     """Refuse, before allocating it, a network larger than this machine's memory.
 
-    Counts the parameters and what training holds per parameter (the
-    weights, their gradient and up to two optimizer moments; L-BFGS keeps
-    about twenty vectors of that size) plus one batch of activations.
+    Counts the parameters (:func:`~skscratch.core.layers.count_parameters`)
+    and what training holds per parameter (the weights, their gradient and
+    up to two optimizer moments; L-BFGS keeps about twenty vectors of that
+    size) plus one batch of activations.
     """
-    n_params = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-    if embedding is not None:
-        n_params += sum(n * d for n, d in zip(embedding.n_levels, embedding.dims))
+    n_params = count_parameters(layers)
+    widths = sum(leaf.n_out for layer in layers for leaf in layer.leaves())
     vectors = 4 if config.stochastic else 22
     itemsize = np.dtype(dtype).itemsize
-    needed = (vectors * n_params + 3 * config.batch_size * sum(layer_sizes[1:])) * itemsize
+    needed = (vectors * n_params + 3 * config.batch_size * widths) * itemsize
     available = _physical_memory()
     if available is not None and needed > available:
         raise MemoryError(

@@ -676,6 +676,16 @@ class Residual(Layer):
         return bound + inner
 
 
+def count_parameters(layers):
+    """The number of parameters of ``layers`` (nested ones too), before any is allocated."""
+    return sum(
+        int(np.prod(shape))
+        for layer in layers
+        for leaf in layer.leaves()
+        for _, shape, _ in leaf.param_shapes()
+    )
+
+
 def check_chain(layers):
     """Raise ValueError unless each layer takes as many units as the one before gives."""
     for below, above in zip(layers[:-1], layers[1:]):

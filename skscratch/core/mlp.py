@@ -56,13 +56,31 @@ def mlp_layers(
     norms = per_hidden_layer_flags(batch_norm, n_hidden, "batch_norm")
     if residual:
         check_residual_widths(layer_sizes[1:-1])
+    return stack_layers(layer_sizes, names, rates, norms, residual, rng)
+
+
+def stack_layers(layer_sizes, activations, rates, batch_norms, residual, rng=None):
+    """The layers of :func:`mlp_layers` from choices already checked, one per hidden layer.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+    activations : sequence of str
+    rates : sequence of float
+    batch_norms : sequence of bool
+    residual : bool
+    rng : numpy.random.Generator, default=None
+        For the dropout layers; a fresh one where there are some and it is None.
+
+    Returns
+    -------
+    layers : list of Layer
+    """
     if any(rates) and rng is None:
         rng = np.random.default_rng()
     layers = []
-    for i in range(n_hidden):
-        block = hidden_layer(
-            layer_sizes[i], layer_sizes[i + 1], names[i], rates[i], norms[i], rng
-        )
+    for i, (name, rate, norm) in enumerate(zip(activations, rates, batch_norms)):
+        block = hidden_layer(layer_sizes[i], layer_sizes[i + 1], name, rate, norm, rng)
         layers.extend([Residual(block)] if residual and i > 0 else block)
     layers.append(Dense(layer_sizes[-2], layer_sizes[-1], Identity))
     return layers
