@@ -8,8 +8,10 @@ SHARED_PARAMETERS = """\
         Activation of the hidden layers, one name for all or one per hidden
         layer: 'identity' ``z``, 'logistic' ``1 / (1 + exp(-z))``, 'tanh',
         'relu' ``max(z, 0)`` (scikit-learn's four), and skscratch's
-        'leaky_relu' (slope 0.01 below 0), 'elu' (``exp(z) - 1`` below 0) and
-        'gelu' (``z * Phi(z)``, exact).
+        'leaky_relu' (slope 0.01 below 0), 'elu' (``exp(z) - 1`` below 0),
+        'gelu' (``z * Phi(z)``, exact), 'selu' (ELU scaled to keep unit
+        variance, Klambauer et al. 2017) and 'mish' (``z * tanh(log(1 +
+        exp(z)))``).
 
     solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop'}, default='adam'
         The weight optimizer: scipy's quasi-Newton L-BFGS-B (full batch; often
