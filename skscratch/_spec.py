@@ -140,10 +140,10 @@ def make_optimizer(est, net):
         return None
     cls, arguments = entry
     # scikit-learn applies its schedules (invscaling, adaptive) to sgd only and
-    # adam keeps a constant rate; skscratch's additions ('cosine' and a
-    # callable) apply to every stochastic solver.
-    scheduled = est.solver == "sgd" or est.learning_rate == "cosine"
-    scheduled = scheduled or callable(est.learning_rate)
+    # adam keeps a constant rate; skscratch's additions ('cosine', 'coslog4',
+    # 'one_cycle' and a callable) apply to every stochastic solver.
+    scheduled = est.learning_rate in ("cosine", "coslog4", "one_cycle")
+    scheduled = scheduled or est.solver == "sgd" or callable(est.learning_rate)
     schedule = make_schedule(
         est.learning_rate if scheduled else "constant",
         est.learning_rate_init,
