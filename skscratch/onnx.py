@@ -31,9 +31,11 @@ precision, are composed:
   element-wise operations per GELU layer.
 * ``selu``: ``lam Relu(z) + lam alpha expm1(Min(z, 0))`` with elu's ``expm1``
   (onnxruntime's ``Selu`` computes double in float, and float32's ``exp(z) - 1``);
-* ``mish``: ``z t`` with ``t = tanh(softplus(z))`` as the same ratio of
-  ``e = exp(-|z|)`` that skscratch computes (onnxruntime's ``Mish`` returns 0
-  from about z = -37 on in double).
+* ``mish``: ``z t`` with ``t = tanh(softplus(z)) = (w**2 + 2 w) / (w**2 + 2 w + 2)``,
+  ``w = exp(z)``, written in ``e = exp(-|z|)`` so that it neither overflows nor
+  loses the digits of very negative ``z`` (onnxruntime's ``Mish`` returns 0
+  from about z = -37 on in double, and ONNX has no ``log1p`` for skscratch's
+  ``tanh(logaddexp(0, z))``).
 
 ``logistic`` is ``1 / (1 + exp(-z))``, scipy's ``expit``, rather than the
 ``Sigmoid`` operator, whose onnxruntime kernel is only absolutely accurate: small
@@ -235,9 +237,9 @@ def _selu(g, z):
 
 
 def _mish(g, z):
-    # As skscratch.core.activations.Mish.tanh_softplus: for z <= 0 the ratio
-    # e (e + 2) / (e (e + 2) + 2), for z > 0 (1 + 2 e) / (1 + 2 e + 2 e**2),
-    # with e = exp(-|z|), which neither overflows nor cancels.
+    # tanh(softplus(z)): for z <= 0 the ratio e (e + 2) / (e (e + 2) + 2), for
+    # z > 0 (1 + 2 e) / (1 + 2 e + 2 e**2) (divided by exp(2 z)), e = exp(-|z|);
+    # equal to skscratch.core.activations.Mish's to rounding.
     e = g.node("Exp", g.node("Neg", g.node("Abs", z)))
     positive = g.node("Greater", z, g.const(0))
     two_e = g.node("Mul", e, g.const(2))

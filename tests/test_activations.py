@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from scipy.integrate import quad
-from scipy.special import erf, expit
+from scipy.special import erf
 from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier
@@ -23,14 +23,26 @@ def _selu(z):
     return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
 
 
+def _tanh_softplus(z):
+    """t = tanh(log(1 + w)) = (w**2 + 2 w) / (w**2 + 2 w + 2), w = exp(z), and
+    sigmoid(z) (1 - t**2) = 4 w (1 + w) / (w**2 + 2 w + 2)**2: another route than
+    the code's tanh(logaddexp(0, z)), in e = exp(-|z|) so that nothing overflows
+    (for z > 0, numerators and denominators divided by powers of w)."""
+    e = np.exp(-np.abs(z))
+    positive = z > 0
+    numerator = np.where(positive, 1 + 2 * e, e * (e + 2))
+    denominator = np.where(positive, 1 + 2 * e + 2 * e**2, e * (e + 2) + 2)
+    slope = 4 * e * (1 + e) * np.where(positive, e, 1) / denominator**2
+    return numerator / denominator, slope
+
+
 def _mish(z):
-    # softplus through logaddexp, which does not overflow; float64 only.
-    return z * np.tanh(np.logaddexp(0, z))
+    return z * _tanh_softplus(z)[0]
 
 
 def _mish_derivative(z):
-    t = np.tanh(np.logaddexp(0, z))
-    return t + z * expit(z) * (1 - t**2)
+    t, slope = _tanh_softplus(z)
+    return t + z * slope
 
 
 # Direct formulas, written the textbook way, for every activation skscratch registers.

@@ -182,49 +182,26 @@ class SELU:
 class Mish:
     """``f(z) = z tanh(softplus(z))``, ``softplus(z) = log(1 + exp(z))`` (Misra, 2019).
 
-    With ``w = exp(z)``, ``tanh(log(1 + w)) = (w**2 + 2 w) / (w**2 + 2 w + 2)``,
-    a ratio computed from ``e = exp(-|z|)`` (:meth:`tanh_softplus`), which
-    never overflows and keeps its relative precision for very negative ``z``
-    (where ``f(z) ~ z exp(z)``). ``f'(z) = t + z sigmoid(z) (1 - t**2)``,
-    ``t = tanh(softplus(z))``; Mish is not monotonic, so ``z`` cannot be read
-    off ``a`` and this activation asks the network to keep ``z``.
+    softplus is ``np.logaddexp(0, z)``, that is ``max(z, 0) + log1p(exp(-|z|))``,
+    which never overflows and keeps its relative precision far below 0, where
+    ``f(z) ~ z exp(z)``. ``f'(z) = t + z sigmoid(z) (1 - t**2)`` with
+    ``t = tanh(softplus(z))``. Mish is not monotonic, so ``z`` cannot be read
+    off ``a``, and this activation asks the network to keep ``z``.
     """
 
     name = "mish"
     needs_preactivation = True
 
     @staticmethod
-    def tanh_softplus(z):
-        """``t = tanh(softplus(z))`` and ``sigmoid(z) (1 - t**2)``, without cancellation.
-
-        For ``z <= 0`` (``e = exp(z)``): ``t = e (e + 2) / d`` with
-        ``d = e (e + 2) + 2``; for ``z > 0`` (``e = exp(-z)``, numerator and
-        denominator divided by ``exp(2 z)``): ``t = (1 + 2 e) / d`` with
-        ``d = 1 + 2 e + 2 e**2``. From ``1 - t = 2 / (n + 2)`` and
-        ``1 + t = 2 (n + 1) / (n + 2)``, ``n = w**2 + 2 w``, the slope factor
-        ``sigmoid(z) (1 - t**2)`` is ``4 e (1 + e) / d**2`` for ``z <= 0`` and
-        ``4 e**2 (1 + e) / d**2`` for ``z > 0``: no difference of nearby numbers.
-        """
-        e = np.exp(-np.abs(z))
-        positive = z > 0
-        two_e = 2 * e
-        numerator = np.where(positive, 1 + two_e, e * (e + 2))
-        denominator = np.where(positive, 1 + two_e + two_e * e, numerator + 2)
-        t = numerator / denominator
-        slope = np.where(positive, e, 1)
-        slope *= 2 * two_e * (1 + e)
-        slope /= denominator**2
-        return t, slope
-
-    @staticmethod
     def forward(z):
-        t, _ = Mish.tanh_softplus(z)
-        z *= t
+        z *= np.tanh(np.logaddexp(0, z))
         return z
 
     @staticmethod
     def backward(a, delta, z=None):
-        t, slope = Mish.tanh_softplus(z)
+        t = np.tanh(np.logaddexp(0, z))
+        slope = 1 - t * t
+        slope *= expit(z)
         slope *= z
         slope += t
         delta *= slope
