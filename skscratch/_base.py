@@ -120,7 +120,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [
-            StrOptions({"constant", "invscaling", "adaptive", "cosine"}),
+            StrOptions(
+                {"constant", "invscaling", "adaptive", "cosine", "coslog4", "one_cycle"}
+            ),
             callable,
         ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],

@@ -8,8 +8,10 @@ SHARED_PARAMETERS = """\
         Activation of the hidden layers, one name for all or one per hidden
         layer: 'identity' ``z``, 'logistic' ``1 / (1 + exp(-z))``, 'tanh',
         'relu' ``max(z, 0)`` (scikit-learn's four), and skscratch's
-        'leaky_relu' (slope 0.01 below 0), 'elu' (``exp(z) - 1`` below 0) and
-        'gelu' (``z * Phi(z)``, exact).
+        'leaky_relu' (slope 0.01 below 0), 'elu' (``exp(z) - 1`` below 0),
+        'gelu' (``z * Phi(z)``, exact), 'selu' (ELU scaled to keep unit
+        variance, Klambauer et al. 2017) and 'mish' (``z * tanh(log(1 +
+        exp(z)))``).
 
     solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop'}, default='adam'
         The weight optimizer: scipy's quasi-Newton L-BFGS-B (full batch; often
@@ -28,18 +30,26 @@ SHARED_PARAMETERS = """\
         Mini-batch size of the stochastic solvers ('sgd', 'adam', 'adamw',
         'rmsprop'); 'auto' means ``min(200, n_samples)``. Ignored by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'} or callable, \
-default='constant'
-        Learning-rate schedule. For 'sgd' only, as in scikit-learn: keep
-        ``learning_rate_init``; use ``learning_rate_init / (t + 1) ** power_t``
-        after ``t`` samples; or divide the rate by 5 each time the stopping
-        rule of ``tol`` and ``n_iter_no_change`` would stop training (until
-        the rate is 1e-6 or below, then stop). For every
-        stochastic solver: 'cosine' anneals the rate to 0 over ``max_iter``
-        epochs on a half cosine, and a callable ``factor(epoch) -> float``
-        (epochs counted from 0) sets the rate to
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'coslog4', \
+'one_cycle'} or callable, default='constant'
+        Learning-rate schedule, set once per epoch. For 'sgd' only, as in
+        scikit-learn: keep ``learning_rate_init``; use
+        ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples; or
+        divide the rate by 5 each time the stopping rule of ``tol`` and
+        ``n_iter_no_change`` would stop training (until the rate is 1e-6 or
+        below, then stop). For every stochastic solver: 'cosine' anneals the
+        rate to 0 over ``max_iter`` epochs on a half cosine; 'coslog4'
+        (RealMLP's) runs 4 cosine cycles from 0 up to ``learning_rate_init``
+        and back, each twice as long as the one before
+        (``(1 - cos(2 pi log2(1 + 15 t))) / 2`` at the fraction ``t`` of
+        ``max_iter`` done); 'one_cycle' warms up from 0.04 times
+        ``learning_rate_init`` over the first quarter of ``max_iter``, then
+        anneals to 1e-5 times it, both on half cosines; and a callable
+        ``factor(epoch) -> float`` (epochs counted from 0) sets the rate to
         ``learning_rate_init * factor(epoch)``, e.g.
-        ``lambda epoch: 1 / (1 + 0.01 * epoch)``.
+        ``lambda epoch: 1 / (1 + 0.01 * epoch)``. The stopping rule still
+        applies to all of them: ``n_iter_no_change=np.inf`` runs the whole
+        schedule.
 
     learning_rate_init : float, default=0.001
         Initial step size of the stochastic solvers ('sgd', 'adam', 'adamw',

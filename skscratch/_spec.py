@@ -77,9 +77,10 @@ SOLVERS = {
 #: The solvers that train in mini-batch epochs (and offer ``partial_fit``).
 STOCHASTIC_SOLVERS = tuple(name for name, solver in SOLVERS.items() if solver.stochastic)
 
-#: learning_rate values that apply to every stochastic solver; scikit-learn
-#: applies its own schedules (invscaling, adaptive) to sgd only.
-SCHEDULES_FOR_EVERY_SOLVER = ("cosine",)
+#: learning_rate values that apply to every stochastic solver (skscratch's
+#: additions, and a callable); scikit-learn applies its own schedules
+#: (invscaling, adaptive) to sgd only, and adam keeps a constant rate.
+SCHEDULES_FOR_EVERY_SOLVER = ("cosine", "coslog4", "one_cycle")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,8 @@ string categories are
 refused with a NotImplementedError. It computes in the input's type: float32 in,
 float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
 Every activation is written with operators that onnxruntime runs in both float
-and double; the three whose ONNX operator lacks a double kernel there are composed:
+and double; those whose ONNX operator lacks a double kernel there, or loses
+precision, are composed:
 
 * ``leaky_relu``: ``Max(z, 0.01 z)``, as skscratch computes it;
 * ``elu``: ``Relu(z) + expm1(Min(z, 0))`` with an accurate ``expm1`` (Kahan's
@@ -31,6 +32,13 @@ and double; the three whose ONNX operator lacks a double kernel there are compos
   float32 models too (as numpy computes it), accurate to about 1e-13 relative
   even far in the tails, where ``1 + erf`` loses every digit. It costs about 80
   element-wise operations per GELU layer.
+* ``selu``: ``lam Relu(z) + lam alpha expm1(Min(z, 0))`` with elu's ``expm1``
+  (onnxruntime's ``Selu`` computes double in float, and float32's ``exp(z) - 1``);
+* ``mish``: ``z t`` with ``t = tanh(softplus(z)) = (w**2 + 2 w) / (w**2 + 2 w + 2)``,
+  ``w = exp(z)``, written in ``e = exp(-|z|)`` so that it neither overflows nor
+  loses the digits of very negative ``z`` (onnxruntime's ``Mish`` returns 0
+  from about z = -37 on in double, and ONNX has no ``log1p`` for skscratch's
+  ``tanh(logaddexp(0, z))``).
 
 ``logistic`` is ``1 / (1 + exp(-z))``, scipy's ``expit``, rather than the
 ``Sigmoid`` operator, whose onnxruntime kernel is only absolutely accurate: small
@@ -80,6 +88,7 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 
 from ._classifier import ScratchMLPClassifier
 from ._regressor import ScratchMLPRegressor
+from .core.activations import SELU
 
 __all__ = ["to_onnx"]
 
@@ -219,6 +228,37 @@ def _gelu(g, z):
     return g.node("Cast", g.node("Mul", z64, _normal_cdf_double(g, z64)), to=g.proto)
 
 
+def _selu(g, z):
+    # As skscratch.core.activations.SELU; Selu loses precision (see above).
+    scale, alpha = SELU.scale, SELU.alpha
+    negative = _expm1_negative(g, g.node("Min", z, g.const(0)))
+    return g.node(
+        "Add",
+        g.node("Mul", g.node("Relu", z), g.const(scale)),
+        g.node("Mul", negative, g.const(scale * alpha)),
+    )
+
+
+def _mish(g, z):
+    # tanh(softplus(z)): for z <= 0 the ratio e (e + 2) / (e (e + 2) + 2), for
+    # z > 0 (1 + 2 e) / (1 + 2 e + 2 e**2) (divided by exp(2 z)), e = exp(-|z|);
+    # equal to skscratch.core.activations.Mish's to rounding.
+    e = g.node("Exp", g.node("Neg", g.node("Abs", z)))
+    positive = g.node("Greater", z, g.const(0))
+    two_e = g.node("Mul", e, g.const(2))
+    one_two_e = g.node("Add", two_e, g.const(1))
+    numerator = g.node(
+        "Where", positive, one_two_e, g.node("Mul", e, g.node("Add", e, g.const(2)))
+    )
+    denominator = g.node(
+        "Where",
+        positive,
+        g.node("Add", one_two_e, g.node("Mul", two_e, e)),
+        g.node("Add", numerator, g.const(2)),
+    )
+    return g.node("Mul", z, g.node("Div", numerator, denominator))
+
+
 def _exp(g, z):
     # As skscratch.core.activations.Exp: clipped so that the result stays finite.
     limit = np.log(np.finfo(g.dtype).max) - 1
@@ -233,6 +273,8 @@ HIDDEN_CONVERTERS = {
     "leaky_relu": _leaky_relu,
     "elu": _elu,
     "gelu": _gelu,
+    "selu": _selu,
+    "mish": _mish,
 }
 """ONNX form of each hidden activation of :mod:`skscratch.core.activations`."""
 

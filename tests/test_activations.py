@@ -2,16 +2,47 @@
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
 from scipy.special import erf
 from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier
 from skscratch._gradient_check import central_differences
-from skscratch.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from skscratch.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, SELU
 
 
 def _gelu(z):
     return z * 0.5 * (1 + erf(z / np.sqrt(2)))
+
+
+# Klambauer et al. (2017), as printed in their paper's code and in PyTorch's SELU.
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+def _selu(z):
+    return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+
+
+def _tanh_softplus(z):
+    """t = tanh(log(1 + w)) = (w**2 + 2 w) / (w**2 + 2 w + 2), w = exp(z), and
+    sigmoid(z) (1 - t**2) = 4 w (1 + w) / (w**2 + 2 w + 2)**2: another route than
+    the code's tanh(logaddexp(0, z)), in e = exp(-|z|) so that nothing overflows
+    (for z > 0, numerators and denominators divided by powers of w)."""
+    e = np.exp(-np.abs(z))
+    positive = z > 0
+    numerator = np.where(positive, 1 + 2 * e, e * (e + 2))
+    denominator = np.where(positive, 1 + 2 * e + 2 * e**2, e * (e + 2) + 2)
+    slope = 4 * e * (1 + e) * np.where(positive, e, 1) / denominator**2
+    return numerator / denominator, slope
+
+
+def _mish(z):
+    return z * _tanh_softplus(z)[0]
+
+
+def _mish_derivative(z):
+    t, slope = _tanh_softplus(z)
+    return t + z * slope
 
 
 # Direct formulas, written the textbook way, for every activation skscratch registers.
@@ -23,6 +54,8 @@ REFERENCE = {
     "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
     "elu": lambda z: np.where(z > 0, z, np.exp(z) - 1),
     "gelu": _gelu,
+    "selu": _selu,
+    "mish": _mish,
 }
 
 
@@ -40,6 +73,17 @@ def test_registries():
     assert set(HIDDEN_ACTIVATIONS) <= set(REFERENCE)
     for name, act in {**HIDDEN_ACTIVATIONS, **OUTPUT_ACTIVATIONS}.items():
         assert act.name == name
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", ["selu", "mish"])
+def test_tabular_activations_are_estimator_parameters(iris, name):
+    # RealMLP's activations (SELU for classification, Mish for regression).
+    assert name in HIDDEN_ACTIVATIONS
+    X, y = iris
+    model = ScratchMLPClassifier((5,), activation=name, max_iter=5, random_state=0)
+    model.fit(X, y)
+    assert model._hidden_activations_ == [name]
 
 
 @pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
@@ -118,8 +162,59 @@ def test_exp_output_stays_finite(dtype):
     assert np.all(big > 1e30)
 
 
+def test_selu_constants_normalise_a_standard_normal():
+    """SELU's fixed point: z ~ N(0, 1) gives f(z) of mean 0 and variance 1."""
+    assert (SELU.alpha, SELU.scale) == (SELU_ALPHA, SELU_SCALE)
+
+    def moment(power):
+        def integrand(z):
+            a = SELU.forward(np.array([z]))[0]
+            return a**power * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
+
+        return quad(integrand, -np.inf, 0)[0] + quad(integrand, 0, np.inf)[0]
+
+    assert abs(moment(1)) < 1e-9
+    assert moment(2) == pytest.approx(1, abs=1e-9)
+
+
+def test_selu_derivative_on_both_sides_of_zero():
+    z = np.array([[-30.0, -1.0, -1e-8, 0.0, 1e-8, 2.0, 1e4]])
+    a = SELU.forward(z.copy())
+    slope = SELU.backward(a, np.ones_like(z))
+    expected = np.where(
+        z < 0, SELU_SCALE * SELU_ALPHA * np.exp(np.minimum(z, 0)), SELU_SCALE
+    )
+    # Read off a, f' = a + lam alpha keeps an absolute error of a rounding of
+    # lam alpha, relative only where f' is well above 1e-16 (z > -30).
+    np.testing.assert_allclose(slope, expected, rtol=1e-15, atol=4e-16)
+    assert a[0, 0] == pytest.approx(-SELU_SCALE * SELU_ALPHA, rel=1e-12)  # its floor
+
+
+def test_mish_is_relatively_accurate_everywhere():
+    """Far in the negative tail f(z) ~ z exp(z) keeps its digits; no overflow
+    (a RuntimeWarning would be an error here) up to 1e4."""
+    z = np.concatenate([np.linspace(-700, 60, 3041), [-1.2, 1e-12, -1e-12, 100, 800, 1e4]])
+    mish = HIDDEN_ACTIVATIONS["mish"]
+    a = mish.forward(z.copy())
+    np.testing.assert_allclose(a, _mish(z), rtol=1e-14)
+    slope = mish.backward(a, np.ones_like(z), z.copy())
+    np.testing.assert_allclose(slope, _mish_derivative(z), rtol=1e-13, atol=1e-15)
+    assert mish.forward(np.array([-1e4, 1e4])).tolist() == [0.0, 1e4]
+
+
+def test_mish_float32_stays_float32_and_close():
+    z = np.linspace(-30, 30, 601, dtype=np.float32)
+    mish = HIDDEN_ACTIVATIONS["mish"]
+    a = mish.forward(z.copy())
+    slope = mish.backward(a, np.ones_like(z), z.copy())
+    assert a.dtype == slope.dtype == np.float32
+    z64 = z.astype(np.float64)
+    np.testing.assert_allclose(a, _mish(z64), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(slope, _mish_derivative(z64), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("name", ["leaky_relu", "elu", "gelu"])
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "gelu", "selu", "mish"])
 def test_new_activation_learns_iris(iris, name):
     X, y = iris
     model = ScratchMLPClassifier((20,), activation=name, max_iter=1000, random_state=0)

@@ -438,3 +438,14 @@ def test_network_refuses_options_that_do_not_fit_its_layers(activations, dropout
     # The core is public: a caller without an estimator gets the same checks.
     with pytest.raises(ValueError, match=match):
         Network((3, 4, 4, 1), activations, "squared_error", dropout=dropout)
+
+
+def test_output_bound_holds_where_selu_exceeds_its_input():
+    # SELU gives 1.0507 z above 0: with unit weights the logit of x = 10 is 11.04,
+    # past a bound of max(|z|, 1) per layer.
+    net = Network((1, 1, 1, 1), "selu", "squared_error")
+    net.params[: net.n_coef] = 1.0
+    net.params[net.n_coef :] = 0.0
+    X = np.array([[10.0], [-10.0]])
+    assert np.abs(net.predict(X)).max() == pytest.approx(10 * 1.0507009873554805**2)
+    assert np.abs(net.predict(X)).max() <= net.output_bound(10.0)

@@ -11,7 +11,9 @@ from skscratch.core.schedules import (
     CallableSchedule,
     ConstantSchedule,
     CosineSchedule,
+    CoslogSchedule,
     InvScalingSchedule,
+    OneCycleSchedule,
 )
 
 pytestmark = pytest.mark.filterwarnings(
@@ -25,6 +27,9 @@ def test_make_schedule_by_name():
     assert isinstance(make_schedule("adaptive", 0.1), AdaptiveSchedule)
     assert isinstance(make_schedule("cosine", 0.1, max_iter=10), CosineSchedule)
     assert isinstance(make_schedule(lambda epoch: 1.0, 0.1), CallableSchedule)
+    coslog = make_schedule("coslog4", 0.1, max_iter=10)
+    assert isinstance(coslog, CoslogSchedule) and coslog.n_cycles == 4
+    assert isinstance(make_schedule("one_cycle", 0.1, max_iter=10), OneCycleSchedule)
 
 
 def test_constant_schedule():
@@ -64,6 +69,63 @@ def test_cosine_schedule():
     expected = [0.4 * (1 + np.cos(np.pi * min(e / 4, 1))) / 2 for e in range(7)]
     assert rates == pytest.approx(expected, abs=1e-15)
     assert rates[4:] == pytest.approx([0, 0, 0], abs=1e-15)  # stays at 0 after max_iter
+
+
+def _rates(schedule, n_epochs):
+    """The rate of each of the first ``n_epochs`` epochs, as the loop sets them."""
+    rates = [schedule.learning_rate]
+    for epoch in range(1, n_epochs):
+        schedule.epoch_end(epoch * 100)
+        rates.append(schedule.learning_rate)
+    return np.array(rates)
+
+
+def _coslog4(t):
+    # pytabkit's CoslogFunc(4), scheduling.py, written out again.
+    return 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t)))
+
+
+def test_coslog4_is_pytabkits_formula_at_epoch_midpoints():
+    n = 256  # RealMLP-TD's epochs
+    rates = _rates(make_schedule("coslog4", 0.04, max_iter=n), n + 3)
+    t = np.minimum((np.arange(n + 3) + 0.5) / n, 1)
+    np.testing.assert_allclose(rates, 0.04 * _coslog4(t), rtol=1e-12, atol=1e-18)
+    assert rates[0] == pytest.approx(0.04 * _coslog4(0.5 / 256)) and rates[0] > 0
+    assert rates[n:] == pytest.approx([0, 0, 0], abs=1e-18)  # stays at 0 after max_iter
+
+
+def test_coslog4_has_four_cycles_each_twice_as_long():
+    n = 600
+    rates = _rates(make_schedule("coslog4", 1.0, max_iter=n), n)
+    inner = rates[1:-1]
+    troughs = np.flatnonzero((inner < rates[:-2]) & (inner < rates[2:])) + 1
+    peaks = np.flatnonzero((inner > rates[:-2]) & (inner > rates[2:])) + 1
+    # Cycles end at t = 1/15, 3/15, 7/15 (and 1): epochs 40, 120, 280 of 600.
+    np.testing.assert_allclose(troughs, [40, 120, 280], atol=1)
+    assert rates[troughs].max() < 1e-3
+    assert len(peaks) == 4 and rates[peaks].min() > 0.999
+    assert np.all(rates >= 0) and np.all(rates <= 1)
+
+
+def _one_cycle(t):
+    # fastai's and pytabkit's one cycle: 25% cosine warm-up from 0.04, then
+    # cosine annealing to 1e-5.
+    if t < 0.25:
+        return 0.04 + 0.96 * 0.5 * (1 - np.cos(np.pi * t / 0.25))
+    return 1e-5 + (1 - 1e-5) * 0.5 * (1 + np.cos(np.pi * (t - 0.25) / 0.75))
+
+
+def test_one_cycle_warms_up_then_anneals():
+    n = 40
+    rates = _rates(make_schedule("one_cycle", 0.5, max_iter=n), n + 2)
+    t = np.minimum((np.arange(n + 2) + 0.5) / n, 1)
+    expected = 0.5 * np.array([_one_cycle(value) for value in t])
+    np.testing.assert_allclose(rates, expected, rtol=1e-12)
+    peak = int(np.argmax(rates))
+    assert peak in (9, 10)  # t = 0.25 falls between epochs 9 and 10 of 40
+    assert np.all(np.diff(rates[: peak + 1]) > 0) and np.all(np.diff(rates[peak:n]) < 0)
+    assert 0.5 * 0.04 < rates[0] < 0.5 * 0.05  # starts near the warm-up's 0.04
+    assert rates[n:] == pytest.approx([0.5e-5, 0.5e-5])  # its floor after max_iter
 
 
 def test_callable_schedule():
@@ -121,6 +183,46 @@ def test_cosine_applies_to_adam(iris):
     )
     rates = [record["learning_rate"] for record in est.history_]
     assert rates == pytest.approx([0.1 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize("learning_rate", ["coslog4", "one_cycle"])
+def test_planned_schedules_apply_to_every_stochastic_solver(iris, solver, learning_rate):
+    est = small_classifier(
+        solver=solver, learning_rate=learning_rate, learning_rate_init=0.05, max_iter=30
+    )
+    est.set_params(tol=0, n_iter_no_change=np.inf).fit(*iris)
+    rates = [record["learning_rate"] for record in est.history_]
+    expected = _rates(make_schedule(learning_rate, 0.05, max_iter=30), 30)
+    assert rates == pytest.approx(expected, rel=1e-12)
+    assert est.n_iter_ == 30 and np.isfinite(est.loss_)
+    constant = small_classifier(solver=solver, learning_rate_init=0.05, max_iter=30)
+    assert not same_weights(est, constant.fit(*iris))
+
+
+def test_planned_schedule_learns_and_carries_on_in_partial_fit(iris):
+    X, y = iris
+    model = ScratchMLPClassifier(
+        (20,),
+        learning_rate="coslog4",
+        learning_rate_init=0.02,
+        max_iter=300,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    )
+    assert model.fit(X, y).score(X, y) > 0.95
+    assert model.history_[-1]["learning_rate"] < 1e-4 * 0.02  # annealed at the end
+    # partial_fit: one epoch a call, the schedule's epoch count kept between calls.
+    incremental = ScratchMLPClassifier((5,), learning_rate="one_cycle", max_iter=8)
+    for _ in range(10):
+        incremental.partial_fit(X, y, classes=[0, 1, 2])
+    rates = [record["learning_rate"] for record in incremental.history_]
+    assert rates == pytest.approx(_rates(make_schedule("one_cycle", 0.001, max_iter=8), 10))
+
+
+def test_unknown_schedule_name_is_refused(iris):
+    with pytest.raises(ValueError, match="learning_rate"):
+        ScratchMLPClassifier(learning_rate="coslog5").fit(*iris)
 
 
 def test_failing_learning_rate_callable_leaves_model_unchanged(iris):

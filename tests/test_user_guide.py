@@ -15,11 +15,14 @@ GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide.rst"
 
 def test_user_guide_examples_run():
     options = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    saved = np.get_printoptions()
     try:
         result = doctest.testfile(
             str(GUIDE), module_relative=False, optionflags=options, verbose=False
         )
     finally:
-        np.set_printoptions()  # the guide changes them; never leak into other tests
+        # The guide changes them; never leak into other tests (a bare
+        # np.set_printoptions() changes nothing).
+        np.set_printoptions(**saved)
     assert result.attempted > 30
     assert result.failed == 0

@@ -8,7 +8,7 @@ loop allocates nothing per batch:
 * ``backward(a, delta, z)`` multiplies the back-propagated error ``delta``
   by ``f'(z)`` in place. Most derivatives can be read off the layer's
   *output* ``a = f(z)``, so the network need not keep ``z``; an activation
-  whose derivative needs ``z`` itself (GELU) sets ``needs_preactivation``
+  whose derivative needs ``z`` itself (GELU, Mish) sets ``needs_preactivation``
   and the network then keeps a copy of ``z`` for it (otherwise ``z`` is None).
 
 Adding an activation means writing one such class and registering it in
@@ -145,6 +145,74 @@ class GELU:
         return delta
 
 
+class SELU:
+    """Scaled ELU: ``f(z) = lam z`` for ``z > 0``, else ``lam alpha (exp(z) - 1)``.
+
+    The constants are those of Klambauer et al., "Self-Normalizing Neural
+    Networks" (NeurIPS 2017), ``alpha ~ 1.6733`` and ``lam ~ 1.0507``: the
+    values for which a standard normal ``z`` gives ``f(z)`` of mean 0 and
+    variance 1, so that activations keep those moments from layer to layer.
+    ``f'`` is ``lam`` where ``a >= 0`` (so ``f'(0) = lam``, the right
+    derivative) and ``lam alpha exp(z) = a + lam alpha`` where ``a < 0``
+    (read off ``a``, this is accurate to a rounding of ``lam alpha``, about
+    4e-16, which is relative precision except far in the flat tail).
+    """
+
+    name = "selu"
+    needs_preactivation = False
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    @classmethod
+    def forward(cls, z):
+        negative = np.minimum(z, 0)
+        np.expm1(negative, out=negative)
+        negative *= cls.scale * cls.alpha
+        np.maximum(z, 0, out=z)
+        z *= cls.scale
+        z += negative
+        return z
+
+    @classmethod
+    def backward(cls, a, delta, z=None):
+        delta *= np.where(a < 0, a + cls.scale * cls.alpha, cls.scale)
+        return delta
+
+    @classmethod
+    def bound(cls, z_bound):
+        """A bound on ``|f(z)|`` for ``|z| <= z_bound``: ``lam z``, or ``lam alpha`` below 0."""
+        return max(cls.scale * z_bound, cls.scale * cls.alpha)
+
+
+class Mish:
+    """``f(z) = z tanh(softplus(z))``, ``softplus(z) = log(1 + exp(z))`` (Misra, 2019).
+
+    softplus is ``np.logaddexp(0, z)``, that is ``max(z, 0) + log1p(exp(-|z|))``,
+    which never overflows and keeps its relative precision far below 0, where
+    ``f(z) ~ z exp(z)``. ``f'(z) = t + z sigmoid(z) (1 - t**2)`` with
+    ``t = tanh(softplus(z))``. Mish is not monotonic, so ``z`` cannot be read
+    off ``a``, and this activation asks the network to keep ``z``.
+    """
+
+    name = "mish"
+    needs_preactivation = True
+
+    @staticmethod
+    def forward(z):
+        z *= np.tanh(np.logaddexp(0, z))
+        return z
+
+    @staticmethod
+    def backward(a, delta, z=None):
+        t = np.tanh(np.logaddexp(0, z))
+        slope = 1 - t * t
+        slope *= expit(z)
+        slope *= z
+        slope += t
+        delta *= slope
+        return delta
+
+
 class Softmax:
     """``f(z)_k = exp(z_k) / sum_j exp(z_j)``, row by row (output layer only).
 
@@ -202,7 +270,8 @@ class Exp:
 
 
 HIDDEN_ACTIVATIONS = {
-    cls.name: cls for cls in (Identity, Logistic, Tanh, ReLU, LeakyReLU, ELU, GELU)
+    cls.name: cls
+    for cls in (Identity, Logistic, Tanh, ReLU, LeakyReLU, ELU, GELU, SELU, Mish)
 }
 """Activations usable in hidden layers, by name."""
 

@@ -278,9 +278,12 @@ class Dense(Layer):
 def activation_bound(activation, bound):
     """A bound on ``|f(z)|`` for ``|z| <= bound``.
 
-    Every hidden activation here keeps ``|f(z)| <= max(|z|, 1)``; the
-    identity keeps ``|f(z)| = |z|``.
+    An activation that can exceed ``max(|z|, 1)`` (SELU) gives its own
+    ``bound``; every other hidden activation here keeps ``|f(z)| <= max(|z|,
+    1)``, and the identity keeps ``|f(z)| = |z|``.
     """
+    if hasattr(activation, "bound"):
+        return activation.bound(bound)
     return bound if activation.name == "identity" else max(bound, 1.0)
 
 
