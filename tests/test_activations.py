@@ -83,7 +83,7 @@ def test_tabular_activations_are_estimator_parameters(iris, name):
     X, y = iris
     model = ScratchMLPClassifier((5,), activation=name, max_iter=5, random_state=0)
     model.fit(X, y)
-    assert model._hidden_activations_ == [name]
+    assert model.layers_[0]["config"]["activation"] == name
 
 
 @pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))

@@ -180,7 +180,7 @@ class SELU:
 
     @classmethod
     def bound(cls, z_bound):
-        """A bound on ``|f(z)|`` for ``|z| <= z_bound``: ``lam z``, or ``lam alpha`` below 0."""
+        """At most ``lam z`` for ``|z| <= z_bound``, and ``lam alpha`` below 0."""
         return max(cls.scale * z_bound, cls.scale * cls.alpha)
 
 
