@@ -23,8 +23,9 @@ def bench_fit(args):
     """Section 6: a whole fit as a user writes it, defaults but ``max_iter``.
 
     ``hidden_layer_sizes=(100,)``, adam, ``batch_size='auto'``, ``tol=1e-4``:
-    nothing is set but ``max_iter`` and ``random_state``, on float64 X as numpy
-    makes it by default. Validation, label encoding and the end-of-fit checks
+    nothing is set but ``max_iter``, ``random_state`` and the solver
+    (``--fit-solver``, adam by default), on float64 X as numpy makes it by
+    default. Validation, label encoding and the end-of-fit checks
     are in the time, as they are in what a user waits for.
     """
     names = model_names(args, with_torch=False)
@@ -34,7 +35,7 @@ def bench_fit(args):
     runners = {
         name: (
             lambda cls=CLASSES[name]: cls(
-                max_iter=args.fit_epochs, random_state=args.seed
+                solver=args.fit_solver, max_iter=args.fit_epochs, random_state=args.seed
             ).fit(X, y)
         )
         for name in names
