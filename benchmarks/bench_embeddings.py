@@ -42,7 +42,7 @@ import sys
 import time
 
 import numpy as np
-from bench_mlp import measure_peak  # the same peak-memory method as bench_mlp.py
+from harness import measure_peak  # the same peak-memory method as bench_mlp.py
 
 MODELS = {
     "a": "skscratch, embeddings",
