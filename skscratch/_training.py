@@ -159,14 +159,13 @@ def fit_stochastic(
     hooks = hooks.after(rules)
     batches = Batches(train, config.batch_size, config.shuffle)
     hooks("on_fit_begin")
-    epoch_start, done = net.snapshot(), state.checkpoint()
+    done = state.checkpoint()
     # Small products on one BLAS thread, large ones on the default (core.blas);
     # a diverging epoch overflows, which the guard detects and reports.
     blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
     with blas_threads, np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(config.max_iter):
-                net.snapshot(out=epoch_start)
                 done = state.checkpoint()
                 if _epoch(config, net, optimizer, batches, train.alpha, rng, state, hooks):
                     break
@@ -183,7 +182,7 @@ def fit_stochastic(
             if state.n_iter_ == 0:
                 raise  # nothing of this call to keep: the estimator stays as it was
             warn("Training interrupted by user.", UserWarning)
-            net.restore(epoch_start)
+            net.restore(guard.epoch_start)  # the weights the guard kept at its start
             optimizer = None  # its moments moved in the interrupted epoch
     hooks("on_fit_end")
     check_predictions(net, train.X, guard.fallback)

@@ -145,10 +145,13 @@ class Hooks:
 
     def __call__(self, hook, *args):
         """Call ``hook`` on every callback that has it; True if one asked to stop."""
+        methods = self._methods[hook]
+        if not methods:
+            return False
         if self.publish is not None:
             self.publish()
         stop = False
-        for method in self._methods[hook]:
+        for method in methods:
             stop = bool(method(self.model, *args)) or stop
         return stop
 

@@ -48,6 +48,9 @@ from .mlp import init_factors, mlp_layers
 #: Elements (rows times widest layer) that one predict chunk may hold.
 PREDICT_CHUNK_ELEMENTS = 1 << 20
 
+#: The training modes of unweighted batches, made once (a step makes none).
+_TRAINING_MODES = {m: Mode(True, None, m) for m in (STATE_MOMENTUM, None)}
+
 
 class Network:
     """A multi-layer perceptron: its layers, flat parameters and state, and its loss.
@@ -390,12 +393,13 @@ class Network:
         loss : float
         """
         if sample_weight is None:
-            sw_sum = X.shape[0]
-            shares = None
+            sw_sum, mode = X.shape[0], _TRAINING_MODES.get(state_momentum)
         else:
-            sw_sum = float(sample_weight.sum())
-            shares = sample_weight / sw_sum if self.state.size else None
-        logits = self.forward(X, Mode(True, shares, state_momentum))
+            sw_sum, mode = float(sample_weight.sum()), None
+        if mode is None:
+            shares = None if sample_weight is None else sample_weight / sw_sum
+            mode = Mode(True, shares if self.state.size else None, state_momentum)
+        logits = self.forward(X, mode)
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight)
         ones = self._buffers[-1].ones  # the output layer is dense
         if sample_weight is None:
