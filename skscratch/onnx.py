@@ -8,7 +8,7 @@ own MLP. :func:`to_onnx` does the same and can build the input type from the mod
 
 The graph is built from the fitted model, what ``predict`` reads: the layer
 records of ``layers_``, each converted by the function of its kind in
-:data:`LAYER_CONVERTERS` (dense layers, activations, batch normalization with
+``LAYER_CONVERTERS`` (dense layers, activations, batch normalization with
 its running statistics, dropout as the identity, embeddings, residual blocks),
 then ``out_activation_``, and ``classes_`` for the labels. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
