@@ -265,9 +265,10 @@ def fit_one(model, task, X, y, train, test, seed, n_threads):
         warnings.simplefilter("always")
         try:
             pipeline = build_pipeline(model, task, X, seed, n_threads)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             pipeline.fit(X_train, y[train])
             record["fit_s"] = time.perf_counter() - start
+            record["fit_cpu_s"] = time.process_time() - start_cpu  # all threads
             start = time.perf_counter()
             record["score"] = test_score(task, pipeline, X_test, y[test])
             record["predict_s"] = time.perf_counter() - start
@@ -331,6 +332,7 @@ def progress_line(record):
         return f"{where} FAILED {record['error'][:200]}"
     warned = ", ".join(f"{n} {k}" for k, n in record["warnings"].items())
     return (f"{where} score {record['score']:.4f}  fit {record['fit_s']:7.2f} s"
+            f"  CPU {record['fit_cpu_s']:7.2f} s"
             + (f"  ({warned})" if warned else ""))
 
 
@@ -347,9 +349,9 @@ def mean_scores(records):
     }
 
 
-def fit_seconds(records, model, datasets):
-    """Total fit time of ``model`` over ``datasets`` (every split)."""
-    return sum(r.get("fit_s", 0.0) for r in records
+def fit_seconds(records, model, datasets, key="fit_s"):
+    """Total fit time (``key``: wall ``fit_s`` or ``fit_cpu_s``) over ``datasets``."""
+    return sum(r.get(key, 0.0) for r in records
                if r["model"] == model and r["dataset"] in datasets)
 
 
@@ -380,6 +382,7 @@ def summary_rows(records, scores, models, datasets, tasks):
             f"{np.mean(auc):.3f}" if auc else "-",
             f"{np.mean(r2):.3f}" if r2 else "-",
             f"{fit_seconds(records, m, datasets):,.0f}",
+            f"{fit_seconds(records, m, datasets, 'fit_cpu_s'):,.0f}",
         ])
     return rows
 
@@ -413,7 +416,7 @@ def report_group(title, records, scores, models, datasets, tasks, markdown):
     complete = [m for m in models if all((d, m) in scores for d in datasets)]
     partial = [m for m in models if m not in complete]
     header = [f"model ({len(datasets)} sets)", f"mean rank (of {len(complete)})",
-              "sets won", "mean AUC", "mean R²", "fit s"]
+              "sets won", "mean AUC", "mean R²", "fit s", "fit CPU s"]
     out = [f"== {title}: {', '.join(datasets)}", ""]
     if complete:
         out.append(render(header, summary_rows(records, scores, complete, datasets,
