@@ -134,15 +134,24 @@ class GELU:
 
     @staticmethod
     def forward(z):
-        z *= 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        z *= _normal_cdf(z)
         return z
 
     @staticmethod
     def backward(a, delta, z=None):
-        cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
-        pdf = np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
-        delta *= cdf + z * pdf
+        delta *= _normal_cdf(z) + z * _normal_pdf(z)
         return delta
+
+
+# Phi and phi are computed in float64 for float32 z too (1 + erf cancels in the
+# lower tail). The casts are explicit because numpy 2 promotes float32 / np.float64
+# to float64 and numpy 1 keeps float32 (NEP 50): the same values under both.
+def _normal_cdf(z):
+    return 0.5 * (1.0 + erf(z.astype(np.float64, copy=False) / np.sqrt(2.0)))
+
+
+def _normal_pdf(z):
+    return np.exp(-0.5 * z**2).astype(np.float64, copy=False) / np.sqrt(2.0 * np.pi)
 
 
 class Softmax:
