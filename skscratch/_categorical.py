@@ -122,7 +122,7 @@ def _mask_of(features, names, n_features):
     if features.size == 0:
         return None
     if features.dtype.kind in "UO":
-        return _mask_of_names(features, names, n_features)
+        return _mask_of_names(features, names)
     if features.dtype.kind == "b":
         if features.shape != (n_features,):
             raise ValueError(
@@ -146,7 +146,7 @@ def _mask_of(features, names, n_features):
     )
 
 
-def _mask_of_names(features, names, n_features):
+def _mask_of_names(features, names):
     """The boolean mask of the features named in ``features`` (strings)."""
     types = sorted({type(f).__name__ for f in features.ravel()})
     if features.dtype.kind == "O" and types != ["str"]:

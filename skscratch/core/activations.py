@@ -143,9 +143,9 @@ class GELU:
         return delta
 
 
-# Phi and phi are computed in float64 for float32 z too (1 + erf cancels in the
-# lower tail). The casts are explicit because numpy 2 promotes float32 / np.float64
-# to float64 and numpy 1 keeps float32 (NEP 50): the same values under both.
+# Phi and phi are computed in float64 for float32 z too: float32 1 + erf keeps one
+# digit of Phi at z = -5 and none below -5.6. The casts are explicit: numpy 2 promotes
+# float32 / np.float64 to float64 and numpy 1 keeps float32 (NEP 50).
 def _normal_cdf(z):
     return 0.5 * (1.0 + erf(z.astype(np.float64, copy=False) / np.sqrt(2.0)))
 
