@@ -147,11 +147,11 @@ class GELU:
 # digit of Phi at z = -5 and none below -5.6. The casts are explicit: numpy 2 promotes
 # float32 / np.float64 to float64 and numpy 1 keeps float32 (NEP 50).
 def _normal_cdf(z):
-    return 0.5 * (1.0 + erf(z.astype(np.float64, copy=False) / np.sqrt(2.0)))
+    return 0.5 * (1.0 + erf(np.divide(z, np.sqrt(2.0), dtype=np.float64)))
 
 
 def _normal_pdf(z):
-    return np.exp(-0.5 * z**2).astype(np.float64, copy=False) / np.sqrt(2.0 * np.pi)
+    return np.divide(np.exp(-0.5 * z**2), np.sqrt(2.0 * np.pi), dtype=np.float64)
 
 
 class Softmax:
