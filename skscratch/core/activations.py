@@ -134,15 +134,24 @@ class GELU:
 
     @staticmethod
     def forward(z):
-        z *= 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        z *= _normal_cdf(z)
         return z
 
     @staticmethod
     def backward(a, delta, z=None):
-        cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
-        pdf = np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
-        delta *= cdf + z * pdf
+        delta *= _normal_cdf(z) + z * _normal_pdf(z)
         return delta
+
+
+# Phi and phi are computed in float64 for float32 z too: float32 1 + erf keeps one
+# digit of Phi at z = -5 and none below -5.6. The casts are explicit: numpy 2 promotes
+# float32 / np.float64 to float64 and numpy 1 keeps float32 (NEP 50).
+def _normal_cdf(z):
+    return 0.5 * (1.0 + erf(np.divide(z, np.sqrt(2.0), dtype=np.float64)))
+
+
+def _normal_pdf(z):
+    return np.divide(np.exp(-0.5 * z**2), np.sqrt(2.0 * np.pi), dtype=np.float64)
 
 
 class SELU:
