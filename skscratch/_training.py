@@ -230,7 +230,6 @@ class _Batches:
         # rounding), so a full-batch epoch skips the shuffle and its copies of X.
         shuffled = self.shuffled = shuffle and batch_size < self.n_samples
         self.order = np.arange(X.shape[0])
-        self.weight_total = X.shape[0] if sample_weight is None else sample_weight.sum()
         if shuffled:
             dense = not sp.issparse(X)
             self._X_buf = np.empty((batch_size, X.shape[1]), X.dtype) if dense else None
@@ -274,15 +273,20 @@ class _Batches:
 
 
 def _run_epoch(net, optimizer, batches, alpha):
-    """One pass over the batches; returns the mean loss, or the first non-finite one."""
-    accumulated = 0.0
+    """One pass over the batches; returns the mean loss, or the first non-finite one.
+
+    The mean weights each batch's loss by its number of rows, also with
+    ``sample_weight``, as scikit-learn's MLP does: the same ``loss_curve_``,
+    so ``tol`` stops at the same epoch.
+    """
+    accumulated, n_rows = 0.0, 0
     for X_batch, Y_batch, sw_batch in batches:
         if sw_batch is not None and not sw_batch.any():
-            continue  # a batch of zero weight carries no gradient
+            continue  # no gradient, and no loss to average (scikit-learn raises)
         batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
         if not math.isfinite(batch_loss):
             return batch_loss
-        weight = Y_batch.shape[0] if sw_batch is None else sw_batch.sum()
-        accumulated += batch_loss * weight
+        accumulated += batch_loss * Y_batch.shape[0]
+        n_rows += Y_batch.shape[0]
         optimizer.step(net.params, net.grad)
-    return float(accumulated / batches.weight_total)
+    return float(accumulated / n_rows) if n_rows else math.nan  # no weight to train on

@@ -8,6 +8,8 @@ from numbers import Integral, Real
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_diabetes
+from sklearn.ensemble import BaggingRegressor
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
@@ -298,6 +300,37 @@ def test_same_coefficients_as_sklearn_sample_weight(regression_data):
         ours = _small(solver=solver).fit(X, y[:, 0], sample_weight=sw)
         theirs = _sklearn_twin(ours).fit(X, y[:, 0], sample_weight=sw)
         assert_same_model(ours, theirs)
+
+
+def test_same_weighted_loss_curve_and_stop_as_sklearn(regression_data):
+    # Mini-batches of unequal weight (bootstrap counts, zeros among them): the
+    # epoch loss averages the batch losses by rows, as scikit-learn's, so the
+    # tol rule ends the fit at the same epoch.
+    X, y = regression_data
+    sw = np.bincount(np.random.RandomState(2).randint(0, 80, size=80), minlength=80)
+    ours = _small(batch_size=16, max_iter=200, tol=1e-3, n_iter_no_change=3)
+    ours.fit(X, y[:, 0], sample_weight=sw)
+    theirs = _sklearn_twin(ours).fit(X, y[:, 0], sample_weight=sw)
+    assert ours.n_iter_ < 200
+    assert_same_model(ours, theirs)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
+
+
+@converging_cut_short
+def test_bagging_members_as_sklearn():
+    # BaggingRegressor fits each member with bootstrap counts as sample_weight.
+    X, y = load_diabetes(return_X_y=True)
+    models = [
+        BaggingRegressor(
+            mlp(hidden_layer_sizes=(20,), max_iter=300, random_state=0),
+            n_estimators=5,
+            random_state=0,
+        ).fit(X, y)
+        for mlp in (ScratchMLPRegressor, MLPRegressor)
+    ]
+    ours, theirs = ([member.n_iter_ for member in bag.estimators_] for bag in models)
+    assert ours == theirs and min(ours) < 300
+    np.testing.assert_allclose(models[0].predict(X), models[1].predict(X), rtol=1e-9)
 
 
 @converging_cut_short
