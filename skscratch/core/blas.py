@@ -16,15 +16,26 @@ path is L-BFGS-B's vector algebra. Two rules, both measured on two cores:
   nothing). Large products keep the default threads, which pay on an idle
   machine.
 
-The limits go through threadpoolctl, which lets one Python thread only (the
-first to set a limit) change an OpenBLAS pool of pthreads; a fit running in
-another thread trains at whatever the pool has. So fits overlapping in several
-threads cannot leave a pool at one thread behind them.
+A pool's thread count is one setting for the whole process, and OpenBLAS
+rounds some products differently at different counts (those it cuts along a
+long inner dimension: a gradient over a batch of a few hundred rows, a full
+batch of thousands), so a fit's numbers depend on the count its products run
+at. For the same model whichever Python thread fits it, fits share each pool
+through a :class:`SharedPool`, held either on one thread or at the process's
+count: fits wanting the same run at once, a fit wanting the other waits until
+they are done, and fits arriving after it wait for it, so that neither kind
+starves. The counts are set on threadpoolctl's library controllers directly
+rather than through its limit contexts, which threadpoolctl 3.8 applies in one
+Python thread only (the first to set a limit) and silently skips in others.
+Prediction takes no part: it runs at whatever count the pool has, so while a
+small-batch fit trains in another thread a prediction can differ from one made
+alone in its last bits.
 """
 
 import contextlib
 import functools
 import os
+import threading
 
 import numpy as np
 import scipy
@@ -72,15 +83,120 @@ def numpy_blas():
     return _blas_of(np)
 
 
-def _one_thread(selection):
-    if not selection.lib_controllers:
-        return contextlib.nullcontext()
-    return selection.limit(limits=1)
+class SharedPool:
+    """One BLAS pool, shared by the fits of every Python thread.
+
+    A fit holds the pool for its whole training, either on one thread or at
+    the count the process had before (see the module's notes). A fit nested
+    in another in the same thread (a callback that fits a model) keeps the
+    outer fit's state, since waiting for the outer fit would never end.
+
+    Parameters
+    ----------
+    selection : threadpoolctl.ThreadpoolController
+        The pool's libraries (from :func:`numpy_blas` or :func:`scipy_blas`);
+        with none, holding it does nothing.
+    """
+
+    def __init__(self, selection):
+        self.selection = selection
+        self._reset()
+
+    def _reset(self):
+        self._changed = threading.Condition()
+        self._local = threading.local()  # .depth: this thread's holds
+        self._holders = 0
+        self._one_thread = None  # the state held, while ``_holders > 0``
+        self._next = None  # the state a waiting fit needs; others queue behind it
+        self._saved = None  # the counts to restore after a one-thread state
+
+    @contextlib.contextmanager
+    def hold(self, one_thread):
+        """A context in which the pool runs on one thread, or at the process's count."""
+        depth = getattr(self._local, "depth", 0)
+        if depth == 0 and self.selection.lib_controllers:
+            self._enter(one_thread)
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0 and self.selection.lib_controllers:
+                self._leave()
+
+    def _may_enter(self, one_thread):
+        if self._holders == 0:
+            return self._next in (None, one_thread)
+        return self._one_thread == one_thread and self._next is None
+
+    def _enter(self, one_thread):
+        with self._changed:
+            try:
+                while not self._may_enter(one_thread):
+                    if self._next is None:
+                        self._next = one_thread
+                    self._changed.wait()
+            except BaseException:  # Ctrl-C while waiting: others must not wait for us
+                if self._next == one_thread:
+                    self._next = None  # any other fit waiting for it queues again
+                    self._changed.notify_all()
+                raise
+            if self._next == one_thread:
+                self._next = None
+            if self._holders == 0:
+                self._one_thread = one_thread
+                if one_thread:
+                    libraries = self.selection.lib_controllers
+                    self._saved = [lib.get_num_threads() for lib in libraries]
+                    self._set([1] * len(libraries))
+            self._holders += 1
+
+    def _leave(self):
+        with self._changed:
+            self._holders -= 1
+            if self._holders == 0:
+                self._restore()
+                self._changed.notify_all()
+
+    def _restore(self):
+        """Give the pool back the counts it had before a one-thread state."""
+        if self._saved is not None:
+            self._set(self._saved)
+            self._saved = None
+
+    def _set(self, counts):
+        for lib, count in zip(self.selection.lib_controllers, counts):
+            # threadpoolctl 3.8 lets only the Python thread that first set an
+            # OpenBLAS limit change it; a fit may run in any thread, and leaves
+            # no thread in control.
+            release = getattr(type(lib), "clear_controlling_thread", None)
+            if release is not None:
+                release(force=True)
+            lib.set_num_threads(count)
+            if release is not None:
+                release(force=True)
+
+    def after_fork(self):
+        """In a forked child: the parent's holders are not there; their state goes."""
+        self._restore()
+        self._reset()
+
+
+@functools.cache
+def _shared(which):
+    pool = SharedPool(numpy_blas() if which == "numpy" else scipy_blas())
+    os.register_at_fork(after_in_child=pool.after_fork)
+    return pool
 
 
 def scipy_blas_single_threaded():
     """A context in which scipy's own BLAS runs on one thread."""
-    return _one_thread(scipy_blas())
+    return _shared("scipy").hold(one_thread=True)
+
+
+def numpy_blas_default_threads():
+    """A context in which numpy's BLAS runs at the process's count of threads."""
+    return _shared("numpy").hold(one_thread=False)
 
 
 def numpy_blas_threads_for(batch_work):
@@ -89,6 +205,4 @@ def numpy_blas_threads_for(batch_work):
     One thread for numpy's BLAS below :data:`SMALL_BATCH_WORK`, the default
     threads otherwise.
     """
-    if batch_work >= SMALL_BATCH_WORK:
-        return contextlib.nullcontext()
-    return _one_thread(numpy_blas())
+    return _shared("numpy").hold(one_thread=batch_work < SMALL_BATCH_WORK)
