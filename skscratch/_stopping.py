@@ -309,7 +309,7 @@ def fall_back(est, net, state, guard, rule, X):
         raise_nonfinite(est, X)
     net.params[...] = guard.fallback
     state.loss_ = guard.loss
-    warn_diverged(est, state.n_iter_, state.loss_curve_[-1], stacklevel=7)
+    warn_diverged(est, state.n_iter_, state.loss_curve_[-1])
     return rule.diverged()
 
 
@@ -325,7 +325,7 @@ def check_predictions(est, net, X, fallback):
     if fallback is not None:
         net.params[...] = fallback
         if net.predicts_finite(X):
-            warn_diverged(est, None, np.inf, stacklevel=7)
+            warn_diverged(est, None, np.inf)
             return
     raise_nonfinite(est, X)
 
@@ -351,7 +351,8 @@ def raise_nonfinite(est, X=None):
     )
 
 
-def warn_diverged(est, epoch, loss, stacklevel=6):
+def warn_diverged(est, epoch, loss):
+    # From skscratch's module, whoever called fit (see _training._warn_max_iter).
     where = "at the end of training" if epoch is None else f"at iteration {epoch}"
     warnings.warn(
         f"Training diverged {where}: the loss became {loss}. The weights of the "
@@ -359,5 +360,5 @@ def warn_diverged(est, epoch, loss, stacklevel=6):
         "StandardScaler)"
         + ("." if est.solver == "lbfgs" else " or lower learning_rate_init."),
         ConvergenceWarning,
-        stacklevel=stacklevel,
+        stacklevel=1,
     )

@@ -101,7 +101,7 @@ def fit_lbfgs(est, net, data, state, notify=_no_notify):
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=1,  # this line, in skscratch (see _warn_max_iter)
             )
     elif last_finite is not None:
         net.params[...] = last_finite
@@ -197,11 +197,14 @@ def fit_stochastic(est, net, optimizer, data, rng, incremental, state, notify=_n
 
 
 def _warn_max_iter(est):
+    # Attributed to this module, as scikit-learn's MLP attributes it to sklearn's,
+    # so that filterwarnings(..., module="skscratch") silences it whoever calls
+    # fit (a script, a Pipeline, cross_val_score).
     warnings.warn(
         f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached "
         "and the optimization hasn't converged yet.",
         ConvergenceWarning,
-        stacklevel=6,
+        stacklevel=1,
     )
 
 
