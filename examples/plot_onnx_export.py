@@ -53,8 +53,9 @@ onx = skscratch.onnx.to_onnx(model, X[:1], options={id(model[-1]): {"zipmap": Fa
 data = onx.SerializeToString()  # the bytes to ship, e.g. to a file "moons.onnx"
 print(f"ONNX model: {len(data) / 1024:.1f} KiB, {len(onx.graph.node)} nodes")
 session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-print("inputs:", [(i.name, i.type, i.shape) for i in session.get_inputs()])
-print("outputs:", [(o.name, o.type, o.shape) for o in session.get_outputs()])
+for kind, nodes in [("input", session.get_inputs()), ("output", session.get_outputs())]:
+    for node in nodes:
+        print(f"{kind} {node.name!r}: {node.type}, shape {node.shape}")
 
 # %%
 # Same predictions
