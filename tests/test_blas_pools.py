@@ -194,8 +194,8 @@ def test_small_batches_train_on_one_thread_in_any_python_thread():
 class _Library:
     """Stands for one of threadpoolctl's library controllers."""
 
-    def __init__(self):
-        self.threads = 2
+    def __init__(self, threads):
+        self.threads = threads
 
     def get_num_threads(self):
         return self.threads
@@ -205,11 +205,20 @@ class _Library:
 
 
 class _Selection:
-    def __init__(self):
-        self.lib_controllers = [_Library()]
+    def __init__(self, threads=2):
+        self.lib_controllers = [_Library(threads)]
+
+
+def _shared_pool(threads=2):
+    from skscratch.core.blas import SharedPool
+
+    pool = SharedPool(_Selection(threads))
+    return pool, pool.selection.lib_controllers[0]
 
 
 def _hold_in_a_thread(pool, one_thread, log, name):
+    """Start a thread that holds ``pool`` and logs (name, threads) once inside."""
+
     def hold():
         with pool.hold(one_thread):
             log.append((name, pool.selection.lib_controllers[0].threads))
@@ -219,34 +228,56 @@ def _hold_in_a_thread(pool, one_thread, log, name):
     return thread
 
 
-def test_a_fit_wanting_the_other_state_waits_and_later_ones_queue_behind_it():
-    from skscratch.core.blas import SharedPool
+def _until_queued(pool, n_waiting):
+    deadline = time.monotonic() + 30
+    while len(pool._queue) < n_waiting:  # a private queue: no event tells it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.2)  # time enough to enter, were it allowed to
 
-    pool = SharedPool(_Selection())
-    library, log = pool.selection.lib_controllers[0], []
+
+def test_fits_take_turns_in_the_order_they_ask():
+    pool, library = _shared_pool()
+    log = []
     with pool.hold(one_thread=True):
         assert library.threads == 1
         default = _hold_in_a_thread(pool, False, log, "default threads")
-        deadline = time.monotonic() + 30
-        while pool._next is not False:  # until it waits (a private flag: no event)
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        _until_queued(pool, 1)
         late = _hold_in_a_thread(pool, True, log, "one thread, later")
-        time.sleep(0.2)  # time enough to join the holder, were it allowed to
-        assert log == []
+        _until_queued(pool, 2)
+        assert log == []  # neither joined the one-thread fit: the first must not
     default.join()
     late.join()
     assert log == [("default threads", 2), ("one thread, later", 1)]
     assert library.threads == 2
 
 
+def test_one_thread_fits_share_the_pool_and_default_ones_hold_it_alone():
+    pool, library = _shared_pool()
+    log = []
+    with pool.hold(one_thread=True):
+        _hold_in_a_thread(pool, True, log, "one thread").join(timeout=30)
+        assert log == [("one thread", 1)]
+    with pool.hold(one_thread=False):
+        other = _hold_in_a_thread(pool, False, log, "default threads")
+        _until_queued(pool, 1)
+        assert len(log) == 1  # two fits at 2 threads each would share 2 cores
+    other.join()
+    assert log[1:] == [("default threads", 2)]
+
+
+def test_where_the_default_is_one_thread_every_fit_shares_the_pool():
+    pool, library = _shared_pool(threads=1)
+    log = []
+    with pool.hold(one_thread=False):
+        _hold_in_a_thread(pool, False, log, "default threads").join(timeout=30)
+        assert log == [("default threads", 1)]
+
+
 def test_a_fit_nested_in_a_fit_keeps_its_state():
     # e.g. a callback that fits another model: waiting for the outer fit to
     # end would never end.
-    from skscratch.core.blas import SharedPool
-
-    pool = SharedPool(_Selection())
-    library = pool.selection.lib_controllers[0]
+    pool, library = _shared_pool()
     with pool.hold(one_thread=True):
         with pool.hold(one_thread=False):
             assert library.threads == 1

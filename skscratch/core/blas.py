@@ -20,18 +20,19 @@ A pool's thread count is one setting for the whole process, and OpenBLAS
 rounds some products differently at different counts (those it cuts along a
 long inner dimension: a gradient over a batch of a few hundred rows, a full
 batch of thousands), so a fit's numbers depend on the count its products run
-at. For the same model whichever Python thread fits it, fits share each pool
-through a :class:`SharedPool`, held either on one thread or at the process's
-count: fits wanting the same run at once, a fit wanting the other waits until
-they are done, and fits arriving after it wait for it, so that neither kind
-starves. The counts are set on threadpoolctl's library controllers directly
-rather than through its limit contexts, which threadpoolctl 3.8 applies in one
-Python thread only (the first to set a limit) and silently skips in others.
-Prediction takes no part: it runs at whatever count the pool has, so while a
-small-batch fit trains in another thread a prediction can differ from one made
-alone in its last bits.
+at. For the same model whichever Python thread fits it, fits take turns with
+each pool through a :class:`SharedPool`, in the order they ask: fits on one
+thread run together, a fit at the process's count runs alone (two of them
+would each start that many threads on the same cores; where the count is 1
+they are one-thread fits). The counts are set on threadpoolctl's library
+controllers directly rather than through its limit contexts, which
+threadpoolctl 3.8 applies in one Python thread only (the first to set a
+limit) and silently skips in others. Prediction takes no part: it runs at
+whatever count the pool has, so while a small-batch fit trains in another
+thread a prediction can differ from one made alone in its last bits.
 """
 
+import collections
 import contextlib
 import functools
 import os
@@ -86,10 +87,13 @@ def numpy_blas():
 class SharedPool:
     """One BLAS pool, shared by the fits of every Python thread.
 
-    A fit holds the pool for its whole training, either on one thread or at
-    the count the process had before (see the module's notes). A fit nested
-    in another in the same thread (a callback that fits a model) keeps the
-    outer fit's state, since waiting for the outer fit would never end.
+    A fit holds the pool for its whole training, on one thread or at the
+    count the process had before (see the module's notes). Fits are served
+    in the order they ask: one-thread fits next to each other in that order
+    hold the pool together, a fit at the process's count holds it alone. A
+    fit nested in another in the same thread (a callback that fits a model)
+    keeps the outer fit's state, since waiting for the outer fit would never
+    end.
 
     Parameters
     ----------
@@ -105,10 +109,10 @@ class SharedPool:
     def _reset(self):
         self._changed = threading.Condition()
         self._local = threading.local()  # .depth: this thread's holds
+        self._queue = collections.deque()  # (ticket, one_thread) of waiting fits
         self._holders = 0
         self._one_thread = None  # the state held, while ``_holders > 0``
-        self._next = None  # the state a waiting fit needs; others queue behind it
-        self._saved = None  # the counts to restore after a one-thread state
+        self._default = None  # the process's counts, while ``_holders > 0``
 
     @contextlib.contextmanager
     def hold(self, one_thread):
@@ -124,32 +128,34 @@ class SharedPool:
             if depth == 0 and self.selection.lib_controllers:
                 self._leave()
 
-    def _may_enter(self, one_thread):
-        if self._holders == 0:
-            return self._next in (None, one_thread)
-        return self._one_thread == one_thread and self._next is None
+    def _counts(self):
+        return [lib.get_num_threads() for lib in self.selection.lib_controllers]
 
     def _enter(self, one_thread):
         with self._changed:
+            default = self._default if self._holders else self._counts()
+            one_thread = one_thread or all(count == 1 for count in default)
+            ticket = object()
+            self._queue.append((ticket, one_thread))
             try:
-                while not self._may_enter(one_thread):
-                    if self._next is None:
-                        self._next = one_thread
+                while not self._may_enter(ticket, one_thread):
                     self._changed.wait()
-            except BaseException:  # Ctrl-C while waiting: others must not wait for us
-                if self._next == one_thread:
-                    self._next = None  # any other fit waiting for it queues again
-                    self._changed.notify_all()
+            except BaseException:  # Ctrl-C while waiting: out of the queue
+                self._queue.remove((ticket, one_thread))
+                self._changed.notify_all()
                 raise
-            if self._next == one_thread:
-                self._next = None
+            self._queue.popleft()
             if self._holders == 0:
-                self._one_thread = one_thread
+                self._one_thread, self._default = one_thread, self._counts()
                 if one_thread:
-                    libraries = self.selection.lib_controllers
-                    self._saved = [lib.get_num_threads() for lib in libraries]
-                    self._set([1] * len(libraries))
+                    self._set([1] * len(self._default))
             self._holders += 1
+            self._changed.notify_all()  # the next one-thread fit may join
+
+    def _may_enter(self, ticket, one_thread):
+        if self._queue[0][0] is not ticket:
+            return False
+        return self._holders == 0 or (one_thread and self._one_thread)
 
     def _leave(self):
         with self._changed:
@@ -160,9 +166,9 @@ class SharedPool:
 
     def _restore(self):
         """Give the pool back the counts it had before a one-thread state."""
-        if self._saved is not None:
-            self._set(self._saved)
-            self._saved = None
+        if self._one_thread and self._default is not None:
+            self._set(self._default)
+        self._one_thread = self._default = None
 
     def _set(self, counts):
         for lib, count in zip(self.selection.lib_controllers, counts):
@@ -178,7 +184,8 @@ class SharedPool:
 
     def after_fork(self):
         """In a forked child: the parent's holders are not there; their state goes."""
-        self._restore()
+        if self._holders:
+            self._restore()
         self._reset()
 
 
