@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from ._stopping import (
     ValidationMonitor,
@@ -30,7 +29,7 @@ from ._stopping import (
     training_split,
     warn_diverged,
 )
-from ._warnings import warn
+from ._warnings import convergence, warn
 from .core import minimize_lbfgs
 from .core.blas import numpy_blas_threads_for
 
@@ -97,10 +96,9 @@ def _lbfgs_result(config, net, data, state, result, last_finite):
         net.params[...] = result.x
         state.loss_ = float(result.fun)
         if result.status != 0 and not _stopped_by_callback(result):
-            warn(
+            convergence(
                 f"lbfgs failed to converge after {result.nit} iterations "
-                f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
-                ConvergenceWarning,
+                f"({result.message}). Increase max_iter (or max_fun), or scale the data."
             )
     elif last_finite is not None:
         net.params[...] = last_finite
@@ -172,10 +170,9 @@ def fit_stochastic(
                 if incremental:
                     break
             else:
-                warn(
+                convergence(
                     f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
+                    "reached and the optimization hasn't converged yet."
                 )
         except KeyboardInterrupt:
             state.rollback(done)
@@ -223,7 +220,6 @@ class Batches:
         # rounding), so a full-batch epoch skips the shuffle and its copies of X.
         shuffled = self.shuffled = shuffle and batch_size < self.n_samples
         self.order = np.arange(X.shape[0])
-        self.weight_total = X.shape[0] if sample_weight is None else sample_weight.sum()
         if shuffled:
             dense = not sp.issparse(X)
             self._X_buf = np.empty((batch_size, X.shape[1]), X.dtype) if dense else None
@@ -267,15 +263,20 @@ class Batches:
 
 
 def run_epoch(net, optimizer, batches, alpha):
-    """One pass over the batches; returns the mean loss, or the first non-finite one."""
-    accumulated = 0.0
+    """One pass over the batches; returns the mean loss, or the first non-finite one.
+
+    The mean weights each batch's loss by its number of rows, also with
+    ``sample_weight``, as scikit-learn's MLP does: the same ``loss_curve_``,
+    so ``tol`` stops at the same epoch.
+    """
+    accumulated, n_rows = 0.0, 0
     for X_batch, Y_batch, sw_batch in batches:
         if sw_batch is not None and not sw_batch.any():
-            continue  # a batch of zero weight carries no gradient
+            continue  # no gradient, and no loss to average (scikit-learn raises)
         batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
         if not math.isfinite(batch_loss):
             return batch_loss
-        weight = Y_batch.shape[0] if sw_batch is None else sw_batch.sum()
-        accumulated += batch_loss * weight
+        accumulated += batch_loss * Y_batch.shape[0]
+        n_rows += Y_batch.shape[0]
         optimizer.step(net.params, net.grad)
-    return float(accumulated / batches.weight_total)
+    return float(accumulated / n_rows) if n_rows else math.nan  # no weight to train on
