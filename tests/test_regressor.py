@@ -319,6 +319,7 @@ def test_same_coefficients_as_sklearn_sample_weight(regression_data):
         assert_same_model(ours, theirs)
 
 
+@needs_sklearn_mlp_sample_weight
 def test_same_weighted_loss_curve_and_stop_as_sklearn(regression_data):
     # Mini-batches of unequal weight (bootstrap counts, zeros among them): the
     # epoch loss averages the batch losses by rows, as scikit-learn's, so the
@@ -333,6 +334,7 @@ def test_same_weighted_loss_curve_and_stop_as_sklearn(regression_data):
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
 
 
+@needs_sklearn_mlp_sample_weight  # BaggingRegressor passes weights where the MLP takes them
 @converging_cut_short
 def test_bagging_members_as_sklearn():
     # BaggingRegressor fits each member with bootstrap counts as sample_weight.
