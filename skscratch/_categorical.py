@@ -31,10 +31,7 @@ from numbers import Integral, Real
 import narwhals as nw
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import (
-    _check_categorical_features,
-    check_array,
-)
+from sklearn.utils.validation import check_array
 
 #: Most categories (missing values included) a categorical feature may have.
 #: Each one is a row of trainable weights that every optimizer step updates,
@@ -88,11 +85,89 @@ def resolve_categorical_features(X, categorical_features):
                 "dataframe), or set categorical_features=None."
             )
         return None
-    if not hasattr(X, "shape") and not nw.dependencies.is_into_dataframe(X):
-        X = np.asarray(X, dtype=object)  # a list of rows
-    if np.ndim(X) != 2 and not nw.dependencies.is_into_dataframe(X):
-        return None  # validate_data reports that X is not 2-D
-    return _check_categorical_features(X, categorical_features)
+    columns = _columns(X)
+    if columns is None or categorical_features is None:
+        return None  # for X not 2-D, validate_data says so later
+    names, by_dtype, n_features = columns
+    if isinstance(categorical_features, str):  # "from_dtype"
+        mask = by_dtype
+    else:
+        mask = _mask_of(np.asarray(categorical_features), names, n_features)
+    return mask if mask is not None and mask.any() else None
+
+
+def _columns(X):
+    """``(names, categorical-dtype mask, n_features)`` of ``X``; None if not 2-D.
+
+    For a dataframe, its column names and which of its columns are Categorical
+    or Enum; for anything else, ``(None, None, n_features)``.
+    """
+    if nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        schema = frame.schema
+        by_dtype = [schema[name] in (nw.Categorical, nw.Enum) for name in frame.columns]
+        return frame.columns, np.array(by_dtype, dtype=bool), len(frame.columns)
+    X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)  # a list of rows
+    if np.ndim(X) != 2:
+        return None
+    return None, None, X.shape[1]
+
+
+def _mask_of(features, names, n_features):
+    """The boolean mask that a mask, indices or names in ``features`` mean.
+
+    ``names`` are the columns of a dataframe (None for an array). None for
+    an empty ``features``. Raises ValueError as
+    :func:`resolve_categorical_features` says.
+    """
+    if features.size == 0:
+        return None
+    if features.dtype.kind in "UO":
+        return _mask_of_names(features, names)
+    if features.dtype.kind == "b":
+        if features.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask must have shape (n_features,) "
+                f"= ({n_features},); got shape {features.shape}."
+            )
+        return features
+    if features.dtype.kind in "iu":
+        out_of_range = features[(features < 0) | (features >= n_features)]
+        if out_of_range.size:
+            raise ValueError(
+                f"categorical_features holds the indices {out_of_range.tolist()}; "
+                f"integer indices must be in [0, n_features - 1] = [0, {n_features - 1}]."
+            )
+        mask = np.zeros(n_features, dtype=bool)
+        mask[features] = True
+        return mask
+    raise ValueError(
+        "categorical_features must be 'from_dtype', None, or an array-like of bool, "
+        f"int or str; got values of dtype {features.dtype}."
+    )
+
+
+def _mask_of_names(features, names):
+    """The boolean mask of the features named in ``features`` (strings)."""
+    types = sorted({type(f).__name__ for f in features.ravel()})
+    if features.dtype.kind == "O" and types != ["str"]:
+        raise ValueError(
+            "categorical_features must be an array-like of bool, int or str; got "
+            f"values of types {types}."
+        )
+    if names is None:
+        raise ValueError(
+            "categorical_features names features, but X has no feature names (it is "
+            "not a dataframe): pass the features as integers or as a boolean mask."
+        )
+    names = list(names)
+    unknown = [str(f) for f in features.ravel() if f not in names]
+    if unknown:
+        raise ValueError(
+            f"categorical_features names '{unknown[0]}' which is not a valid feature "
+            f"name of X; its features are {names}."
+        )
+    return np.isin(np.asarray(names, dtype=object), features)
 
 
 def learn_categories(X, is_categorical):

@@ -1,9 +1,21 @@
 """Helpers shared by several test modules (imported as ``helpers``: pytest puts
 tests/ on sys.path)."""
 
+import inspect
+
 import numpy as np
+import pytest
+import sklearn
+from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier
+
+#: For tests that compare with scikit-learn's MLPs fitted with sample_weight,
+#: which their ``fit`` takes from scikit-learn 1.7 on.
+needs_sklearn_mlp_sample_weight = pytest.mark.skipif(
+    "sample_weight" not in inspect.signature(MLPClassifier.fit).parameters,
+    reason=f"scikit-learn {sklearn.__version__}'s MLPs take no sample_weight (1.7 does)",
+)
 
 
 def same_weights(a, b):

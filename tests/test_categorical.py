@@ -5,6 +5,8 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
+from packaging.version import Version
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GridSearchCV
@@ -134,6 +136,11 @@ class TestCategories:
         assert categories[2].tolist() == [1.0, 2.0, 3.0]  # no missing value, no nan
         assert [c.tolist() for c in counts] == [[1, 1, 2, 1], [1, 2, 2], [2, 1, 2]]
 
+    @pytest.mark.skipif(
+        Version(sklearn.__version__) < Version("1.8"),
+        reason=f"scikit-learn {sklearn.__version__}'s OrdinalEncoder refuses a column "
+        "mixing None and pd.NA, and lists a missing category as None (1.8: nan)",
+    )
     def test_same_categories_as_ordinal_encoder(self):
         # OrdinalEncoder is what HistGradientBoosting codes categories with.
         X = _frame()
@@ -287,7 +294,7 @@ class TestEstimators:
         model = _clf().fit(X, y)
         assert model.is_categorical_.tolist() == [False] * 4 + [True]
         (levels,) = model.categories_
-        assert levels.tolist() == sorted(set(X["level"].astype(str)))
+        assert levels.tolist() == sorted(set(X["level"]))
         # One row per level seen, one for "unknown"; the width from the rule.
         (table,) = model.embeddings_
         assert table.shape == (len(levels) + 1, embedding_dims([levels])[0])
@@ -473,7 +480,7 @@ class TestEstimators:
     def test_polars_frame(self):
         pl = pytest.importorskip("polars")
         X, y = _task(as_frame=True)
-        frame = pl.from_pandas(X.astype({"level": str})).with_columns(
+        frame = pl.from_pandas(X.astype({"level": object})).with_columns(
             pl.col("level").cast(pl.Categorical)
         )
         model = _clf().fit(frame, y)

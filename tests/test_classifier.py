@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from helpers import needs_sklearn_mlp_sample_weight
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -502,6 +503,7 @@ def test_same_coefficients_as_sklearn_targets(iris, target, solver):
 
 
 @converging_cut_short
+@needs_sklearn_mlp_sample_weight
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_same_coefficients_as_sklearn_sample_weight(iris, solver):
     X, y = iris

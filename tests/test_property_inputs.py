@@ -549,7 +549,7 @@ def test_bad_sample_weight(data):
         keywords = [r"1d", r"sample weights"]
     elif case == "all zero":
         sw[:] = 0
-        keywords = [r"non-zero", r"sample weights"]
+        keywords = [r"non-zero", r"sample weights", r"all zero"]
     else:
         sw = np.array(["heavy"] * n)
         keywords = [r"could not convert", r"string"]

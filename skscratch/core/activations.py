@@ -24,9 +24,6 @@ import math
 
 from .backend import NUMPY
 
-SQRT2 = math.sqrt(2.0)
-SQRT2PI = math.sqrt(2.0 * math.pi)
-
 
 class Identity:
     """``f(z) = z``; ``f'(z) = 1``."""
@@ -143,14 +140,12 @@ class GELU:
 
     @staticmethod
     def forward(z, ops=NUMPY):
-        z *= 0.5 * (1.0 + ops.erf(z / SQRT2))
+        z *= ops.normal_cdf(z)
         return z
 
     @staticmethod
     def backward(a, delta, z=None, ops=NUMPY):
-        cdf = 0.5 * (1.0 + ops.erf(z / SQRT2))
-        pdf = ops.exp(-0.5 * z**2) / SQRT2PI
-        delta *= cdf + z * pdf
+        delta *= ops.normal_cdf(z) + z * ops.normal_pdf(z)
         return delta
 
 

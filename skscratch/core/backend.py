@@ -69,6 +69,19 @@ class NumpyOps:
     expit = scipy.special.expit
     erf = scipy.special.erf
 
+    # Phi and phi are computed in float64 for float32 z too: float32 1 + erf keeps
+    # one digit of Phi at z = -5 and none below -5.6. The casts are explicit:
+    # numpy 2 promotes float32 / np.float64 to float64 and numpy 1 keeps float32.
+    @staticmethod
+    def normal_cdf(z):
+        """The standard normal CDF ``Phi(z) = (1 + erf(z / sqrt 2)) / 2``."""
+        return 0.5 * (1.0 + scipy.special.erf(np.divide(z, np.sqrt(2.0), dtype=np.float64)))
+
+    @staticmethod
+    def normal_pdf(z):
+        """The standard normal density ``phi(z) = exp(-z**2 / 2) / sqrt(2 pi)``."""
+        return np.divide(np.exp(-0.5 * z**2), np.sqrt(2.0 * np.pi), dtype=np.float64)
+
     @staticmethod
     def dot_into(a, b, out):
         """Write ``a @ b`` into ``out`` (a view that must change)."""
@@ -290,6 +303,13 @@ class ArrayAPIOps:
 
             return cupyx.scipy.special.erf(z)
         return self.asarray(scipy.special.erf(self.to_host(z)), dtype=z.dtype)
+
+    def normal_cdf(self, z):
+        """``Phi(z)`` in ``z``'s dtype (float32 on a device without float64)."""
+        return 0.5 * (1.0 + self.erf(z / math.sqrt(2.0)))
+
+    def normal_pdf(self, z):
+        return self.xp.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi)
 
     def xlogy(self, x, y):
         """``x log(y)``, 0 where ``x`` is 0."""
