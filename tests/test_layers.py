@@ -131,7 +131,7 @@ class Scale(Layer):
         super().bind(params, grads)
         self.g, self.dg = params["g"], grads["g"]
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=None):
         return types.SimpleNamespace(
             a_in=None, grad_in=np.empty((n_rows, self.n_in), dtype)
         )

@@ -136,7 +136,7 @@ class Scale(Layer):
     def initialize(self, random_state):
         self.g[...] = 1.0
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=None):
         return types.SimpleNamespace(
             a_in=None,
             a=np.empty((n_rows, self.n_out), dtype),

@@ -51,7 +51,6 @@ class NumpyOps:
     device = None
     is_numpy = True
 
-    dot = staticmethod(np.dot)
     add = np.add
     subtract = np.subtract
     multiply = np.multiply
@@ -83,12 +82,40 @@ class NumpyOps:
         return np.divide(np.exp(-0.5 * z**2), np.sqrt(2.0 * np.pi), dtype=np.float64)
 
     @staticmethod
-    def dot_into(a, b, out):
-        """Write ``a @ b`` into ``out`` (a view that must change)."""
+    def dot(a, b, out=None):
+        """``a @ b`` (into ``out``); ``a`` may be a sparse matrix (X, first layer)."""
         if isinstance(a, np.ndarray):
             return np.dot(a, b, out=out)
-        out[...] = a @ b  # a sparse matrix (X in the first layer)
+        if out is None:
+            return a @ b
+        out[...] = a @ b
         return out
+
+    dot_into = dot  # write a @ b into out (a view that must change)
+
+    @staticmethod
+    def col_means(a):
+        return a.mean(axis=0)
+
+    @staticmethod
+    def col_dot_into(a, b, out):
+        """Write the column sums of ``a * b`` into ``out`` (no temporary product)."""
+        return np.einsum("ij,ij->j", a, b, out=out)
+
+    @staticmethod
+    def largest_column_norm(W):
+        """``max_j sum_k |W_kj|``, as a Python float (in float64: it bounds, not rounds)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.abs(W).sum(axis=0, dtype=np.float64).max())
+
+    @staticmethod
+    def as_indices(a):
+        """Whole numbers held as floats (category codes), as integer indices."""
+        return a.astype(np.intp)
+
+    @staticmethod
+    def concat(arrays, axis=0):
+        return np.concatenate(arrays, axis=axis)
 
     @staticmethod
     def copy(src, out=None):
@@ -156,6 +183,20 @@ class NumpyOps:
         return sums.reshape(n_rows, d)
 
     @staticmethod
+    def average(a, weights=None):
+        """The (weighted) mean of ``a``, as a Python float."""
+        return float(np.average(a, weights=weights))
+
+    @staticmethod
+    def dot_value(a, b):
+        """``a @ b`` of two vectors, as a Python float."""
+        return float(np.dot(a, b))
+
+    @staticmethod
+    def result_dtype(*arrays):
+        return np.result_type(*(a.dtype for a in arrays))
+
+    @staticmethod
     def all_finite(a):
         """Whether every entry of ``a`` is finite, as a Python bool."""
         return bool(np.isfinite(a).all())
@@ -163,12 +204,18 @@ class NumpyOps:
     @staticmethod
     def abs_max(a):
         """``max |a|`` as a Python float (0 for an empty array)."""
-        return float(np.abs(a).max()) if a.size else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.abs(a).max()) if a.size else 0.0
 
     @staticmethod
     def asarray(a, dtype=None):
         """A host (numpy) array in this namespace, on its device."""
         return np.asarray(a, dtype=dtype)
+
+    @staticmethod
+    def astype(a, dtype):
+        """``a`` in the dtype named as numpy's ``dtype`` (no copy if it is already)."""
+        return a.astype(dtype, copy=False)
 
     @staticmethod
     def to_host(a):
@@ -190,6 +237,11 @@ class NumpyOps:
     @staticmethod
     def dtype(dtype):
         """The namespace's float dtype of the same name as the numpy ``dtype``."""
+        return np.dtype(dtype)
+
+    @staticmethod
+    def numpy_dtype(dtype):
+        """The numpy dtype of the same name as the namespace's ``dtype``."""
         return np.dtype(dtype)
 
 
@@ -236,6 +288,22 @@ class ArrayAPIOps:
 
     def add(self, a, b, out=None):
         return a + b
+
+    def col_means(self, a):
+        return self.xp.mean(a, axis=0)
+
+    def col_dot_into(self, a, b, out):
+        out[...] = self.xp.sum(a * b, axis=0)
+        return out
+
+    def largest_column_norm(self, W):
+        return float(self.xp.max(self.xp.sum(self.xp.abs(W), axis=0)))
+
+    def as_indices(self, a):
+        return self.xp.astype(a, self.xp.int64)
+
+    def concat(self, arrays, axis=0):
+        return self.xp.concat(arrays, axis=axis)
 
     def subtract(self, a, b, out=None):
         return a - b
@@ -344,6 +412,18 @@ class ArrayAPIOps:
         one_hot = xp.astype(index[:, None] == levels[None, :], values.dtype)
         return one_hot.T @ values
 
+    def average(self, a, weights=None):
+        if weights is None:
+            return float(self.xp.mean(a))
+        return float(self.xp.sum(weights * a) / self.xp.sum(weights))
+
+    def dot_value(self, a, b):
+        """``a @ b`` of two vectors, as a 0-d array: it stays on the device."""
+        return self.xp.sum(a * b)
+
+    def result_dtype(self, *arrays):
+        return self.xp.result_type(*(a.dtype for a in arrays))
+
     def all_finite(self, a):
         return bool(self.xp.all(self.xp.isfinite(a)))
 
@@ -357,6 +437,9 @@ class ArrayAPIOps:
 
     def to_host(self, a):
         return to_numpy(a)
+
+    def astype(self, a, dtype):
+        return self.xp.astype(a, self.dtype(dtype), copy=False)
 
     def empty(self, shape, dtype):
         return self.xp.empty(shape, dtype=self.dtype(dtype), device=self.device)
@@ -373,6 +456,13 @@ class ArrayAPIOps:
             return getattr(self.xp, np.dtype(dtype).name)
         return dtype
 
+    def numpy_dtype(self, dtype):
+        """The numpy dtype of the same name as the namespace's ``dtype``."""
+        for name in ("float64", "float32", "float16", "int64", "int32", "bool"):
+            if dtype == getattr(self.xp, name, None):
+                return np.dtype(name)
+        raise TypeError(f"No numpy dtype for {dtype!r}.")
+
 
 #: The numpy functions: what a numpy network computes with.
 NUMPY = NumpyOps()
@@ -388,6 +478,13 @@ def ops_for(*arrays):
     if array_api_compat.is_numpy_namespace(xp):
         return NUMPY
     return ArrayAPIOps(xp, array_api_compat.device(arrays[0]))
+
+
+def is_array_api_obj(a):
+    """Whether ``a`` is an array of some array API library (not a sparse matrix)."""
+    if array_api_compat is None:
+        return isinstance(a, np.ndarray)
+    return array_api_compat.is_array_api_obj(a) and not scipy.sparse.issparse(a)
 
 
 def to_numpy(a):
