@@ -53,6 +53,9 @@ html_static_path = ["_static"]
 # ----------------------------------------------------------------- the API pages
 autosummary_generate = True
 autodoc_member_order = "bysource"
+# The contents list names methods as "fit()", not "ScratchMLPClassifier.fit()",
+# which a sidebar would cut.
+toc_object_entries_show_parents = "hide"
 autodoc_default_options = {"members": True, "undoc-members": False}
 # numpydoc renders the Parameters / Attributes sections; the class template
 # lists the methods with autodoc, so numpydoc adds no member tables of its own.
@@ -71,7 +74,9 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "user_guide": []}
+# The gallery's pages have no left sidebar (the gallery's index lists the
+# examples): their code, output and figures get the width.
+html_sidebars = {"index": [], "user_guide": [], "auto_examples/*": []}
 html_css_files = ["skscratch.css"]
 html_last_updated_fmt = None
 

@@ -92,7 +92,9 @@ if __name__ == "__main__":
     )
     print(f"best parameters equal: {local.best_params_ == remote.best_params_}")
     print(f"mean test scores equal: {same}")
-    print(f"best: {remote.best_params_}, accuracy {remote.best_score_:.3f}")
+    print(f"best, cross-validated accuracy {remote.best_score_:.3f}:")
+    for name, value in remote.best_params_.items():
+        print(f"    {name.removeprefix('scratchmlpclassifier__')} = {value!r}")
 
     labels = [
         "{}\n{}\nα={:g}".format(

@@ -53,8 +53,8 @@ for rate in (0.0, 0.5):
     best = int(np.argmin(test))
     print(
         f"dropout={rate}: test log-loss {test[-1]:.3f} after {N_EPOCHS} epochs "
-        f"(lowest {test[best]:.3f}, epoch {best + 1}); "
-        f"accuracy train {model.score(X_train, y_train):.3f}, "
+        f"(lowest {test[best]:.3f}, epoch {best + 1})\n"
+        f"    accuracy train {model.score(X_train, y_train):.3f}, "
         f"test {model.score(X_test, y_test):.3f}"
     )
 

@@ -47,14 +47,15 @@ print(f"{model[-1].n_iter_} epochs, training accuracy {model.score(X, y):.3f}")
 # ---------------
 # ``X[:1]`` tells the converter the input's width and type: float64 here, so the
 # graph computes in float64. ``zipmap=False`` asks for the probabilities as one
-# tensor (the default, as for scikit-learn's classifiers, is a list of
-# ``{class: probability}`` dictionaries, which ONNX allows in float32 only).
+# float64 tensor (the default, as for scikit-learn's classifiers, is a list of
+# ``{class: probability}`` dictionaries, whose values ONNX holds in float32).
 onx = skscratch.onnx.to_onnx(model, X[:1], options={id(model[-1]): {"zipmap": False}})
 data = onx.SerializeToString()  # the bytes to ship, e.g. to a file "moons.onnx"
 print(f"ONNX model: {len(data) / 1024:.1f} KiB, {len(onx.graph.node)} nodes")
 session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-print("inputs:", [(i.name, i.type, i.shape) for i in session.get_inputs()])
-print("outputs:", [(o.name, o.type, o.shape) for o in session.get_outputs()])
+for kind, nodes in [("input", session.get_inputs()), ("output", session.get_outputs())]:
+    for node in nodes:
+        print(f"{kind} {node.name!r}: {node.type}, shape {node.shape}")
 
 # %%
 # Same predictions

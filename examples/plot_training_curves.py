@@ -42,8 +42,10 @@ model = ScratchMLPClassifier(
     random_state=0,
 ).fit(X_train, y_train)
 print("the first three records of history_:")
+columns = list(model.history_[0])
+print("  ".join(f"{key:>8}" for key in columns))
 for record in model.history_[:3]:
-    print({key: round(value, 4) for key, value in record.items()})
+    print("  ".join(f"{record[key]:>{max(8, len(key))}.4g}" for key in columns))
 best_epoch = 1 + int(np.argmax(model.validation_scores_))
 print(
     f"best validation score {model.best_validation_score_:.4f} at epoch {best_epoch}, "

@@ -27,10 +27,9 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from ._warnings import warn
+from ._warnings import convergence
 from .callbacks import Callback
 from .core.activations import Identity
 from .core.backend import ops_for
@@ -399,9 +398,8 @@ def raise_nonfinite(X=None, stochastic=True):
 def warn_diverged(epoch, loss, stochastic=True):
     """Warn that training diverged at ``epoch`` (None: at the end) with ``loss``."""
     where = "at the end of training" if epoch is None else f"at iteration {epoch}"
-    warn(
+    convergence(
         f"Training diverged {where}: the loss became {loss}. The weights of the "
         "best iteration before that are kept. Scale the data (e.g. with "
-        "StandardScaler)" + (" or lower learning_rate_init." if stochastic else "."),
-        ConvergenceWarning,
+        "StandardScaler)" + (" or lower learning_rate_init." if stochastic else ".")
     )

@@ -20,7 +20,6 @@ import time
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ._stopping import (
     ValidationMonitor,
@@ -30,7 +29,7 @@ from ._stopping import (
     training_split,
     warn_diverged,
 )
-from ._warnings import warn
+from ._warnings import convergence, warn
 from .core import minimize_lbfgs
 from .core.blas import numpy_blas_threads_for
 
@@ -108,10 +107,9 @@ def _lbfgs_result(config, net, data, state, result, last_finite):
         net.params[...] = to_device(result.x, dtype=net.dtype)
         state.loss_ = float(result.fun)
         if result.status != 0 and not _stopped_by_callback(result):
-            warn(
+            convergence(
                 f"lbfgs failed to converge after {result.nit} iterations "
-                f"({result.message}). Increase max_iter (or max_fun), or scale the data.",
-                ConvergenceWarning,
+                f"({result.message}). Increase max_iter (or max_fun), or scale the data."
             )
     elif last_finite is not None:
         net.params[...] = to_device(last_finite, dtype=net.dtype)
@@ -185,10 +183,9 @@ def fit_stochastic(
                 if incremental:
                     break
             else:
-                warn(
+                convergence(
                     f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
+                    "reached and the optimization hasn't converged yet."
                 )
         except KeyboardInterrupt:
             state.rollback(done)
@@ -245,9 +242,6 @@ class Batches:
         # rounding), so a full-batch epoch skips the shuffle and its copies of X.
         shuffled = self.shuffled = shuffle and batch_size < self.n_samples
         self.order = np.arange(X.shape[0])
-        self.weight_total = (
-            X.shape[0] if sample_weight is None else float(self.host_weight.sum())
-        )
         self._X_buf = self._Y_buf = self._sw_buf = None
         if shuffled and ops.is_numpy:
             if isinstance(X, np.ndarray):  # not a sparse X
@@ -292,18 +286,20 @@ class Batches:
 def run_epoch(net, optimizer, batches, alpha):
     """One pass over the batches; returns the mean loss, or the first non-finite one.
 
-    Off numpy, the batch losses add up on the device and are read once, at
-    the epoch's end (a non-finite one then makes the epoch's loss non-finite).
+    The mean weights each batch's loss by its number of rows, also with
+    ``sample_weight``, as scikit-learn's MLP does: the same ``loss_curve_``,
+    so ``tol`` stops at the same epoch. Off numpy, the batch losses add up on
+    the device and are read once, at the epoch's end (a non-finite one then
+    makes the epoch's loss non-finite).
     """
-    accumulated, numpy = 0.0, net.ops.is_numpy
+    accumulated, n_rows, numpy = 0.0, 0, net.ops.is_numpy
     for X_batch, Y_batch, sw_batch, weight in batches:
         if weight is not None and not weight > 0:
-            continue  # a batch of zero weight carries no gradient
+            continue  # no gradient, and no loss to average (scikit-learn raises)
         batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha, weight_sum=weight)
         if numpy and not math.isfinite(batch_loss):
             return batch_loss
-        accumulated = accumulated + batch_loss * (
-            Y_batch.shape[0] if weight is None else weight
-        )
+        accumulated = accumulated + batch_loss * Y_batch.shape[0]
+        n_rows += Y_batch.shape[0]
         optimizer.step(net.params, net.grad)
-    return float(accumulated / batches.weight_total)
+    return float(accumulated / n_rows) if n_rows else math.nan  # no weight to train on

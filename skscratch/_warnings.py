@@ -1,8 +1,18 @@
-"""Warnings attributed to the caller's line, however deep inside skscratch they arise."""
+"""Where skscratch's warnings point: at skscratch, or at the caller's line.
+
+A ConvergenceWarning is skscratch's own report, as scikit-learn's MLP makes it:
+it is attributed to skscratch's module (:func:`convergence`), so
+``warnings.filterwarnings("ignore", category=ConvergenceWarning,
+module="skscratch")`` silences it whoever called ``fit`` (a script, a
+Pipeline, ``cross_val_score``). A warning about how skscratch was called
+(:func:`warn`) points at the caller's line instead.
+"""
 
 import os
 import sys
 import warnings
+
+from sklearn.exceptions import ConvergenceWarning
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -19,3 +29,8 @@ def warn(message, category=UserWarning):
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+def convergence(message):
+    """A ConvergenceWarning from the skscratch module that calls this."""
+    warnings.warn(message, ConvergenceWarning, stacklevel=2)

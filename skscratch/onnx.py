@@ -48,12 +48,16 @@ float64), and as 0 from about z = -16 in float32 (-37 in float64) on.
 Classifier outputs are those skl2onnx gives scikit-learn's ``MLPClassifier``:
 ``label`` then ``probabilities``, turned by default (option ``zipmap=True``)
 into ``output_label`` and ``output_probability``, a list of ``{class: probability}``
-dictionaries. Pass ``options={"zipmap": False}`` for two plain tensors:
-``label`` of shape (n_samples,) and ``probabilities`` of shape (n_samples,
-n_classes), in the order of ``classes_``; ``zipmap="columns"`` gives one output per
-class. Labels are int64 for integer (or bool, or integral float) classes and
-strings for string classes. A multilabel model's ``label`` is the int64 indicator
-matrix of shape (n_samples, n_labels) and its ``probabilities`` one column per label.
+dictionaries. ONNX's ``ZipMap`` takes float only, so in a float64 graph those
+dictionaries hold the probabilities rounded to float32 (the labels are still
+chosen in float64; scikit-learn's MLPClassifier converted by skl2onnx gives a
+graph that onnxruntime refuses to load there). Pass ``options={"zipmap": False}``
+for two plain tensors: ``label`` of shape (n_samples,) and ``probabilities`` of
+shape (n_samples, n_classes), in the order of ``classes_``; ``zipmap="columns"``
+gives one output per class. Labels are int64 for integer (or bool, or integral
+float) classes and strings for string classes. A multilabel model's ``label`` is
+the int64 indicator matrix of shape (n_samples, n_labels) and its
+``probabilities`` one column per label.
 Regressors give ``variable`` of shape (n_samples, n_outputs).
 
 This module needs skl2onnx and onnx (and onnxruntime to run the result):
@@ -464,10 +468,20 @@ def _classifier_shapes(operator):
         operator.outputs[0].type = StringTensorType(shape=[n_samples])
     else:
         operator.outputs[0].type = Int64TensorType(shape=[n_samples])
-    proba_type = (
-        DoubleTensorType if _graph_dtype(operator) == np.float64 else FloatTensorType
-    )
+    in_double = _graph_dtype(operator) == np.float64 and not _zipmap_follows(operator)
+    proba_type = DoubleTensorType if in_double else FloatTensorType
     operator.outputs[1].type = proba_type(shape=[n_samples, n_classes])
+
+
+def _zipmap_follows(operator):
+    """True when skl2onnx puts a ZipMap (option ``zipmap=True``) after the classifier.
+
+    ONNX's ZipMap takes float probabilities only, and skl2onnx declares the
+    dictionaries' values with its input's type; so a double graph hands ZipMap
+    its probabilities cast to float (the labels are still chosen in double).
+    """
+    options = operator.scope_inst.get_options(operator.raw_operator, {"zipmap": True})
+    return options["zipmap"] not in (False, "columns")
 
 
 def _convert_classifier(scope, operator, container):
@@ -475,9 +489,17 @@ def _convert_classifier(scope, operator, container):
     g = _Graph(scope, container, _graph_dtype(operator))
     label_name, proba_name = operator.outputs[0].full_name, operator.outputs[1].full_name
     output = _network(g, operator.inputs[0].full_name, model)
+    to_float = g.dtype == np.float64 and _zipmap_follows(operator)
+
+    def probabilities(proba):
+        if to_float:  # for ZipMap, as the shape calculator declared
+            g.node("Cast", proba, to=TensorProto.FLOAT, output=proba_name)
+        else:
+            g.node("Identity", proba, output=proba_name)
+
     if _is_multilabel(model):
         # predict: the indicator matrix output > 0.5
-        g.node("Identity", output, output=proba_name)
+        probabilities(output)
         g.node(
             "Cast",
             g.node("Greater", output, g.const(0.5)),
@@ -487,15 +509,13 @@ def _convert_classifier(scope, operator, container):
         return
     if model.out_activation_ == "logistic":
         # one column, the positive class: predict_proba is [1 - p, p]
-        g.node(
-            "Concat", g.node("Sub", g.const(1), output), output, axis=1, output=proba_name
-        )
+        probabilities(g.node("Concat", g.node("Sub", g.const(1), output), output, axis=1))
         index = g.node(
             "Cast", g.node("Greater", output, g.const(0.5)), to=TensorProto.INT64
         )
         index = g.node("Reshape", index, g.const([-1], dtype=np.int64))
     else:
-        g.node("Identity", output, output=proba_name)
+        probabilities(output)
         index = g.node("ArgMax", output, axis=1, keepdims=0)  # the first maximum, as numpy
     classes = _class_labels(model)
     if classes.dtype == object:
@@ -580,7 +600,8 @@ def to_onnx(
         Converter options, as for :func:`skl2onnx.to_onnx`. For a classifier,
         ``{"zipmap": False}`` gives two tensors, ``label`` and ``probabilities``,
         instead of the default ``output_label`` and ``output_probability`` (a
-        list of ``{class: probability}`` dictionaries); ``"columns"`` gives one
+        list of ``{class: probability}`` dictionaries, float32 also for float64
+        input, since ONNX's ZipMap takes float only); ``"columns"`` gives one
         output per class. In a pipeline, a plain dict applies to every step
         that accepts the option; ``{id(pipe[-1]): {"zipmap": False}}`` aims at one.
     name : str, default=None
@@ -637,18 +658,4 @@ def to_onnx(
         options=options,
         name=name,
     )
-    for output in onnx_model.graph.output:
-        sequence = output.type.sequence_type
-        if (
-            output.type.HasField("sequence_type")
-            and sequence.elem_type.HasField("map_type")
-            and sequence.elem_type.map_type.value_type.tensor_type.elem_type
-            == TensorProto.DOUBLE
-        ):
-            # skl2onnx builds it, but onnxruntime refuses to load it.
-            raise ValueError(
-                "ONNX's ZipMap (the default option zipmap=True) takes float32 "
-                "probabilities only; for float64 input pass options={'zipmap': False} "
-                "(or 'columns'), or float32 X."
-            )
     return onnx_model

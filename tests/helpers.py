@@ -2,12 +2,14 @@
 tests/ on sys.path)."""
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sklearn
 from sklearn.neural_network import MLPClassifier
 
+import skscratch
 from skscratch import ScratchMLPClassifier
 
 #: For tests that compare with scikit-learn's MLPs fitted with sample_weight,
@@ -22,6 +24,13 @@ def same_weights(a, b):
     """Whether two fitted estimators have exactly the same weights and biases."""
     pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
     return all(np.array_equal(p, q) for p, q in pairs)
+
+
+def from_skscratch(warning):
+    """Whether a recorded warning is attributed to skscratch's code, as
+    scikit-learn's MLP attributes its own to sklearn's (``module=`` filters)."""
+    package = Path(skscratch.__file__).resolve().parent
+    return Path(warning.filename).resolve().is_relative_to(package)
 
 
 def small_classifier(**params):

@@ -1,4 +1,5 @@
-"""Training and prediction reach one BLAS only: numpy's.
+"""Training and prediction reach one BLAS only: numpy's; fits in any Python
+thread hold its threads as core.blas says.
 
 numpy and scipy each ship their own OpenBLAS, each with its own thread pool.
 Calling scipy's BLAS between numpy's matrix products makes the two pools'
@@ -14,6 +15,8 @@ stochastic solver, and expects no call to have been recorded.
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -153,3 +156,130 @@ def test_large_batches_keep_the_default_threads(monkeypatch):
     monkeypatch.setattr(blas, "SMALL_BATCH_WORK", 1)
     seen, after = _numpy_threads_while_fitting(monkeypatch, hidden_layer_sizes=(10,))
     assert seen == [[2], [2]] and after == [2]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_small_batches_train_on_one_thread_in_any_python_thread():
+    # threadpoolctl 3.8 ignores limits set outside the thread that holds one
+    # (here the main thread); the fit in a worker thread must reach the pool.
+    from sklearn.datasets import make_classification
+    from threadpoolctl import threadpool_limits
+
+    from skscratch import ScratchMLPClassifier
+    from skscratch.core.blas import numpy_blas
+
+    selection = numpy_blas()
+    if not selection.lib_controllers:
+        pytest.skip("numpy's BLAS is not a library threadpoolctl can find here")
+
+    def threads():
+        return [lib["num_threads"] for lib in selection.info()]
+
+    seen = []
+
+    class Spy:
+        def on_epoch_end(self, estimator, record):
+            seen.append(threads())
+
+    X, y = make_classification(n_samples=300, n_features=20, random_state=0)
+    model = ScratchMLPClassifier((10,), max_iter=2, tol=0.0, callbacks=[Spy()])
+    with threadpool_limits(limits=2, user_api="blas"):
+        worker = threading.Thread(target=model.fit, args=(X, y))
+        worker.start()
+        worker.join()
+        after = threads()
+    assert seen == [[1], [1]] and after == [2]
+
+
+class _Library:
+    """Stands for one of threadpoolctl's library controllers."""
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def get_num_threads(self):
+        return self.threads
+
+    def set_num_threads(self, threads):
+        self.threads = threads
+
+
+class _Selection:
+    def __init__(self, threads=2):
+        self.lib_controllers = [_Library(threads)]
+
+
+def _shared_pool(threads=2):
+    from skscratch.core.blas import SharedPool
+
+    pool = SharedPool(_Selection(threads))
+    return pool, pool.selection.lib_controllers[0]
+
+
+def _hold_in_a_thread(pool, one_thread, log, name):
+    """Start a thread that holds ``pool`` and logs (name, threads) once inside."""
+
+    def hold():
+        with pool.hold(one_thread):
+            log.append((name, pool.selection.lib_controllers[0].threads))
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    return thread
+
+
+def _until_queued(pool, n_waiting):
+    deadline = time.monotonic() + 30
+    while len(pool._queue) < n_waiting:  # a private queue: no event tells it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.2)  # time enough to enter, were it allowed to
+
+
+def test_fits_take_turns_in_the_order_they_ask():
+    pool, library = _shared_pool()
+    log = []
+    with pool.hold(one_thread=True):
+        assert library.threads == 1
+        default = _hold_in_a_thread(pool, False, log, "default threads")
+        _until_queued(pool, 1)
+        late = _hold_in_a_thread(pool, True, log, "one thread, later")
+        _until_queued(pool, 2)
+        assert log == []  # neither joined the one-thread fit: the first must not
+    default.join()
+    late.join()
+    assert log == [("default threads", 2), ("one thread, later", 1)]
+    assert library.threads == 2
+
+
+def test_one_thread_fits_share_the_pool_and_default_ones_hold_it_alone():
+    pool, library = _shared_pool()
+    log = []
+    with pool.hold(one_thread=True):
+        _hold_in_a_thread(pool, True, log, "one thread").join(timeout=30)
+        assert log == [("one thread", 1)]
+    with pool.hold(one_thread=False):
+        other = _hold_in_a_thread(pool, False, log, "default threads")
+        _until_queued(pool, 1)
+        assert len(log) == 1  # two fits at 2 threads each would share 2 cores
+    other.join()
+    assert log[1:] == [("default threads", 2)]
+
+
+def test_where_the_default_is_one_thread_every_fit_shares_the_pool():
+    pool, library = _shared_pool(threads=1)
+    log = []
+    with pool.hold(one_thread=False):
+        _hold_in_a_thread(pool, False, log, "default threads").join(timeout=30)
+        assert log == [("default threads", 1)]
+
+
+def test_a_fit_nested_in_a_fit_keeps_its_state():
+    # e.g. a callback that fits another model: waiting for the outer fit to
+    # end would never end.
+    pool, library = _shared_pool()
+    with pool.hold(one_thread=True):
+        with pool.hold(one_thread=False):
+            assert library.threads == 1
+        assert library.threads == 1
+    assert library.threads == 2

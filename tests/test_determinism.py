@@ -2,6 +2,7 @@
 process or across GridSearchCV's worker processes, and one fitted model predicts
 the same from many threads at once."""
 
+import functools
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from numpy.testing import assert_allclose
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 import skscratch.core.network
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
@@ -195,6 +197,39 @@ def test_predict_from_many_threads_at_once(task, sparse, small_chunks):
         for got in repeats:
             for g, e in zip(got, expected):
                 assert g.dtype == e.dtype and np.array_equal(g, e)
+
+
+def test_fits_in_threads_equal_fits_one_after_another():
+    """Four estimators fitted in four threads at once are the four fitted in turn.
+
+    BLAS thread limits are process-wide and a product can round differently at
+    another number of threads; here the small-batch fits run their products on
+    one thread, the L-BFGS and full-batch ones on two (core.blas), whichever
+    Python thread fits them and whatever the others do meanwhile.
+    """
+    X, y = task_data("classification", n=2000, n_features=40)
+    z = X[:, 0] - X[:, 1] ** 2
+    small_batches = {"batch_size": 400, "max_iter": 8}
+    two_layers = functools.partial(ScratchMLPRegressor, hidden_layer_sizes=(64, 32))
+    estimators = [
+        (ScratchMLPClassifier((64,), random_state=0, **small_batches), y),
+        (two_layers(solver="sgd", random_state=1, **small_batches), z),
+        (ScratchMLPClassifier((64, 32), solver="lbfgs", max_iter=30, random_state=2), y),
+        (two_layers(batch_size=2000, max_iter=20, random_state=3), z),
+    ]
+    barrier = threading.Barrier(len(estimators))
+
+    def fit(est, target, wait=False):
+        if wait:
+            barrier.wait()  # start together, so that the fits overlap
+        return fitted_state(clone(est).fit(X, target))
+
+    with threadpool_limits(limits=2, user_api="blas"):  # conftest.py sets 1
+        in_turn = [fit(est, target) for est, target in estimators]
+        with ThreadPoolExecutor(max_workers=len(estimators)) as pool:
+            at_once = list(pool.map(lambda pair: fit(*pair, wait=True), estimators))
+    for a, b in zip(in_turn, at_once):
+        assert_bit_identical(a, b)
 
 
 def test_prediction_does_not_depend_on_the_chunk_size(monkeypatch):

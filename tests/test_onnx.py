@@ -230,12 +230,39 @@ def test_zipmap_columns_gives_an_output_per_class():
     assert_allclose(np.column_stack(columns), model.predict_proba(X), rtol=1e-5, atol=1e-7)
 
 
-def test_zipmap_with_float64_is_refused_with_a_way_out():
-    """ONNX's ZipMap takes float32 only (skl2onnx's own MLP graph fails to load)."""
-    model, X = _classifier("relu", "multiclass-int", np.float64)
-    with pytest.raises(ValueError, match="zipmap"):
-        skscratch_onnx.to_onnx(model, X[:1])
-    skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
+def _label_and_proba(outputs, zipmap, classes):
+    """``label`` and the probability matrix, from the outputs of each zipmap option."""
+    label, *rest = outputs
+    if zipmap is False:
+        return label, rest[0]
+    if zipmap == "columns":
+        return label, np.column_stack(rest)
+    return label, np.array([[d[c] for c in classes] for d in rest[0]])
+
+
+@pytest.mark.parametrize("convert", ["skl2onnx", "skscratch"])
+@pytest.mark.parametrize("zipmap", [True, False, "columns"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize(
+    "kind", ["binary-int", "binary-str", "multiclass-int", "multiclass-str", "multilabel"]
+)
+def test_every_zipmap_option_loads_and_matches_predict(kind, dtype, zipmap, convert):
+    """ONNX's ZipMap takes float only: a float64 graph casts its probabilities
+    for it (scikit-learn's MLPClassifier through skl2onnx fails to load there)."""
+    model, X = _classifier("relu", kind, dtype)
+    to_onnx = skl2onnx.to_onnx if convert == "skl2onnx" else skscratch_onnx.to_onnx
+    options = None if zipmap is True else {"zipmap": zipmap}
+    session = _session(to_onnx(model, X[:1], options=options))
+    label, proba = _label_and_proba(session.run(None, {"X": X}), zipmap, model.classes_)
+    # the probabilities' type: float32 in ZipMap's dictionaries, else the graph's
+    in_float = zipmap is True or dtype == np.float32
+    proba_type = session.get_outputs()[1].type
+    assert ("tensor(float)" if in_float else "tensor(double)") in proba_type
+    tolerance = np.float32 if in_float else np.float64
+    assert_allclose(
+        proba, model.predict_proba(X), rtol=RTOL[tolerance], atol=PROBA_ATOL[tolerance]
+    )
+    assert_array_equal(label, model.predict(X))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
@@ -265,6 +292,10 @@ def test_pipeline_with_scaler(dtype):
     )
     label, proba = _run(onx, X)
     _check_classifier(classifier, X, label, proba)
+    outputs = _run(skl2onnx.to_onnx(classifier, X[:1]), X)  # ZipMap: float32 values
+    label, proba = _label_and_proba(outputs, True, classifier.classes_)
+    assert_allclose(proba, classifier.predict_proba(X), rtol=1e-5, atol=1e-7)
+    assert_array_equal(label, classifier.predict(X))
 
     regressor = make_pipeline(
         StandardScaler(), ScratchMLPRegressor(hidden_layer_sizes=(6,), max_iter=40)

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from helpers import needs_sklearn_mlp_sample_weight
+from helpers import from_skscratch, needs_sklearn_mlp_sample_weight
+from sklearn.datasets import load_diabetes
+from sklearn.ensemble import BaggingRegressor
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
@@ -230,11 +232,11 @@ def test_float32_is_kept(regression_data):
     np.testing.assert_allclose(est.predict(X32), _small().fit(X, y).predict(X), atol=1e-4)
 
 
-def test_convergence_warning_points_at_caller(regression_data):
+def test_convergence_warning_comes_from_skscratch(regression_data):
     X, y = regression_data
     with pytest.warns(ConvergenceWarning, match="Maximum iterations") as record:
         _small(max_iter=3).fit(X, y)
-    assert record[0].filename == __file__
+    assert from_skscratch(record[0])
 
 
 @converging_cut_short
@@ -315,6 +317,37 @@ def test_same_coefficients_as_sklearn_sample_weight(regression_data):
         ours = _small(solver=solver).fit(X, y[:, 0], sample_weight=sw)
         theirs = _sklearn_twin(ours).fit(X, y[:, 0], sample_weight=sw)
         assert_same_model(ours, theirs)
+
+
+def test_same_weighted_loss_curve_and_stop_as_sklearn(regression_data):
+    # Mini-batches of unequal weight (bootstrap counts, zeros among them): the
+    # epoch loss averages the batch losses by rows, as scikit-learn's, so the
+    # tol rule ends the fit at the same epoch.
+    X, y = regression_data
+    sw = np.bincount(np.random.RandomState(2).randint(0, 80, size=80), minlength=80)
+    ours = _small(batch_size=16, max_iter=200, tol=1e-3, n_iter_no_change=3)
+    ours.fit(X, y[:, 0], sample_weight=sw)
+    theirs = _sklearn_twin(ours).fit(X, y[:, 0], sample_weight=sw)
+    assert ours.n_iter_ < 200
+    assert_same_model(ours, theirs)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
+
+
+@converging_cut_short
+def test_bagging_members_as_sklearn():
+    # BaggingRegressor fits each member with bootstrap counts as sample_weight.
+    X, y = load_diabetes(return_X_y=True)
+    models = [
+        BaggingRegressor(
+            mlp(hidden_layer_sizes=(20,), max_iter=300, random_state=0),
+            n_estimators=5,
+            random_state=0,
+        ).fit(X, y)
+        for mlp in (ScratchMLPRegressor, MLPRegressor)
+    ]
+    ours, theirs = ([member.n_iter_ for member in bag.estimators_] for bag in models)
+    assert ours == theirs and min(ours) < 300
+    np.testing.assert_allclose(models[0].predict(X), models[1].predict(X), rtol=1e-9)
 
 
 @converging_cut_short

@@ -4,8 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import same_weights
+from helpers import from_skscratch, same_weights
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
@@ -145,11 +148,47 @@ def test_sgd_divergence_keeps_the_best_finite_weights(data):
     X, y = data
     with pytest.warns(ConvergenceWarning, match="diverged at iteration 6") as record:
         est = _reg(solver="sgd", learning_rate_init=0.3, batch_size=10).fit(X, y)
-    assert record[0].filename == __file__
+    assert from_skscratch(record[0])
     assert est.n_iter_ == len(est.loss_curve_) == 6
     assert est.loss_ == min(est.loss_curve_[:-1])
     assert all(np.all(np.isfinite(a)) for a in est.coefs_ + est.intercepts_)
     assert np.all(np.isfinite(est.predict(X)))
+
+
+def _diverging(X, y):
+    return _reg(solver="sgd", learning_rate_init=0.3, batch_size=10).fit(X, y)
+
+
+def _in_a_pipeline(X, y):
+    return make_pipeline(StandardScaler(), _reg(max_iter=2)).fit(X, y)
+
+
+CONVERGENCE_WARNINGS = {
+    "max_iter": lambda X, y: _reg(max_iter=2).fit(X, y),
+    "lbfgs": lambda X, y: _reg(solver="lbfgs", max_iter=2).fit(X, y),
+    "diverged": _diverging,
+    "in a pipeline": _in_a_pipeline,
+    "in cross_val_score": lambda X, y: cross_val_score(_reg(max_iter=2), X, y, cv=2),
+}
+
+
+@pytest.mark.parametrize("fit", CONVERGENCE_WARNINGS.values(), ids=CONVERGENCE_WARNINGS)
+def test_convergence_warnings_are_filtered_by_module_skscratch(data, fit):
+    """scikit-learn's examples (plot_mlp_training_curves) silence its MLP's warnings
+    with filterwarnings("ignore", category=ConvergenceWarning, module="sklearn"):
+    skscratch's are silenced with module="skscratch", whoever calls fit, and
+    never by the filter on sklearn."""
+    X, y = data
+
+    def shown(module):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            warnings.filterwarnings("ignore", category=ConvergenceWarning, module=module)
+            fit(X, y)
+        return [w for w in record if issubclass(w.category, ConvergenceWarning)]
+
+    assert shown("skscratch") == []
+    assert shown("sklearn") and all(from_skscratch(w) for w in shown("sklearn"))
 
 
 def test_sgd_divergence_in_the_first_epoch_raises(data):
@@ -175,7 +214,7 @@ def test_lbfgs_max_fun(data):
     X, y = data
     with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge") as record:
         est = _reg(solver="lbfgs", max_iter=1000, max_fun=5).fit(X, y)
-    assert record[0].filename == __file__
+    assert from_skscratch(record[0])
     assert est.n_iter_ <= 5
 
 

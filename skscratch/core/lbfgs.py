@@ -4,14 +4,15 @@ Unlike the step-by-step optimizers, L-BFGS takes the whole loss-and-gradient
 function and decides itself where to evaluate it (line searches included).
 
 scipy's L-BFGS-B does its vector algebra with scipy's own OpenBLAS, while the
-loss and gradient run on numpy's; scipy's pool is held to one thread for the
-duration of the minimisation (see :mod:`skscratch.core.blas`).
+loss and gradient run on numpy's; for the duration of the minimisation scipy's
+pool is held to one thread and numpy's at the process's count, whatever fits
+in other threads hold (see :mod:`skscratch.core.blas`).
 """
 
 import numpy as np
 import scipy.optimize
 
-from .blas import scipy_blas_single_threaded
+from .blas import numpy_blas_default_threads, scipy_blas_single_threaded
 
 
 def minimize_lbfgs(fun_grad, x0, max_iter, max_fun, tol, callback=None):
@@ -36,7 +37,7 @@ def minimize_lbfgs(fun_grad, x0, max_iter, max_fun, tol, callback=None):
     -------
     result : scipy.optimize.OptimizeResult
     """
-    with scipy_blas_single_threaded():
+    with numpy_blas_default_threads(), scipy_blas_single_threaded():
         return scipy.optimize.minimize(
             fun_grad,
             np.asarray(x0, dtype=np.float64),

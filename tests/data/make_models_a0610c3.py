@@ -4,6 +4,10 @@
     mkdir /tmp/old && git archive a0610c3 skscratch | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old python tests/data/make_models_a0610c3.py \
         tests/data/models_a0610c3.pkl
+
+in a Python 3.11 environment with numpy 1.26.4, scikit-learn 1.9.1, scipy 1.14.1 and
+pandas 2.2.3: numpy 1 pickles load on numpy 2 as well, numpy 2's do not on numpy 1 (the
+floor that CI tests).
 """
 
 import pickle
