@@ -281,7 +281,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         ops = input_ops(X)
         X_network = self._categorical_X(X, reset, ops)
         if X_network is not None:
-            return X_network
+            return ops.asarray(X_network)  # coded on the host, back where X was
         _reject_datetime(X)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_float_dtypes(ops), reset=reset
@@ -510,7 +510,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         largest = sample_weight.max()
         if not largest > 0:
             raise ValueError("sample_weight (times class_weight) must not be all zero.")
-        return (sample_weight / largest).astype(dtype, copy=False), alpha / largest
+        return (sample_weight / largest).astype(dtype, copy=False), float(alpha / largest)
 
     def set_params(self, **params):
         """Set parameters; on an invalid name, none of them is changed.

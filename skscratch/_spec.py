@@ -300,7 +300,7 @@ def make_optimizer(config, net):
     if solver.decoupled_weight_decay:
         kwargs["decay_slice"] = slice(0, net.n_coef)  # the weights precede the biases
     return solver.optimizer(
-        net.params.size, schedule, dtype=net.dtype, ops=net.ops, **kwargs
+        net.params.shape[0], schedule, dtype=net.dtype, ops=net.ops, **kwargs
     )
 
 

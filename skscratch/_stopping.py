@@ -212,7 +212,7 @@ class DivergenceGuard(Callback):
             if not loss >= self.loss:  # also true while self.loss is nan
                 self.loss = loss
                 for best, start in zip(self.best_start, self.epoch_start):
-                    np.copyto(best, start)
+                    best[...] = start
             return False
         if self.fallback is None:
             raise_nonfinite(self.X, self.stochastic)

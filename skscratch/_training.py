@@ -88,7 +88,7 @@ def fit_lbfgs(config, net, data, state, hooks):
             raise StopIteration  # scipy ends the minimisation and keeps this point
 
     hooks("on_fit_begin")
-    x0 = net.params.copy()
+    x0 = net.ops.to_host(net.params)  # scipy works on the host, in float64
     # Overflow in a trial step is seen by scipy as an infinite loss and rejected;
     # a non-finite result is reported below.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -265,21 +265,36 @@ class Batches:
         """``(X, Y, sample_weight, weight)`` per batch; ``weight`` is its weight
         sum (its number of rows without sample weights), a float on the host."""
         X, Y, sw, host_sw = self.X, self.Y, self.sample_weight, self.host_weight
-        for start in range(0, X.shape[0], self.batch_size):
-            batch = slice(start, start + self.batch_size)
+        n = X.shape[0]
+        for start in range(0, n, self.batch_size):
+            batch = slice(start, min(start + self.batch_size, n))  # in range: the standard
             if not self.shuffled:
-                weight = float(host_sw[batch].sum()) if sw is not None else None
-                yield X[batch], Y[batch], None if sw is None else sw[batch], weight
+                rows = self.ops.rows
+                if sw is None:
+                    yield rows(X, batch), rows(Y, batch), None, None
+                else:
+                    yield (
+                        rows(X, batch),
+                        rows(Y, batch),
+                        rows(sw, batch),
+                        float(host_sw[batch].sum()),
+                    )
                 continue
             idx = self.order[batch]
-            n = idx.shape[0]
+            n_rows = idx.shape[0]
             take = self.ops.take_rows
-            X_batch = take(X, idx, out=None if self._X_buf is None else self._X_buf[:n])
-            Y_batch = take(Y, idx, out=None if self._Y_buf is None else self._Y_buf[:n])
+            X_batch = take(
+                X, idx, out=None if self._X_buf is None else self._X_buf[:n_rows]
+            )
+            Y_batch = take(
+                Y, idx, out=None if self._Y_buf is None else self._Y_buf[:n_rows]
+            )
             if sw is None:
                 yield X_batch, Y_batch, None, None
                 continue
-            sw_batch = take(sw, idx, out=None if self._sw_buf is None else self._sw_buf[:n])
+            sw_batch = take(
+                sw, idx, out=None if self._sw_buf is None else self._sw_buf[:n_rows]
+            )
             yield X_batch, Y_batch, sw_batch, float(host_sw[idx].sum())
 
 

@@ -138,7 +138,7 @@ class Scale(Layer):
     def initialize(self, random_state):
         self.g[...] = 1.0
 
-    def buffers(self, n_rows, dtype, training, ops=None):
+    def buffers(self, n_rows, dtype, training):
         return types.SimpleNamespace(
             a_in=None,
             a=np.empty((n_rows, self.n_out), dtype),

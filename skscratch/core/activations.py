@@ -104,7 +104,7 @@ class LeakyReLU:
 
     @classmethod
     def backward(cls, a, delta, z=None, ops=NUMPY):
-        delta *= ops.where(a < 0, cls.slope, 1.0)
+        delta *= ops.choose(a < 0, cls.slope, 1.0, like=delta)
         return delta
 
 

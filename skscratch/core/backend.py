@@ -30,7 +30,7 @@ import scipy.special
 
 try:
     import array_api_compat
-except ImportError:  # pragma: no cover - numpy alone needs none of it
+except ImportError:  # numpy alone needs none of it: pip install "skscratch[array-api]"
     array_api_compat = None
 
 
@@ -51,22 +51,23 @@ class NumpyOps:
     device = None
     is_numpy = True
 
-    add = np.add
-    subtract = np.subtract
-    multiply = np.multiply
-    divide = np.divide
-    square = np.square
-    sqrt = np.sqrt
-    exp = np.exp
-    expm1 = np.expm1
-    log = np.log
-    tanh = np.tanh
-    maximum = np.maximum
-    minimum = np.minimum
-    greater_equal = np.greater_equal
-    logaddexp = np.logaddexp
-    expit = scipy.special.expit
-    erf = scipy.special.erf
+    add = staticmethod(np.add)
+    subtract = staticmethod(np.subtract)
+    multiply = staticmethod(np.multiply)
+    divide = staticmethod(np.divide)
+    square = staticmethod(np.square)
+    sqrt = staticmethod(np.sqrt)
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log = staticmethod(np.log)
+    tanh = staticmethod(np.tanh)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    greater_equal = staticmethod(np.greater_equal)
+    logaddexp = staticmethod(np.logaddexp)
+    # staticmethod: with SCIPY_ARRAY_API=1 these are functions, not ufuncs.
+    expit = staticmethod(scipy.special.expit)
+    erf = staticmethod(scipy.special.erf)
 
     # Phi and phi are computed in float64 for float32 z too: float32 1 + erf keeps
     # one digit of Phi at z = -5 and none below -5.6. The casts are explicit:
@@ -94,8 +95,15 @@ class NumpyOps:
     dot_into = dot  # write a @ b into out (a view that must change)
 
     @staticmethod
-    def col_means(a):
-        return a.mean(axis=0)
+    def col_means(a, weights=None):
+        """The (``weights``-weighted) mean of each column, summed in float64 and
+        returned in ``a``'s dtype (float32 sums would differ between libraries,
+        which add in other orders, by more than float32's rounding)."""
+        if weights is None:
+            mean = a.mean(axis=0, dtype=np.float64)
+        else:
+            mean = weights.astype(np.float64, copy=False) @ a
+        return mean.astype(a.dtype, copy=False)
 
     @staticmethod
     def col_dot_into(a, b, out):
@@ -145,6 +153,16 @@ class NumpyOps:
     @staticmethod
     def where(condition, a, b):
         return np.where(condition, a, b)
+
+    @staticmethod
+    def choose(condition, a, b, like):
+        """The number ``a`` where ``condition``, else ``b`` (an array like ``like``)."""
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def rows(X, rows):
+        """``X[rows]`` for a slice ``rows`` (a view; sparse X too)."""
+        return X[rows]
 
     @staticmethod
     def take_rows(X, rows, out=None):
@@ -289,8 +307,23 @@ class ArrayAPIOps:
     def add(self, a, b, out=None):
         return a + b
 
-    def col_means(self, a):
-        return self.xp.mean(a, axis=0)
+    def col_means(self, a, weights=None):
+        xp, wide = self.xp, self._widest_float()
+        wide_a = xp.astype(a, wide, copy=False)
+        if weights is None:
+            mean = xp.mean(wide_a, axis=0)
+        else:
+            mean = xp.astype(weights, wide, copy=False) @ wide_a
+        return xp.astype(mean, a.dtype, copy=False)
+
+    def _widest_float(self):
+        """float64 where the device has it, else float32 (MPS)."""
+        info = getattr(self.xp, "__array_namespace_info__", None)
+        try:
+            has_float64 = "float64" in info().dtypes(device=self.device)
+        except Exception:  # a library that cannot tell: assume it has
+            has_float64 = True
+        return self.xp.float64 if has_float64 else self.xp.float32
 
     def col_dot_into(self, a, b, out):
         out[...] = self.xp.sum(a * b, axis=0)
@@ -350,6 +383,10 @@ class ArrayAPIOps:
     def where(self, condition, a, b):
         return self.xp.where(condition, a, b)
 
+    def choose(self, condition, a, b, like):
+        # The standard's where takes no two Python numbers: one is an array.
+        return self.xp.where(condition, self.xp.full_like(like, a), b)
+
     def copy(self, src, out=None):
         return self.xp.asarray(src, copy=True)
 
@@ -360,16 +397,15 @@ class ArrayAPIOps:
         return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def erf(self, z, out=None):
-        """The error function: the library's own where it has one (torch, CuPy),
-        else scipy's on the host (array API has none)."""
+        """The error function (the array API has none): torch's own; scipy's,
+        which hands CuPy arrays to CuPy under scikit-learn's array API dispatch
+        (``SCIPY_ARRAY_API=1``); else scipy's on the host."""
         if self._library == "torch":
-            import torch
+            import torch  # the array's own library: imported already
 
             return torch.special.erf(z)
         if self._library == "cupy":  # pragma: no cover - needs a GPU
-            import cupyx.scipy.special
-
-            return cupyx.scipy.special.erf(z)
+            return scipy.special.erf(z)
         return self.asarray(scipy.special.erf(self.to_host(z)), dtype=z.dtype)
 
     def normal_cdf(self, z):
@@ -384,6 +420,10 @@ class ArrayAPIOps:
         xp = self.xp
         safe = xp.where(x == 0, xp.ones_like(y), y)
         return xp.where(x == 0, xp.zeros_like(x), x * xp.log(safe))
+
+    def rows(self, X, rows):
+        """``X[rows, ...]`` for a slice ``rows``: the standard indexes every axis."""
+        return X[rows, ...]
 
     def take_rows(self, X, rows, out=None):
         """``X[rows]``; ``rows`` a host array of indices."""
@@ -474,6 +514,11 @@ def ops_for(*arrays):
     arrays = [a for a in arrays if a is not None and not scipy.sparse.issparse(a)]
     if all(isinstance(a, np.ndarray) for a in arrays):
         return NUMPY
+    if array_api_compat is None:
+        raise ImportError(
+            f"Arrays of type {type(arrays[0]).__name__} need array-api-compat: "
+            'pip install "skscratch[array-api]" (or array-api-compat).'
+        )
     xp = array_api_compat.array_namespace(*arrays)
     if array_api_compat.is_numpy_namespace(xp):
         return NUMPY

@@ -202,38 +202,52 @@ class Dense(Layer):
         Units in and out.
     activation : activation class
         From :mod:`skscratch.core.activations`; the identity for the last layer.
+    bias : bool, default=True
+        False for a layer that batch normalization follows: the normalization
+        subtracts any constant, so a bias would get no gradient but rounding
+        noise (which Adam, dividing by its square root, would turn into steps),
+        and batch normalization's ``beta`` is the shift.
 
     Attributes
     ----------
     W : ndarray of shape (n_in, n_out)
-    b : ndarray of shape (n_out,)
+    b : ndarray of shape (n_out,), or None without a bias
     dW, db : ndarray
         The gradient's views, same shapes.
     """
 
     kind = "dense"
 
-    def __init__(self, n_in, n_out, activation):
+    def __init__(self, n_in, n_out, activation, bias=True):
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = activation
+        self.bias = bool(bias)
+        self.b = self.db = None
 
     def config(self):
-        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name}
+        config = {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "activation": self.activation.name,
+        }
+        if not self.bias:
+            config["bias"] = False
+        return config
 
     @classmethod
     def from_config(cls, config, sublayers=()):
-        return cls(
-            config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]]
-        )
+        activation = HIDDEN_ACTIVATIONS[config["activation"]]
+        return cls(config["n_in"], config["n_out"], activation, config.get("bias", True))
 
     def param_shapes(self):
-        return [("W", (self.n_in, self.n_out), WEIGHTS), ("b", (self.n_out,), BIASES)]
+        shapes = [("W", (self.n_in, self.n_out), WEIGHTS)]
+        return shapes + [("b", (self.n_out,), BIASES)] if self.bias else shapes
 
     def bind(self, params, grads):
         super().bind(params, grads)
-        self.W, self.b = params["W"], params["b"]
+        self.W, self.b = params["W"], params.get("b")
         if grads is not None:
-            self.dW, self.db = grads["W"], grads["b"]
+            self.dW, self.db = grads["W"], grads.get("b")
 
     def buffers(self, n_rows, dtype, training, ops=NUMPY):
         keep_z = training and self.activation.needs_preactivation
@@ -242,6 +256,7 @@ class Dense(Layer):
             ops=ops,
             a_in=None,
             a=empty((n_rows, self.n_out)),
+            keep_z=keep_z,
             z=empty((n_rows, self.n_out)) if keep_z else None,
             # dL/da_in; the first layer's input is the data, which has no gradient.
             grad_in=(
@@ -256,8 +271,9 @@ class Dense(Layer):
         buf.a_in = a_in
         # z[l] in a's buffer (numpy), then turned into a[l] in place.
         z = ops.dot(a_in, self.W, out=buf.a)
-        z += self.b
-        if buf.z is not None:
+        if self.b is not None:
+            z += self.b
+        if buf.keep_z:
             buf.z = ops.copy(z, out=buf.z)  # f'(z) cannot be read off a here
         buf.a = self.activation.forward(z, ops)
         return buf.a
@@ -266,15 +282,18 @@ class Dense(Layer):
         ops, a_in = buf.ops, buf.a_in
         delta = self.activation.backward(buf.a, grad, buf.z, ops)  # numpy: in grad
         ops.dot_into(a_in.T, delta, out=self.dW)
-        # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
-        ops.dot_into(buf.ones, delta, out=self.db)
+        if self.db is not None:
+            # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
+            ops.dot_into(buf.ones, delta, out=self.db)
         if not buf.backward:
             return None
         return ops.dot(delta, self.W.T, out=buf.grad_in)
 
     def output_bound(self, bound, ops=NUMPY):
         # |z_j| <= bound * sum_k |W_kj| + |b_j|, then the activation's own bound.
-        z_bound = bound * ops.largest_column_norm(self.W) + ops.abs_max(self.b)
+        z_bound = bound * ops.largest_column_norm(self.W)
+        if self.b is not None:
+            z_bound += ops.abs_max(self.b)
         return activation_bound(self.activation, z_bound)
 
 
@@ -321,13 +340,14 @@ class Activation(Layer):
         return types.SimpleNamespace(
             ops=ops,
             a=empty((n_rows, self.n_out)),
+            keep_z=keep_z,
             z=empty((n_rows, self.n_out)) if keep_z else None,
         )
 
     def forward(self, a_in, buf, mode):
         ops = buf.ops
         a = ops.copy(a_in, out=buf.a)
-        if buf.z is not None:
+        if buf.keep_z:
             buf.z = ops.copy(a_in, out=buf.z)
         buf.a = self.activation.forward(a, ops)
         return buf.a
@@ -418,10 +438,10 @@ class BatchNorm(Layer):
             a += shift
             return a
         buf.weights = p = mode.weights
-        mean = ops.col_means(a_in) if p is None else p @ a_in
+        mean = ops.col_means(a_in, p)
         x_hat = ops.subtract(a_in, mean, out=buf.x_hat)
         squares = ops.square(x_hat, out=buf.a)  # a's buffer as scratch
-        var = ops.col_means(squares) if p is None else p @ squares
+        var = ops.col_means(squares, p)
         if mode.state_momentum is not None:
             m = mode.state_momentum
             self.state["mean"][...] = (1 - m) * self.state["mean"] + m * mean
@@ -663,7 +683,10 @@ class Residual(Layer):
         empty = _allocator(ops, dtype)
         return types.SimpleNamespace(
             ops=ops,
-            inner=[layer.buffers(n_rows, dtype, training, ops) for layer in self.sublayers],
+            inner=[
+                layer.buffers(n_rows, dtype, training, *(() if ops.is_numpy else (ops,)))
+                for layer in self.sublayers
+            ],
             a=empty((n_rows, self.n_out)),
             skip=empty((n_rows, self.n_out)) if training else None,
         )
@@ -683,7 +706,7 @@ class Residual(Layer):
     def output_bound(self, bound, ops=NUMPY):
         inner = bound
         for layer in self.sublayers:
-            inner = layer.output_bound(inner, ops)
+            inner = layer.output_bound(inner, *(() if ops.is_numpy else (ops,)))
         return bound + inner
 
 

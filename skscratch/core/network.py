@@ -223,6 +223,7 @@ class Network:
 
     @property
     def intercepts(self):
+        """Every dense layer's ``b`` (None for one without a bias)."""
         return [layer.b for layer in self.dense_layers]
 
     @property
@@ -263,21 +264,24 @@ class Network:
         """
         if factors is None:
             factors = init_factors(self.hidden_activation_names)
-        to_device = self.ops.asarray  # the draws are the host's, on every namespace
         for layer, factor in zip(self.dense_layers, factors):
+            # The draws are the host's, the same on every namespace.
             bound = np.sqrt(factor / (layer.n_in + layer.n_out))
-            layer.W[...] = to_device(random_state.uniform(-bound, bound, layer.W.shape))
-            layer.b[...] = to_device(random_state.uniform(-bound, bound, layer.b.shape))
+            for array in (layer.W, layer.b):
+                if array is not None:  # no bias before a batch normalization
+                    draw = random_state.uniform(-bound, bound, array.shape)
+                    array[...] = self.ops.asarray(draw, dtype=self.dtype)
         # Other layers (embeddings, batch norms) set theirs after the dense
         # layers, so that the dense layers' draw stays scikit-learn's.
         for layer in self.leaves:
             if not isinstance(layer, Dense):
-                layer.initialize(random_state, self.ops)
+                layer.initialize(random_state, *_off_numpy(self.ops))
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
         for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
-            dst[...] = self.ops.asarray(src, dtype=self.dtype)
+            if dst is not None:
+                dst[...] = self.ops.asarray(src, dtype=self.dtype)
 
     # ------------------------------------------------------------ the model
     def records(self):
@@ -418,7 +422,7 @@ class Network:
             mode = None
         if mode is None:
             shares = None if sample_weight is None else sample_weight / sw_sum
-            mode = Mode(True, shares if self.state.size else None, state_momentum)
+            mode = Mode(True, shares if self.state.shape[0] else None, state_momentum)
         ops = self.ops
         logits = self.forward(X, mode)
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight, ops)
@@ -440,7 +444,7 @@ class Network:
         of ``X``: what a full-batch fit (L-BFGS) predicts with. Nothing to do
         for a network without state.
         """
-        if not self.state.size:
+        if not self.state.shape[0]:
             return
         shares = None if sample_weight is None else sample_weight / sample_weight.sum()
         self.forward(X, Mode(True, shares, 1.0))
@@ -455,7 +459,8 @@ class Network:
         ws = self._workspace
         if ws is None or ws.capacity < n_rows:
             buffers = [
-                layer.buffers(n_rows, self.dtype, True, self.ops) for layer in self.layers
+                layer.buffers(n_rows, self.dtype, True, *_off_numpy(self.ops))
+                for layer in self.layers
             ]
             ws = self._workspace = types.SimpleNamespace(
                 capacity=n_rows, full=buffers, head=None
@@ -488,7 +493,7 @@ class Network:
         bound = float(max_abs_input)
         with np.errstate(over="ignore", invalid="ignore"):
             for layer in self.layers:
-                bound = layer.output_bound(bound, self.ops)
+                bound = layer.output_bound(bound, *_off_numpy(self.ops))
         return bound
 
     def predicts_finite(self, X):
@@ -534,14 +539,20 @@ def predict_chunked(layers, output_activation, X):
     widest = max(layer.n_out for layer in layers)
     chunk = max(1, min(n_samples, PREDICT_CHUNK_ELEMENTS // widest))
     output = ops.empty((n_samples, layers[-1].n_out), dtype)
-    buffers = [layer.buffers(chunk, dtype, False, ops) for layer in layers]
+    buffers = [layer.buffers(chunk, dtype, False, *_off_numpy(ops)) for layer in layers]
     for start in range(0, n_samples, chunk):
-        X_chunk = X[start : start + chunk]
+        X_chunk = ops.rows(X, slice(start, min(start + chunk, n_samples)))
         n = X_chunk.shape[0]
         chunk_buffers = buffers if n == chunk else [_first_rows(b, n) for b in buffers]
         logits = forward_pass(layers, X_chunk, chunk_buffers, PREDICTING)
-        output[start : start + n] = output_activation.forward(logits, ops)
+        output[start : start + n, ...] = output_activation.forward(logits, ops)
     return output
+
+
+def _off_numpy(ops):
+    """``(ops,)`` to pass a layer off numpy, ``()`` on numpy: a layer written
+    for numpy alone (with no ``ops`` argument) works as it did."""
+    return () if ops.is_numpy else (ops,)
 
 
 def layers_from_records(records):
@@ -662,7 +673,7 @@ def _first_rows(buf, n_rows):
     fields = {}
     for key, value in vars(buf).items():
         if isinstance(value, np.ndarray):
-            value = value[:n_rows]
+            value = value[:n_rows, ...]
         elif isinstance(value, (list, types.SimpleNamespace)):
             value = _first_rows(value, n_rows)
         fields[key] = value

@@ -13,6 +13,8 @@ The vectors live in the parameters' array library and device (``ops``, see
 namespace has, and numpy's ``out=`` for the temporaries.
 """
 
+import math
+
 import numpy as np
 
 from .backend import NUMPY
@@ -60,8 +62,8 @@ class _Optimizer:
 
     @property
     def learning_rate(self):
-        """The current learning rate, as the schedule gives it."""
-        return self.schedule.learning_rate
+        """The current learning rate, as the schedule gives it (a Python float)."""
+        return float(self.schedule.learning_rate)
 
     def _copy(self, value, device=False):
         """A copy of an array of the state (moved onto the device when loading it)."""
@@ -200,8 +202,8 @@ class Adam(_Optimizer):
         s = ops.square(grad, out=s)
         V *= b2
         V += s
-        root = np.sqrt(1 - b2)
-        lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        root = math.sqrt(1 - b2)
+        lr_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         s = ops.sqrt(V, out=s)
         s += self.epsilon / root
         s = ops.divide(M, s, out=s)
@@ -291,7 +293,7 @@ class RMSprop(_Optimizer):
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
         ops, s, V = self.ops, self._scratch_like(params), self.V
-        root = np.sqrt(1 - self.rho)
+        root = math.sqrt(1 - self.rho)
         V *= self.rho
         s = ops.square(grad, out=s)
         V += s
