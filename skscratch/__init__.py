@@ -2,8 +2,15 @@
 
 from ._classifier import ScratchMLPClassifier
 from ._gradient_check import check_gradients
+from ._model import to_numpy
 from ._regressor import ScratchMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "check_gradients", "__version__"]
+__all__ = [
+    "ScratchMLPClassifier",
+    "ScratchMLPRegressor",
+    "check_gradients",
+    "to_numpy",
+    "__version__",
+]

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -51,6 +52,7 @@ from ._stopping import Validation
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import Hooks, check_callbacks
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
 from .core.network import layers_from_records, predict_chunked
 
 # Held while a fit snapshots an estimator's attributes and while it commits
@@ -244,13 +246,17 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return embedding_tables(self.layers_)
 
     # --------------------------------------------------------------- fitting
-    def _categorical_X(self, X, reset):
+    def _categorical_X(self, X, reset, ops=NUMPY):
         """``X`` for a network with embeddings (numeric columns, then category
         codes), or None when no feature is categorical.
 
         At ``reset`` the categorical features are found (``is_categorical_``)
-        and their categories learned; later calls keep them.
+        and their categories learned; later calls keep them. Categories are
+        coded on the host: an array of another namespace comes to numpy first
+        (and ``_validate_X_y`` moves the result back to its device).
         """
+        if not ops.is_numpy:
+            X = to_numpy(X)
         if reset:
             self.is_categorical_ = resolve_categorical_features(
                 X, self.categorical_features
@@ -272,16 +278,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def _validate_X(self, X, reset):
         if not reset and self._plain_small_input(X):
             return X
-        X_network = self._categorical_X(X, reset)
+        ops = input_ops(X)
+        X_network = self._categorical_X(X, reset, ops)
         if X_network is not None:
-            return X_network
+            return ops.asarray(X_network)  # coded on the host, back where X was
         _reject_datetime(X)
         X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=reset,
+            self, X, accept_sparse=["csr", "csc"], dtype=_float_dtypes(ops), reset=reset
         )
         if sp.issparse(X):
             X = X.tocsr()
@@ -441,17 +444,24 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         X, y = self._validate_X_y(task, X, y, reset=first_pass)
         if first_pass and getattr(self, "is_categorical_", None) is None:
             self.categories_, self._category_counts = [], []
+        ops = input_ops(X)
         if dtype is not None:
             X = X.astype(dtype, copy=False)
-        Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, X.dtype)
+        np_dtype = ops.numpy_dtype(X.dtype)
+        Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, np_dtype)
         vars(self).update(task.attributes())
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        if sample_weight is not None:  # on the host, where the weights are prepared
+            sample_weight = to_numpy(
+                _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
             )
         sample_weight = task.sample_weight(y, sample_weight, incremental)
-        sample_weight, alpha = self._normalized_weights(sample_weight, X.dtype)
-        return TrainingData(X, Y, y, sample_weight, alpha)
+        sample_weight, alpha = self._normalized_weights(sample_weight, np_dtype)
+        on_device = None if sample_weight is None else ops.asarray(sample_weight)
+        return TrainingData(
+            X, ops.asarray(Y), y, on_device, alpha, host_sample_weight=sample_weight
+        )
 
     def _validation_set(self, task, data, X_val, y_val, sample_weight_val):
         """The user's validation set, checked against the training data.
@@ -465,18 +475,24 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X_val, y_val = self._validate_X_y(task, X_val, y_val, reset=False)
             Y_val = task.encode_validation(y_val, data.Y.shape[1])
             if sample_weight_val is not None:
-                sample_weight_val = _check_sample_weight(
-                    sample_weight_val, X_val, dtype=data.X.dtype, ensure_non_negative=True
+                sample_weight_val = to_numpy(
+                    _check_sample_weight(sample_weight_val, X_val, ensure_non_negative=True)
                 )
+            ops = _same_ops(data.X, X_val)
         except ValueError as error:
             raise ValueError(
                 f"The validation set (X_val, y_val) is refused: {error}"
             ) from None
-        X_val = X_val.astype(data.X.dtype, copy=False)
-        Y_val = np.asarray(Y_val, dtype=data.X.dtype)
+        np_dtype = ops.numpy_dtype(data.X.dtype)
+        X_val = ops.astype(X_val, np_dtype)
+        Y_val = ops.asarray(np.asarray(Y_val, dtype=np_dtype))
         sample_weight_val = task.sample_weight(y_val, sample_weight_val)
-        if sample_weight_val is not None and not np.sum(sample_weight_val) > 0:
-            raise ValueError("sample_weight_val (times class_weight) must not be all zero.")
+        if sample_weight_val is not None:
+            if not np.sum(sample_weight_val) > 0:
+                raise ValueError(
+                    "sample_weight_val (times class_weight) must not be all zero."
+                )
+            sample_weight_val = ops.asarray(sample_weight_val, dtype=np_dtype)
         return Validation(task, X_val, Y_val, y_val, sample_weight_val)
 
     def _normalized_weights(self, sample_weight, dtype):
@@ -494,7 +510,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         largest = sample_weight.max()
         if not largest > 0:
             raise ValueError("sample_weight (times class_weight) must not be all zero.")
-        return (sample_weight / largest).astype(dtype, copy=False), alpha / largest
+        return (sample_weight / largest).astype(dtype, copy=False), float(alpha / largest)
 
     def set_params(self, **params):
         """Set parameters; on an invalid name, none of them is changed.
@@ -517,11 +533,16 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _validate_X_y(self, task, X, y, reset):
-        X_network = self._categorical_X(X, reset)
+        """Validated ``X`` (in its namespace and device, where array API dispatch
+        is on) and ``y`` (on the host, where the targets are encoded)."""
+        ops = input_ops(X)
+        y = to_numpy(y) if input_ops(y) is not NUMPY else y
+        X_network = self._categorical_X(X, reset, ops)
         if X_network is not None:
             X, y = check_X_y(
                 X_network, y, multi_output=True, y_numeric=task.y_numeric, estimator=self
             )
+            X = ops.asarray(X)
         else:
             _reject_datetime(X)
             X, y = validate_data(
@@ -530,10 +551,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 y,
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
-                dtype=(np.float64, np.float32),
+                dtype=_float_dtypes(ops),
                 y_numeric=task.y_numeric,
                 reset=reset,
             )
+            y = to_numpy(y)
         if sp.issparse(X):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
@@ -548,21 +570,21 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return X, y
 
     # ------------------------------------------------------------ prediction
-    def _forward(self, X, output_activation=None):
+    def _forward(self, X, output_activation=None, method="predict"):
         """Network output (after the output activation) for validated ``X``."""
+        layers = layers_from_records(self.layers_)
+        _check_same_ops(self, layers, X, method)
         return predict_chunked(
-            layers_from_records(self.layers_),
-            OUTPUT_ACTIVATIONS[output_activation or self.out_activation_],
-            X,
+            layers, OUTPUT_ACTIVATIONS[output_activation or self.out_activation_], X
         )
 
-    def _logits(self, X):
+    def _logits(self, X, method="predict_proba"):
         """The last layer's pre-activations ``z`` for validated ``X``."""
-        return self._forward(X, "identity")
+        return self._forward(X, "identity", method)
 
-    def _predict_output(self, X):
+    def _predict_output(self, X, method="predict"):
         check_is_fitted(self)
-        return self._forward(self._validate_X(X, reset=False))
+        return self._forward(self._validate_X(X, reset=False), method=method)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -590,7 +612,65 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
+
+
+def input_ops(X):
+    """The array library of ``X`` for this call: its own where scikit-learn's array
+    API dispatch is on and ``X`` is an array API array (torch, CuPy ...), numpy's
+    otherwise (numpy arrays, dataframes, lists, sparse matrices)."""
+    if not get_config()["array_api_dispatch"] or not is_array_api_obj(X):
+        return NUMPY
+    return ops_for(X)
+
+
+def _float_dtypes(ops):
+    """``validate_data``'s dtype: X's float dtype kept, else float64 (float32 where
+    the device has no float64)."""
+    return tuple(
+        ops.dtype(name)
+        for name in ("float64", "float32")
+        if hasattr(ops.xp, name) and _supports(ops, name)
+    )
+
+
+def _supports(ops, name):
+    if ops.is_numpy or name != "float64":
+        return True
+    info = getattr(ops.xp, "__array_namespace_info__", None)
+    try:
+        return "float64" in info().dtypes(device=ops.device)
+    except Exception:  # a library that cannot tell: let it try
+        return True
+
+
+def _same_ops(X, X_other):
+    """The ops of ``X``; ValueError where ``X_other`` lives elsewhere."""
+    ops, other = ops_for(X), ops_for(X_other)
+    if ops != other:
+        raise ValueError(
+            f"X_val is in {_where(other)} but X in {_where(ops)}: pass both in the "
+            "same namespace and on the same device."
+        )
+    return ops
+
+
+def _where(ops):
+    return "numpy" if ops.is_numpy else f"{ops.xp.__name__} on {ops.device}"
+
+
+def _check_same_ops(estimator, layers, X, method):
+    """Raise scikit-learn's ValueError when ``X`` is not where the model was fitted."""
+    fitted, given = ops_for(layers[-1].W), ops_for(X)
+    if fitted == given:
+        return
+    raise ValueError(
+        f"Inputs passed to {type(estimator).__name__}.{method}() must use the same "
+        "namespace and the same device as those passed to fit(). The model was "
+        f"fitted in {_where(fitted)}; X is in {_where(given)}. Move X there, or the "
+        "model to numpy with skscratch.to_numpy(model) (then predict on numpy X)."
+    )
 
 
 def _targets_in_dtype(Y, y, dtype):

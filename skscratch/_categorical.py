@@ -33,6 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
+from .core.backend import ops_for
+
 #: Most categories (missing values included) a categorical feature may have.
 #: Each one is a row of trainable weights that every optimizer step updates,
 #: so a column of ids (one level per row) would make training crawl; group
@@ -308,8 +310,9 @@ def fill_unknown_rows(tables, counts):
     counts : list of ndarray of shape (n_categories,)
     """
     for E, n in zip(tables, counts):
-        weights = np.asarray(n, dtype=np.float64)
-        E[-1] = weights @ E[:-1] / weights.sum()
+        ops = ops_for(E)  # the tables may live on a device
+        shares = np.asarray(n, dtype=np.float64) / np.sum(n)
+        E[-1, ...] = ops.asarray(shares, dtype=ops.numpy_dtype(E.dtype)) @ E[:-1, ...]
 
 
 def numeric_columns(X, is_categorical):

@@ -3,7 +3,6 @@
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -13,6 +12,7 @@ from ._base import BaseScratchMLP
 from ._docstrings import fill
 from ._tasks import MULTILABEL, ClassificationTask, decode_labels
 from .core import OUTPUT_ACTIVATIONS
+from .core.backend import ops_for
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -210,7 +210,7 @@ default=None
         return ClassificationTask(self.class_weight, self.classes_, self._y_type)
 
     def _decode(self, output):
-        return decode_labels(output, self.classes_, self._y_type)
+        return decode_labels(output, self.classes_, self._y_type, ops_for(output))
 
     def predict(self, X):
         """Predict class labels.
@@ -245,15 +245,16 @@ default=None
         return self._proba(self._logits(self._validate_X(X, reset=False)))
 
     def _proba(self, z):
-        """Probabilities from the logits ``z`` (overwritten)."""
+        """Probabilities from the logits ``z`` (overwritten, for numpy)."""
+        ops = ops_for(z)
         if self._y_type == MULTILABEL:
-            return expit(z, out=z)
+            return ops.expit(z, out=z)
         if len(self.classes_) == 1:
-            return np.ones_like(z)
+            return ops.xp.ones_like(z)
         if z.shape[1] == 1:
             # expit(-z) rather than 1 - expit(z), which rounds to 0 from z = 37 on.
-            return expit(np.hstack([-z, z]))
-        return OUTPUT_ACTIVATIONS["softmax"].forward(z)
+            return ops.expit(ops.concat([-z, z], axis=1))
+        return OUTPUT_ACTIVATIONS["softmax"].forward(z, ops)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, finite wherever the logits are.
@@ -276,21 +277,23 @@ default=None
             Log-probabilities in the order of ``classes_``.
         """
         check_is_fitted(self)
-        z = self._logits(self._validate_X(X, reset=False))
-        proba = self._proba(z.copy())
+        z = self._logits(self._validate_X(X, reset=False), "predict_log_proba")
+        ops = ops_for(z)
+        xp = ops.xp
+        proba = self._proba(ops.copy(z))
         if len(self.classes_) == 1 and self._y_type != MULTILABEL:
-            return np.zeros_like(proba)
+            return xp.zeros_like(proba)
         if self._y_type == MULTILABEL:
-            from_logits = -np.logaddexp(0, -z)
+            from_logits = -ops.logaddexp(0, -z)
         elif z.shape[1] == 1:
-            from_logits = -np.logaddexp(0, np.hstack([z, -z]))
+            from_logits = -ops.logaddexp(0, ops.concat([z, -z], axis=1))
         else:
             softmax = OUTPUT_ACTIVATIONS["softmax"]
-            from_logits = z - softmax.forward_logsumexp(z.copy())[:, np.newaxis]
+            from_logits = z - softmax.forward_logsumexp(ops.copy(z), ops)[1][:, None]
         # Below the smallest normal float a probability has lost digits (or is 0).
-        accurate = proba >= np.finfo(proba.dtype).tiny
+        accurate = proba >= float(xp.finfo(proba.dtype).smallest_normal)
         with np.errstate(divide="ignore"):
-            return np.where(accurate, np.log(proba), from_logits)
+            return ops.where(accurate, ops.log(proba), from_logits)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,12 +6,17 @@ config, parameters and state. Prediction makes the layers again from them
 (:func:`~skscratch.core.network.layers_from_records`); scikit-learn's
 ``coefs_`` and ``intercepts_``, and ``embeddings_``, are views of them.
 Models pickled before ``layers_`` existed are converted on loading
-(:func:`records_from_legacy`).
+(:func:`records_from_legacy`); a model fitted on another array library comes
+back to numpy with :func:`to_numpy`.
 """
+
+import copy
 
 import numpy as np
 
 from .core.activations import HIDDEN_ACTIVATIONS, Identity
+from .core.backend import is_array_api_obj
+from .core.backend import to_numpy as backend_to_numpy
 from .core.layers import Dense, Embedding, to_record, walk_records
 
 
@@ -32,18 +37,31 @@ class LayerArrays(list):
     def __init__(self, records, name, attribute):
         self._records = records_of_kind(records, "dense")
         self._name, self._attribute = name, attribute
-        super().__init__(record["params"][name] for record in self._records)
+        super().__init__(_dense_array(record, name) for record in self._records)
 
     def __setitem__(self, index, array):
         if not isinstance(index, int):
             raise TypeError(f"{self._attribute} takes one array at a time, by index.")
         record = self._records[index]
+        if self._name not in record["params"]:
+            raise ValueError(
+                f"{self._attribute}[{index}] belongs to a layer without a bias (batch "
+                "normalization follows it, whose beta is the shift): it stays 0."
+            )
         _check_shape(record["params"][self._name], array, f"{self._attribute}[{index}]")
         record["params"][self._name] = array
         super().__setitem__(index, array)
 
     def __reduce__(self):
         return list, (list(self),)
+
+
+def _dense_array(record, name):
+    """A dense layer's ``W`` or ``b``; zeros for the bias of a layer that has none."""
+    if name in record["params"]:
+        return record["params"][name]
+    W = record["params"]["W"]
+    return W[0, ...] * 0  # a layer before a batch normalization: its bias is 0
 
 
 def set_dense_arrays(records, name, arrays, attribute):
@@ -62,9 +80,10 @@ def set_dense_arrays(records, name, arrays, attribute):
             f"{len(arrays)}. Refit to change the network."
         )
     for i, (record, array) in enumerate(zip(dense, arrays)):
-        _check_shape(record["params"][name], array, f"{attribute}[{i}]")
+        _check_shape(_dense_array(record, name), array, f"{attribute}[{i}]")
     for record, array in zip(dense, arrays):
-        record["params"][name] = array
+        if name in record["params"]:  # a layer without a bias keeps none
+            record["params"][name] = array
 
 
 def _check_shape(old, new, what):
@@ -119,3 +138,52 @@ def records_from_legacy(state):
         embedding.bind({f"E{j}": E for j, E in enumerate(tables)}, None)
         layers.insert(0, embedding)
     state["layers_"] = [to_record(layer) for layer in layers]
+
+
+def to_numpy(model):
+    """A copy of a fitted model with every array on the host, as numpy arrays.
+
+    A model fitted on torch tensors, CuPy arrays or any array API namespace
+    (scikit-learn's ``array_api_dispatch``) keeps its fitted arrays where the
+    data were; this brings them back for pickle, skops, ONNX export and
+    serving on a CPU without the array library. It takes an skscratch
+    estimator, or a :class:`~sklearn.pipeline.Pipeline` (or any scikit-learn
+    estimator) holding them: every array among the fitted attributes, nested
+    in lists, dicts and estimators, is converted.
+
+    Parameters
+    ----------
+    model : estimator
+        Fitted.
+
+    Returns
+    -------
+    model : estimator
+        A copy; ``model`` itself is left as it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscratch import ScratchMLPClassifier, to_numpy
+    >>> X, y = np.random.RandomState(0).normal(size=(20, 2)), np.arange(20) % 2
+    >>> model = ScratchMLPClassifier((3,), solver="lbfgs", max_iter=5).fit(X, y)
+    >>> type(to_numpy(model).coefs_[0]).__name__
+    'ndarray'
+    """
+    return _on_host(model)
+
+
+def _on_host(value):
+    if isinstance(value, np.ndarray) or value is None or isinstance(value, (str, bytes)):
+        return value
+    if is_array_api_obj(value):
+        return backend_to_numpy(value)
+    if isinstance(value, dict):
+        return {key: _on_host(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_on_host(item) for item in value)
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        copied = copy.copy(value)
+        copied.__dict__ = {key: _on_host(item) for key, item in vars(value).items()}
+        return copied
+    return value

@@ -9,6 +9,7 @@ from sklearn.utils.metaestimators import available_if
 from ._base import BaseScratchMLP
 from ._docstrings import fill
 from ._tasks import RegressionTask
+from .core.backend import ops_for
 
 
 class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
@@ -209,7 +210,7 @@ default=None
             Predicted values.
         """
         output = self._predict_output(X)
-        return output.ravel() if output.shape[1] == 1 else output
+        return ops_for(output).xp.reshape(output, (-1,)) if output.shape[1] == 1 else output
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

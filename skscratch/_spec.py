@@ -23,6 +23,7 @@ import numpy as np
 
 from ._warnings import warn
 from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
+from .core.backend import ops_for
 from .core.layers import Embedding, count_parameters
 from .core.mlp import (
     check_residual_widths,
@@ -209,9 +210,10 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     Parameters
     ----------
     config : TrainingConfig
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        The validated data; its dtype is the network's. With categorical
-        features, the numeric columns then one column of codes per feature.
+    X : array or sparse matrix of shape (n_samples, n_features)
+        The validated data; its dtype, namespace and device are the network's.
+        With categorical features, the numeric columns then one column of
+        codes per feature.
     n_outputs : int
     loss : str
         The core loss (the task's).
@@ -238,8 +240,10 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     )
     if embedding is not None:
         layers.insert(0, embedding)
-    check_memory(config, layers, X.dtype)
-    net = Network.from_layers(layers, loss, X.dtype)
+    ops = ops_for(X)
+    dtype = ops.numpy_dtype(X.dtype)
+    check_memory(config, layers, dtype)
+    net = Network.from_layers(layers, loss, dtype, ops)
     if previous is None:
         net.initialize(rng, init_factors(config.activations, config.init_fallback))
     else:
@@ -295,7 +299,9 @@ def make_optimizer(config, net):
     kwargs = dict(config.optimizer_arguments)
     if solver.decoupled_weight_decay:
         kwargs["decay_slice"] = slice(0, net.n_coef)  # the weights precede the biases
-    return solver.optimizer(net.params.size, schedule, dtype=net.dtype, **kwargs)
+    return solver.optimizer(
+        net.params.shape[0], schedule, dtype=net.dtype, ops=net.ops, **kwargs
+    )
 
 
 def check_memory(config, layers, dtype):

@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split
 from ._warnings import convergence
 from .callbacks import Callback
 from .core.activations import Identity
+from .core.backend import ops_for
 from .core.network import predict_chunked
 
 
@@ -61,14 +62,17 @@ class Validation:
         The loss is the training loss without its L2 penalty: the
         sample-weighted mean of the per-sample loss.
         """
+        ops = net.ops
         with np.errstate(over="ignore", invalid="ignore"):
             logits = predict_chunked(net.layers, Identity, self.X)
-            losses = net.loss.per_sample(self.Y, logits)
-            loss = float(np.average(losses, weights=self.sample_weight))
-            output = net.output_activation.forward(logits)
+            losses = net.loss.per_sample(self.Y, logits, ops)
+            loss = ops.average(losses, self.sample_weight)
+            output = net.output_activation.forward(logits, ops)
             score = np.nan
-            if np.isfinite(output).all():
-                score = self.task.score(output, self.y, self.sample_weight)
+            if ops.all_finite(output):  # scored on the host, where the user's y is
+                weights = self.sample_weight
+                weights = None if weights is None else ops.to_host(weights)
+                score = self.task.score(ops.to_host(output), self.y, weights)
         return (loss if np.isfinite(loss) else np.nan), (
             score if np.isfinite(score) else np.nan
         )
@@ -123,17 +127,25 @@ def split_validation(config, task, data, rng):
         _, counts = np.unique(data.y, return_counts=True)
         if counts.min() >= 2 and min(n_val, n_train) >= counts.size:
             stratify = data.y
-    sw = data.sample_weight
-    arrays = [data.X, data.Y, data.y] + ([sw] if sw is not None else [])
-    parts = train_test_split(
-        *arrays, random_state=rng, test_size=fraction, stratify=stratify
+    # The rows are split on the host (the draws are numpy's on every namespace),
+    # then taken from the arrays wherever they live.
+    rows = train_test_split(
+        np.arange(n_samples), random_state=rng, test_size=fraction, stratify=stratify
     )
-    train, val = parts[0::2], parts[1::2]
-    if sw is None:
-        train.append(None)
-        val.append(None)
-    X, Y, y, sw = train
-    return data._replace(X=X, Y=Y, y=y, sample_weight=sw), Validation(task, *val)
+    train, val = (_rows_of(data, part, ops_for(data.X)) for part in rows)
+    return train, Validation(task, val.X, val.Y, val.y, val.sample_weight)
+
+
+def _rows_of(data, rows, ops):
+    """The rows ``rows`` (a host array of indices) of the training data."""
+    sw, host_sw = data.sample_weight, data.host_sample_weight
+    return data._replace(
+        X=ops.take_rows(data.X, rows),
+        Y=ops.take_rows(data.Y, rows),
+        y=data.y[rows],
+        sample_weight=None if sw is None else ops.take_rows(sw, rows),
+        host_sample_weight=None if host_sw is None else host_sw[rows],
+    )
 
 
 def stochastic_rules(config, state, net, schedule, X, validation=None):
@@ -200,7 +212,7 @@ class DivergenceGuard(Callback):
             if not loss >= self.loss:  # also true while self.loss is nan
                 self.loss = loss
                 for best, start in zip(self.best_start, self.epoch_start):
-                    np.copyto(best, start)
+                    best[...] = start
             return False
         if self.fallback is None:
             raise_nonfinite(self.X, self.stochastic)
@@ -211,7 +223,7 @@ class DivergenceGuard(Callback):
         return True
 
     def _diverged(self, loss):
-        if not (math.isfinite(loss) and np.isfinite(self.net.params).all()):
+        if not (math.isfinite(loss) and self.net.ops.all_finite(self.net.params)):
             return True
         return loss > self.EXPLOSION * self.first_loss
 
@@ -369,9 +381,9 @@ def raise_nonfinite(X=None, stochastic=True):
     earlier fit is left as it was.
     """
     largest = ""
-    if X is not None and X.size:
+    if X is not None and math.prod(X.shape):
         data = X.data if sp.issparse(X) else X
-        largest = f" (|X| up to {float(abs(data).max()):.3g})"
+        largest = f" (|X| up to {ops_for(data).abs_max(data):.3g})"
     advice = "Scale X, e.g. with StandardScaler"
     if stochastic:
         advice += ", or lower learning_rate_init"

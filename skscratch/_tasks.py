@@ -18,6 +18,8 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 
+from .core.backend import NUMPY
+
 MULTILABEL = "multilabel-indicator"
 
 
@@ -255,15 +257,24 @@ def fit_classes(y, classes=None, incremental=False):
     return binarizer.classes_, MULTILABEL if multilabel else binarizer.y_type_
 
 
-def decode_labels(output, classes, y_type):
-    """The labels that the network's ``output`` (probabilities) predicts."""
+def decode_labels(output, classes, y_type, ops=NUMPY):
+    """The labels that the network's ``output`` (probabilities) predicts.
+
+    Off numpy, the labels come back in the output's namespace and device where
+    the classes are numbers (chosen on the device, looked up on the host);
+    string classes can only be a numpy array.
+    """
+    xp = ops.xp
     if y_type == MULTILABEL:
-        return (output > 0.5).astype(int)
+        return ops.astype(output > 0.5, np.int64)
     if len(classes) == 1:
-        return np.repeat(classes, output.shape[0])
+        return ops.asarray(np.repeat(classes, output.shape[0]))
     if output.shape[1] == 1:
-        return classes[(output[:, 0] > 0.5).astype(int)]
-    return classes[np.argmax(output, axis=1)]
+        index = ops.astype(output[:, 0] > 0.5, np.int64)
+    else:
+        index = xp.argmax(output, axis=1)
+    labels = classes[ops.to_host(index)]
+    return ops.asarray(labels) if labels.dtype.kind in "biuf" else labels
 
 
 def _label_kind(label_type):

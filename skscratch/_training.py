@@ -14,12 +14,12 @@ One batch: :meth:`Batches.__iter__` -> :meth:`Network.loss_gradient
 ``per_sample_and_delta``, each layer's ``backward``) -> ``optimizer.step``.
 """
 
+import contextlib
 import math
 import time
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._stopping import (
     ValidationMonitor,
@@ -35,14 +35,20 @@ from .core.blas import numpy_blas_threads_for
 
 
 class TrainingData(NamedTuple):
-    """The validated data of a fit, in the network's dtype."""
+    """The validated data of a fit, in the network's dtype and namespace.
+
+    ``X``, ``Y`` and ``sample_weight`` are on the network's device; ``y`` and
+    ``host_sample_weight`` are numpy arrays, for the scores and the batches'
+    weight sums, which the host computes without asking the device.
+    """
 
     X: object
-    Y: np.ndarray  #: the encoded targets
+    Y: object  #: the encoded targets
     y: np.ndarray  #: the targets as the user gave them (for validation scores)
-    sample_weight: object  #: ndarray or None, scaled to a maximum of 1
+    sample_weight: object  #: or None, scaled to a maximum of 1
     alpha: float  #: the L2 penalty, scaled as the weights are
     validation: object = None  #: a Validation set (``X_val``), or None
+    host_sample_weight: object = None  #: ``sample_weight`` on the host (numpy)
 
 
 def fit_lbfgs(config, net, data, state, hooks):
@@ -59,17 +65,21 @@ def fit_lbfgs(config, net, data, state, hooks):
     started = time.perf_counter()
     last_finite = None  # the last accepted iterate, whose loss is finite
 
-    def fun_grad(x):
-        net.params[...] = x
+    to_device, to_host = net.ops.asarray, net.ops.to_host
+
+    def fun_grad(x):  # scipy's float64 vectors on the host; the network's on its device
+        net.params[...] = to_device(x, dtype=net.dtype)
         loss = net.loss_gradient(X, Y, sample_weight, alpha, state_momentum=None)
-        return loss, net.grad.astype(np.float64)
+        return float(loss), to_host(net.grad).astype(np.float64)
 
     def iteration_end(intermediate_result):
         nonlocal started, last_finite
         loss = float(intermediate_result.fun)
         if np.isfinite(loss):
             last_finite = np.array(intermediate_result.x, copy=True)
-        net.params[...] = intermediate_result.x  # the next call of fun_grad sets its own
+        net.params[...] = to_device(
+            intermediate_result.x, dtype=net.dtype
+        )  # (fun_grad sets its own)
         net.fit_state(X, sample_weight)
         state.end_epoch(loss, 0, config.verbose)
         stop = hooks("on_epoch_end", state.record_epoch(loss, None, started))
@@ -78,7 +88,7 @@ def fit_lbfgs(config, net, data, state, hooks):
             raise StopIteration  # scipy ends the minimisation and keeps this point
 
     hooks("on_fit_begin")
-    x0 = net.params.copy()
+    x0 = net.ops.to_host(net.params)  # scipy works on the host, in float64
     # Overflow in a trial step is seen by scipy as an infinite loss and rejected;
     # a non-finite result is reported below.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -92,8 +102,9 @@ def fit_lbfgs(config, net, data, state, hooks):
 
 def _lbfgs_result(config, net, data, state, result, last_finite):
     """Keep L-BFGS's result (or its last finite iterate, with a warning)."""
+    to_device = net.ops.asarray
     if np.isfinite(result.fun) and np.isfinite(result.x).all():
-        net.params[...] = result.x
+        net.params[...] = to_device(result.x, dtype=net.dtype)
         state.loss_ = float(result.fun)
         if result.status != 0 and not _stopped_by_callback(result):
             convergence(
@@ -101,7 +112,7 @@ def _lbfgs_result(config, net, data, state, result, last_finite):
                 f"({result.message}). Increase max_iter (or max_fun), or scale the data."
             )
     elif last_finite is not None:
-        net.params[...] = last_finite
+        net.params[...] = to_device(last_finite, dtype=net.dtype)
         state.loss_ = next(
             loss for loss in reversed(state.loss_curve_) if np.isfinite(loss)
         )
@@ -155,12 +166,14 @@ def fit_stochastic(
         config, state, net, optimizer.schedule, train.X, validation
     )
     hooks = hooks.after(rules)
-    batches = Batches(train, config.batch_size, config.shuffle)
+    batches = Batches(train, config.batch_size, config.shuffle, net.ops)
     hooks("on_fit_begin")
     done = state.checkpoint()
     # Small products on one BLAS thread, large ones on the default (core.blas);
     # a diverging epoch overflows, which the guard detects and reports.
-    blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
+    blas_threads = contextlib.nullcontext()
+    if net.ops.is_numpy:
+        blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
     with blas_threads, np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(config.max_iter):
@@ -203,16 +216,25 @@ def _epoch(config, net, optimizer, batches, alpha, rng, state, hooks):
 class Batches:
     """The mini-batches of one epoch, in ``order``; shuffled ones go into reused buffers.
 
+    The order is drawn on the host, and each batch's weight sum computed
+    there, so that a device is never asked for them.
+
     Parameters
     ----------
     data : TrainingData
     batch_size : int
     shuffle : bool
+    ops : NumpyOps or ArrayAPIOps
+        The network's array library (:mod:`skscratch.core.backend`).
     """
 
-    def __init__(self, data, batch_size, shuffle):
+    def __init__(self, data, batch_size, shuffle, ops):
         X, Y, sample_weight = data.X, data.Y, data.sample_weight
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.host_weight = data.host_sample_weight
+        if self.host_weight is None and sample_weight is not None:
+            self.host_weight = ops.to_host(sample_weight)
+        self.ops = ops
         self.batch_size = batch_size
         self.n_samples = X.shape[0]
         self.draws = shuffle
@@ -220,9 +242,10 @@ class Batches:
         # rounding), so a full-batch epoch skips the shuffle and its copies of X.
         shuffled = self.shuffled = shuffle and batch_size < self.n_samples
         self.order = np.arange(X.shape[0])
-        if shuffled:
-            dense = not sp.issparse(X)
-            self._X_buf = np.empty((batch_size, X.shape[1]), X.dtype) if dense else None
+        self._X_buf = self._Y_buf = self._sw_buf = None
+        if shuffled and ops.is_numpy:
+            if isinstance(X, np.ndarray):  # not a sparse X
+                self._X_buf = np.empty((batch_size, X.shape[1]), X.dtype)
             self._Y_buf = np.empty((batch_size, Y.shape[1]), Y.dtype)
             if sample_weight is not None:
                 self._sw_buf = np.empty(batch_size, sample_weight.dtype)
@@ -239,27 +262,40 @@ class Batches:
                 self.order = self.order[permutation]
 
     def __iter__(self):
-        X, Y, sw = self.X, self.Y, self.sample_weight
-        for start in range(0, X.shape[0], self.batch_size):
-            batch = slice(start, start + self.batch_size)
+        """``(X, Y, sample_weight, weight)`` per batch; ``weight`` is its weight
+        sum (its number of rows without sample weights), a float on the host."""
+        X, Y, sw, host_sw = self.X, self.Y, self.sample_weight, self.host_weight
+        n = X.shape[0]
+        for start in range(0, n, self.batch_size):
+            batch = slice(start, min(start + self.batch_size, n))  # in range: the standard
             if not self.shuffled:
-                yield X[batch], Y[batch], None if sw is None else sw[batch]
+                rows = self.ops.rows
+                if sw is None:
+                    yield rows(X, batch), rows(Y, batch), None, None
+                else:
+                    yield (
+                        rows(X, batch),
+                        rows(Y, batch),
+                        rows(sw, batch),
+                        float(host_sw[batch].sum()),
+                    )
                 continue
             idx = self.order[batch]
-            n = idx.shape[0]
-            # mode="clip" (the indices are in range by construction) lets np.take
-            # write straight into ``out``; the default "raise" goes through a
-            # temporary copy and takes 4x longer.
-            if self._X_buf is None:
-                X_batch = X[idx]
-            else:
-                X_batch = np.take(X, idx, axis=0, out=self._X_buf[:n], mode="clip")
-            Y_batch = np.take(Y, idx, axis=0, out=self._Y_buf[:n], mode="clip")
+            n_rows = idx.shape[0]
+            take = self.ops.take_rows
+            X_batch = take(
+                X, idx, out=None if self._X_buf is None else self._X_buf[:n_rows]
+            )
+            Y_batch = take(
+                Y, idx, out=None if self._Y_buf is None else self._Y_buf[:n_rows]
+            )
             if sw is None:
-                sw_batch = None
-            else:
-                sw_batch = np.take(sw, idx, out=self._sw_buf[:n], mode="clip")
-            yield X_batch, Y_batch, sw_batch
+                yield X_batch, Y_batch, None, None
+                continue
+            sw_batch = take(
+                sw, idx, out=None if self._sw_buf is None else self._sw_buf[:n_rows]
+            )
+            yield X_batch, Y_batch, sw_batch, float(host_sw[idx].sum())
 
 
 def run_epoch(net, optimizer, batches, alpha):
@@ -267,16 +303,18 @@ def run_epoch(net, optimizer, batches, alpha):
 
     The mean weights each batch's loss by its number of rows, also with
     ``sample_weight``, as scikit-learn's MLP does: the same ``loss_curve_``,
-    so ``tol`` stops at the same epoch.
+    so ``tol`` stops at the same epoch. Off numpy, the batch losses add up on
+    the device and are read once, at the epoch's end (a non-finite one then
+    makes the epoch's loss non-finite).
     """
-    accumulated, n_rows = 0.0, 0
-    for X_batch, Y_batch, sw_batch in batches:
-        if sw_batch is not None and not sw_batch.any():
+    accumulated, n_rows, numpy = 0.0, 0, net.ops.is_numpy
+    for X_batch, Y_batch, sw_batch, weight in batches:
+        if weight is not None and not weight > 0:
             continue  # no gradient, and no loss to average (scikit-learn raises)
-        batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha)
-        if not math.isfinite(batch_loss):
+        batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha, weight_sum=weight)
+        if numpy and not math.isfinite(batch_loss):
             return batch_loss
-        accumulated += batch_loss * Y_batch.shape[0]
+        accumulated = accumulated + batch_loss * Y_batch.shape[0]
         n_rows += Y_batch.shape[0]
         optimizer.step(net.params, net.grad)
     return float(accumulated / n_rows) if n_rows else math.nan  # no weight to train on

@@ -333,10 +333,10 @@ def _activation(g, z, name):
 
 def _dense(g, a, record):
     """``f(a @ W + b)``: MatMul, Add and the activation's operators."""
-    W, b = record["params"]["W"], record["params"]["b"]
-    z = g.node(
-        "Add", g.node("MatMul", a, g.const(W, shape=W.shape)), g.const(b, shape=(1, -1))
-    )
+    W = record["params"]["W"]
+    z = g.node("MatMul", a, g.const(W, shape=W.shape))
+    if "b" in record["params"]:  # none before a batch normalization
+        z = g.node("Add", z, g.const(record["params"]["b"], shape=(1, -1)))
     return _activation(g, z, record["config"]["activation"])
 
 

@@ -1,10 +1,18 @@
 """Shared data for the skscratch tests: small, standardized, deterministic."""
 
-import numpy as np
-import pytest
-from sklearn.datasets import load_iris
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+import os
+
+# scikit-learn's array API dispatch needs scipy's own (SCIPY_ARRAY_API=1), which
+# scipy reads once, at import: set before anything imports scipy, so that the
+# array API tests (tests/test_array_api.py) and scikit-learn's array API
+# estimator checks run in the same session. Numpy inputs compute as without it.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 # The tests multiply tiny matrices, for which BLAS threads only contend with each
 # other (and with GridSearchCV's workers): one thread runs the suite several

@@ -543,15 +543,15 @@ def test_multiclass_early_stopping_split_is_stratified(iris, monkeypatch):
     seen = {}
     split = training.train_test_split
 
-    def spy(*arrays, **kwargs):
+    def spy(*arrays, **kwargs):  # the rows are split, then taken from X and y
         parts = split(*arrays, **kwargs)
-        seen["y_val"] = parts[5]
+        seen["validation_rows"] = parts[1]
         return parts
 
     monkeypatch.setattr(training, "train_test_split", spy)
     X, y = iris
     _small(early_stopping=True, max_iter=5).fit(X, y)
-    assert np.bincount(seen["y_val"]).tolist() == [5, 5, 5]
+    assert np.bincount(y[seen["validation_rows"]]).tolist() == [5, 5, 5]
 
 
 @converging_cut_short

@@ -55,7 +55,7 @@ def test_fitted_estimator_checked_at_its_weights(data):
 def test_broken_backprop_is_caught(data, monkeypatch):
     X, y, _ = data
 
-    def wrong_backward(a, delta, z=None):
+    def wrong_backward(a, delta, z=None, ops=None):
         delta *= 1 - a  # forgets a factor a of the logistic derivative a (1 - a)
         return delta
 
@@ -102,7 +102,9 @@ def test_check_gradients_small_for_correct_backprop(iris, model):
 def test_check_gradients_catches_a_wrong_derivative(iris, monkeypatch):
     X, y = iris
     tanh = HIDDEN_ACTIVATIONS["tanh"]
-    monkeypatch.setattr(tanh, "backward", staticmethod(lambda a, delta, z=None: delta))
+    monkeypatch.setattr(
+        tanh, "backward", staticmethod(lambda a, delta, z=None, ops=None: delta)
+    )
     assert check_gradients(ScratchMLPClassifier((4,), activation="tanh"), X, y) > 1e-2
 
 

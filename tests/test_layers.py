@@ -559,7 +559,9 @@ class TestBatchNorm:
         net = _bn_net(batch_norm=[True, False])
         plain = Network((4, 6, 6, 3), "tanh", "log_loss")
         assert net.n_coef == plain.n_coef  # gamma and beta are with the biases
-        assert net.params.size == plain.params.size + 2 * 6
+        # The dense layer before the normalization has no bias: beta is its shift.
+        assert net.params.size == plain.params.size + 2 * 6 - 6
+        assert net.dense_layers[0].b is None and net.dense_layers[1].b is not None
         net.initialize(np.random.RandomState(0))
         (bn,) = [leaf for leaf in net.leaves if isinstance(leaf, BatchNorm)]
         np.testing.assert_array_equal(bn.gamma, 1.0)
@@ -644,7 +646,7 @@ class TestRecords:
         with pytest.raises(ValueError, match="Unknown layer kind 'conv'"):
             from_record({"kind": "conv", "config": {}, "params": {}, "state": {}})
         net = _bn_net()
-        with pytest.raises(ValueError, match="batch_norm"):
+        with pytest.raises(ValueError, match="in the records but"):
             net.load_records(Network((4, 6, 6, 3), "tanh", "log_loss").records())
         with pytest.raises(ValueError, match="layers with parameters"):
             net.load_records(net.records()[:-1])

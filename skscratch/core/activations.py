@@ -3,20 +3,26 @@
 Every activation works in place on a pre-allocated buffer, so the training
 loop allocates nothing per batch:
 
-* ``forward(z)`` overwrites the pre-activations ``z`` with ``f(z)`` and
-  returns the same array;
-* ``backward(a, delta, z)`` multiplies the back-propagated error ``delta``
-  by ``f'(z)`` in place. Most derivatives can be read off the layer's
-  *output* ``a = f(z)``, so the network need not keep ``z``; an activation
-  whose derivative needs ``z`` itself (GELU, Mish) sets ``needs_preactivation``
-  and the network then keeps a copy of ``z`` for it (otherwise ``z`` is None).
+* ``forward(z, ops)`` turns the pre-activations ``z`` into ``f(z)`` and
+  returns it (for numpy, in ``z``'s own buffer);
+* ``backward(a, delta, z, ops)`` multiplies the back-propagated error
+  ``delta`` by ``f'(z)`` and returns it (for numpy, in ``delta``'s buffer).
+  Most derivatives can be read off the layer's *output* ``a = f(z)``, so the
+  network need not keep ``z``; an activation whose derivative needs ``z``
+  itself (GELU, Mish) sets ``needs_preactivation`` and the network then keeps
+  a copy of ``z`` for it (otherwise ``z`` is None).
+
+``ops`` is the array library's functions (:mod:`skscratch.core.backend`):
+numpy's by default, which write into ``out``; another namespace's return new
+arrays, which is why the callers use what these functions return.
 
 Adding an activation means writing one such class and registering it in
 :data:`HIDDEN_ACTIVATIONS` (hidden layers) or :data:`OUTPUT_ACTIVATIONS`.
 """
 
-import numpy as np
-from scipy.special import erf, expit
+import math
+
+from .backend import NUMPY
 
 
 class Identity:
@@ -26,11 +32,11 @@ class Identity:
     needs_preactivation = False
 
     @staticmethod
-    def forward(z):
+    def forward(z, ops=NUMPY):
         return z
 
     @staticmethod
-    def backward(a, delta, z=None):
+    def backward(a, delta, z=None, ops=NUMPY):
         return delta
 
 
@@ -41,12 +47,12 @@ class Logistic:
     needs_preactivation = False
 
     @staticmethod
-    def forward(z):
-        # scipy's expit never overflows, unlike the textbook 1 / (1 + exp(-z)).
-        return expit(z, out=z)
+    def forward(z, ops=NUMPY):
+        # expit never overflows, unlike the textbook 1 / (1 + exp(-z)).
+        return ops.expit(z, out=z)
 
     @staticmethod
-    def backward(a, delta, z=None):
+    def backward(a, delta, z=None, ops=NUMPY):
         delta *= a
         delta *= 1 - a
         return delta
@@ -59,11 +65,11 @@ class Tanh:
     needs_preactivation = False
 
     @staticmethod
-    def forward(z):
-        return np.tanh(z, out=z)
+    def forward(z, ops=NUMPY):
+        return ops.tanh(z, out=z)
 
     @staticmethod
-    def backward(a, delta, z=None):
+    def backward(a, delta, z=None, ops=NUMPY):
         delta *= 1 - a**2
         return delta
 
@@ -75,14 +81,14 @@ class ReLU:
     needs_preactivation = False
 
     @staticmethod
-    def forward(z):
-        return np.maximum(z, 0, out=z)
+    def forward(z, ops=NUMPY):
+        return ops.maximum(z, 0, out=z)
 
     @staticmethod
-    def backward(a, delta, z=None):
-        # Multiplying by the boolean mask is ~10x faster than delta[a <= 0] = 0,
+    def backward(a, delta, z=None, ops=NUMPY):
+        # numpy multiplies by the boolean mask: ~10x faster than delta[a <= 0] = 0,
         # whose fancy indexing branches on every element.
-        return np.multiply(delta, a > 0, out=delta)
+        return ops.keep(delta, a > 0, out=delta)
 
 
 class LeakyReLU:
@@ -93,12 +99,12 @@ class LeakyReLU:
     slope = 0.01
 
     @classmethod
-    def forward(cls, z):
-        return np.maximum(z, cls.slope * z, out=z)
+    def forward(cls, z, ops=NUMPY):
+        return ops.maximum(z, cls.slope * z, out=z)
 
     @classmethod
-    def backward(cls, a, delta, z=None):
-        delta *= np.where(a < 0, cls.slope, 1.0)
+    def backward(cls, a, delta, z=None, ops=NUMPY):
+        delta *= ops.choose(a < 0, cls.slope, 1.0, like=delta)
         return delta
 
 
@@ -109,16 +115,16 @@ class ELU:
     needs_preactivation = False
 
     @staticmethod
-    def forward(z):
-        negative = np.minimum(z, 0)
-        np.expm1(negative, out=negative)
-        np.maximum(z, 0, out=z)
+    def forward(z, ops=NUMPY):
+        negative = ops.minimum(z, 0)
+        negative = ops.expm1(negative, out=negative)
+        z = ops.maximum(z, 0, out=z)
         z += negative
         return z
 
     @staticmethod
-    def backward(a, delta, z=None):
-        delta *= np.minimum(a, 0) + 1
+    def backward(a, delta, z=None, ops=NUMPY):
+        delta *= ops.minimum(a, 0) + 1
         return delta
 
 
@@ -133,25 +139,14 @@ class GELU:
     needs_preactivation = True
 
     @staticmethod
-    def forward(z):
-        z *= _normal_cdf(z)
+    def forward(z, ops=NUMPY):
+        z *= ops.normal_cdf(z)
         return z
 
     @staticmethod
-    def backward(a, delta, z=None):
-        delta *= _normal_cdf(z) + z * _normal_pdf(z)
+    def backward(a, delta, z=None, ops=NUMPY):
+        delta *= ops.normal_cdf(z) + z * ops.normal_pdf(z)
         return delta
-
-
-# Phi and phi are computed in float64 for float32 z too: float32 1 + erf keeps one
-# digit of Phi at z = -5 and none below -5.6. The casts are explicit: numpy 2 promotes
-# float32 / np.float64 to float64 and numpy 1 keeps float32 (NEP 50).
-def _normal_cdf(z):
-    return 0.5 * (1.0 + erf(np.divide(z, np.sqrt(2.0), dtype=np.float64)))
-
-
-def _normal_pdf(z):
-    return np.divide(np.exp(-0.5 * z**2), np.sqrt(2.0 * np.pi), dtype=np.float64)
 
 
 class SELU:
@@ -173,18 +168,18 @@ class SELU:
     scale = 1.0507009873554804934193349852946
 
     @classmethod
-    def forward(cls, z):
-        negative = np.minimum(z, 0)
-        np.expm1(negative, out=negative)
+    def forward(cls, z, ops=NUMPY):
+        negative = ops.minimum(z, 0)
+        negative = ops.expm1(negative, out=negative)
         negative *= cls.scale * cls.alpha
-        np.maximum(z, 0, out=z)
+        z = ops.maximum(z, 0, out=z)
         z *= cls.scale
         z += negative
         return z
 
     @classmethod
-    def backward(cls, a, delta, z=None):
-        delta *= np.where(a < 0, a + cls.scale * cls.alpha, cls.scale)
+    def backward(cls, a, delta, z=None, ops=NUMPY):
+        delta *= ops.where(a < 0, a + cls.scale * cls.alpha, cls.scale)
         return delta
 
     @classmethod
@@ -207,15 +202,15 @@ class Mish:
     needs_preactivation = True
 
     @staticmethod
-    def forward(z):
-        z *= np.tanh(np.logaddexp(0, z))
+    def forward(z, ops=NUMPY):
+        z *= ops.tanh(ops.logaddexp(0, z))
         return z
 
     @staticmethod
-    def backward(a, delta, z=None):
-        t = np.tanh(np.logaddexp(0, z))
+    def backward(a, delta, z=None, ops=NUMPY):
+        t = ops.tanh(ops.logaddexp(0, z))
         slope = 1 - t * t
-        slope *= expit(z)
+        slope *= ops.expit(z)
         slope *= z
         slope += t
         delta *= slope
@@ -231,13 +226,12 @@ class Softmax:
     name = "softmax"
 
     @staticmethod
-    def forward(z):
-        Softmax.forward_logsumexp(z)
-        return z
+    def forward(z, ops=NUMPY):
+        return Softmax.forward_logsumexp(z, ops)[0]
 
     @staticmethod
-    def forward_logsumexp(z):
-        """Overwrite ``z`` with ``f(z)`` and return ``log(sum_j exp(z_j))`` per row.
+    def forward_logsumexp(z, ops=NUMPY):
+        """``f(z)`` (for numpy in ``z``'s buffer) and ``log(sum_j exp(z_j))`` per row.
 
         The one place skscratch computes a log-sum-exp (for the log-loss and
         ``predict_log_proba``): with ``m`` the row maximum,
@@ -249,18 +243,19 @@ class Softmax:
         Parameters
         ----------
         z : ndarray of shape (n_samples, n_classes)
-            Overwritten.
+            Overwritten (numpy).
 
         Returns
         -------
+        softmax : ndarray of shape (n_samples, n_classes)
         logsumexp : ndarray of shape (n_samples,)
         """
-        top = z.max(axis=1, keepdims=True)
+        top = ops.row_max(z)
         z -= top
-        np.exp(z, out=z)
-        total = z.sum(axis=1, keepdims=True)
+        z = ops.exp(z, out=z)
+        total = ops.row_sums(z, keepdims=True)
         z /= total
-        return np.log(total[:, 0]) + top[:, 0]
+        return z, ops.log(total[:, 0]) + top[:, 0]
 
 
 class Exp:
@@ -273,9 +268,9 @@ class Exp:
     name = "exp"
 
     @staticmethod
-    def forward(z):
-        np.minimum(z, np.log(np.finfo(z.dtype).max) - 1, out=z)
-        return np.exp(z, out=z)
+    def forward(z, ops=NUMPY):
+        z = ops.minimum(z, math.log(ops.finfo_max(z.dtype)) - 1, out=z)
+        return ops.exp(z, out=z)
 
 
 HIDDEN_ACTIVATIONS = {

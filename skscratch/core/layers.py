@@ -29,7 +29,10 @@ Every layer has the same interface, so a network is a list of them:
   normalization's running statistics: the network keeps it in a second
   flat vector (:meth:`Layer.bind_state`), saved and restored with the
   parameters;
-* ``buffers(n_rows, dtype, training)`` allocates what one batch needs, once;
+* ``buffers(n_rows, dtype, training, ops)`` allocates what one batch needs,
+  once, and keeps ``ops``, the array library's functions
+  (:mod:`skscratch.core.backend`): numpy's write into the buffers, another
+  namespace's return new arrays, so the layers use what they return;
 * ``forward(a_in, buf, mode)`` returns the layer's output; ``mode``
   (:class:`Mode`) says whether it is training, with which row weights, and
   whether to update the running statistics;
@@ -57,6 +60,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS
+from .backend import NUMPY
 
 WEIGHTS, BIASES = "weights", "biases"
 
@@ -147,12 +151,16 @@ class Layer:
             return [self]
         return [leaf for layer in self.sublayers for leaf in layer.leaves()]
 
-    def initialize(self, random_state):
-        """Set the starting parameters and state (dense layers are drawn by the network)."""
+    def initialize(self, random_state, ops=NUMPY):
+        """Set the starting parameters and state (dense layers are drawn by the network).
 
-    def buffers(self, n_rows, dtype, training):
+        Random draws come from ``random_state`` (numpy, on the host) and move
+        to the parameters' device through ``ops``.
+        """
+
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
         """The arrays one batch of ``n_rows`` needs, allocated once and reused."""
-        return types.SimpleNamespace()
+        return types.SimpleNamespace(ops=ops)
 
     def forward(self, a_in, buf, mode):
         """The layer's output for the batch ``a_in``."""
@@ -162,7 +170,7 @@ class Layer:
         """Write the parameter gradients; return ``dL/d(input)`` from ``dL/d(output)``."""
         raise NotImplementedError
 
-    def output_bound(self, bound):
+    def output_bound(self, bound, ops=NUMPY):
         """A bound on ``|output|`` for inputs with ``|a_in| <= bound``."""
         return bound
 
@@ -194,84 +202,98 @@ class Dense(Layer):
         Units in and out.
     activation : activation class
         From :mod:`skscratch.core.activations`; the identity for the last layer.
+    bias : bool, default=True
+        False for a layer that batch normalization follows: the normalization
+        subtracts any constant, so a bias would get no gradient but rounding
+        noise (which Adam, dividing by its square root, would turn into steps),
+        and batch normalization's ``beta`` is the shift.
 
     Attributes
     ----------
     W : ndarray of shape (n_in, n_out)
-    b : ndarray of shape (n_out,)
+    b : ndarray of shape (n_out,), or None without a bias
     dW, db : ndarray
         The gradient's views, same shapes.
     """
 
     kind = "dense"
 
-    def __init__(self, n_in, n_out, activation):
+    def __init__(self, n_in, n_out, activation, bias=True):
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = activation
+        self.bias = bool(bias)
+        self.b = self.db = None
 
     def config(self):
-        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name}
+        config = {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "activation": self.activation.name,
+        }
+        if not self.bias:
+            config["bias"] = False
+        return config
 
     @classmethod
     def from_config(cls, config, sublayers=()):
-        return cls(
-            config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]]
-        )
+        activation = HIDDEN_ACTIVATIONS[config["activation"]]
+        return cls(config["n_in"], config["n_out"], activation, config.get("bias", True))
 
     def param_shapes(self):
-        return [("W", (self.n_in, self.n_out), WEIGHTS), ("b", (self.n_out,), BIASES)]
+        shapes = [("W", (self.n_in, self.n_out), WEIGHTS)]
+        return shapes + [("b", (self.n_out,), BIASES)] if self.bias else shapes
 
     def bind(self, params, grads):
         super().bind(params, grads)
-        self.W, self.b = params["W"], params["b"]
+        self.W, self.b = params["W"], params.get("b")
         if grads is not None:
-            self.dW, self.db = grads["W"], grads["b"]
+            self.dW, self.db = grads["W"], grads.get("b")
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
         keep_z = training and self.activation.needs_preactivation
+        empty = _allocator(ops, dtype)
         return types.SimpleNamespace(
+            ops=ops,
             a_in=None,
-            a=np.empty((n_rows, self.n_out), dtype),
-            z=np.empty((n_rows, self.n_out), dtype) if keep_z else None,
+            a=empty((n_rows, self.n_out)),
+            keep_z=keep_z,
+            z=empty((n_rows, self.n_out)) if keep_z else None,
             # dL/da_in; the first layer's input is the data, which has no gradient.
             grad_in=(
-                np.empty((n_rows, self.n_in), dtype)
-                if training and self.needs_input_grad
-                else None
+                empty((n_rows, self.n_in)) if training and self.needs_input_grad else None
             ),
-            ones=np.ones(n_rows, dtype) if training else None,
+            ones=ops.ones(n_rows, dtype) if training else None,
+            backward=training and self.needs_input_grad,
         )
 
     def forward(self, a_in, buf, mode):
+        ops = buf.ops
         buf.a_in = a_in
-        z = buf.a  # z[l] is computed in a's buffer, then turned into a[l] in place
-        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
-            z[...] = a_in @ self.W
-        else:
-            np.dot(a_in, self.W, out=z)
-        z += self.b
-        if buf.z is not None:
-            np.copyto(buf.z, z)  # f'(z) cannot be read off a for this activation
-        return self.activation.forward(z)
+        # z[l] in a's buffer (numpy), then turned into a[l] in place.
+        z = ops.dot(a_in, self.W, out=buf.a)
+        if self.b is not None:
+            z += self.b
+        if buf.keep_z:
+            buf.z = ops.copy(z, out=buf.z)  # f'(z) cannot be read off a here
+        buf.a = self.activation.forward(z, ops)
+        return buf.a
 
     def backward(self, grad, buf):
-        a_in = buf.a_in
-        delta = self.activation.backward(buf.a, grad, buf.z)  # in place in grad
-        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
-            self.dW[...] = a_in.T @ delta
-        else:
-            np.dot(a_in.T, delta, out=self.dW)
-        # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
-        np.dot(buf.ones, delta, out=self.db)
-        if buf.grad_in is None:
+        ops, a_in = buf.ops, buf.a_in
+        delta = self.activation.backward(buf.a, grad, buf.z, ops)  # numpy: in grad
+        ops.dot_into(a_in.T, delta, out=self.dW)
+        if self.db is not None:
+            # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
+            ops.dot_into(buf.ones, delta, out=self.db)
+        if not buf.backward:
             return None
-        return np.dot(delta, self.W.T, out=buf.grad_in)
+        return ops.dot(delta, self.W.T, out=buf.grad_in)
 
-    def output_bound(self, bound):
+    def output_bound(self, bound, ops=NUMPY):
         # |z_j| <= bound * sum_k |W_kj| + |b_j|, then the activation's own bound.
-        with np.errstate(over="ignore", invalid="ignore"):
-            column_norm = float(np.abs(self.W).sum(axis=0, dtype=np.float64).max())
-            z_bound = bound * column_norm + float(np.abs(self.b).max())
+        z_bound = bound * ops.largest_column_norm(self.W)
+        if self.b is not None:
+            z_bound += ops.abs_max(self.b)
         return activation_bound(self.activation, z_bound)
 
 
@@ -312,23 +334,28 @@ class Activation(Layer):
     def from_config(cls, config, sublayers=()):
         return cls(config["width"], HIDDEN_ACTIVATIONS[config["activation"]])
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
         keep_z = training and self.activation.needs_preactivation
+        empty = _allocator(ops, dtype)
         return types.SimpleNamespace(
-            a=np.empty((n_rows, self.n_out), dtype),
-            z=np.empty((n_rows, self.n_out), dtype) if keep_z else None,
+            ops=ops,
+            a=empty((n_rows, self.n_out)),
+            keep_z=keep_z,
+            z=empty((n_rows, self.n_out)) if keep_z else None,
         )
 
     def forward(self, a_in, buf, mode):
-        np.copyto(buf.a, a_in)
-        if buf.z is not None:
-            np.copyto(buf.z, a_in)
-        return self.activation.forward(buf.a)
+        ops = buf.ops
+        a = ops.copy(a_in, out=buf.a)
+        if buf.keep_z:
+            buf.z = ops.copy(a_in, out=buf.z)
+        buf.a = self.activation.forward(a, ops)
+        return buf.a
 
     def backward(self, grad, buf):
-        return self.activation.backward(buf.a, grad, buf.z)  # in place in grad
+        return self.activation.backward(buf.a, grad, buf.z, buf.ops)  # numpy: in grad
 
-    def output_bound(self, bound):
+    def output_bound(self, bound, ops=NUMPY):
         return activation_bound(self.activation, bound)
 
 
@@ -384,67 +411,73 @@ class BatchNorm(Layer):
         if grads is not None:
             self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
 
-    def initialize(self, random_state):
+    def initialize(self, random_state, ops=NUMPY):
         """Start as the identity: ``gamma = 1``, ``beta = 0``; running mean 0, var 1."""
         self.gamma[...], self.beta[...] = 1.0, 0.0
         self.state["mean"][...], self.state["var"][...] = 0.0, 1.0
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
+        empty = _allocator(ops, dtype)
         if not training:
-            return types.SimpleNamespace(a=np.empty((n_rows, self.n_out), dtype))
+            return types.SimpleNamespace(ops=ops, a=empty((n_rows, self.n_out)))
         return types.SimpleNamespace(
-            a=np.empty((n_rows, self.n_out), dtype),
-            x_hat=np.empty((n_rows, self.n_out), dtype),
+            ops=ops,
+            a=empty((n_rows, self.n_out)),
+            x_hat=empty((n_rows, self.n_out)),
             inv_std=None,  # per unit, set by each forward pass
             weights=None,
-            ones=np.ones(n_rows, dtype),
-            grad_in=np.empty((n_rows, self.n_in), dtype) if self.needs_input_grad else None,
+            ones=ops.ones(n_rows, dtype),
+            grad_in=empty((n_rows, self.n_in)),
         )
 
     def forward(self, a_in, buf, mode):
+        ops = buf.ops
         if not mode.training:
-            scale = self.gamma / np.sqrt(self.state["var"] + self.epsilon)
-            shift = self.beta - self.state["mean"] * scale
-            return np.add(np.multiply(a_in, scale, out=buf.a), shift, out=buf.a)
+            scale, shift = self._prediction_map()
+            a = ops.multiply(a_in, scale, out=buf.a)
+            a += shift
+            return a
         buf.weights = p = mode.weights
-        mean = a_in.mean(axis=0) if p is None else p @ a_in
-        x_hat = np.subtract(a_in, mean, out=buf.x_hat)
-        squares = np.square(x_hat, out=buf.a)  # a's buffer as scratch
-        var = squares.mean(axis=0) if p is None else p @ squares
+        mean = ops.col_means(a_in, p)
+        x_hat = ops.subtract(a_in, mean, out=buf.x_hat)
+        squares = ops.square(x_hat, out=buf.a)  # a's buffer as scratch
+        var = ops.col_means(squares, p)
         if mode.state_momentum is not None:
             m = mode.state_momentum
             self.state["mean"][...] = (1 - m) * self.state["mean"] + m * mean
             self.state["var"][...] = (1 - m) * self.state["var"] + m * var
-        buf.inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        buf.inv_std = 1.0 / ops.sqrt(var + self.epsilon)
         x_hat *= buf.inv_std
-        a = np.multiply(x_hat, self.gamma, out=buf.a)
+        buf.x_hat = x_hat
+        a = ops.multiply(x_hat, self.gamma, out=buf.a)
         a += self.beta
         return a
 
     def backward(self, grad, buf):
-        x_hat = buf.x_hat
-        np.dot(buf.ones, grad, out=self.dbeta)
-        np.einsum("ij,ij->j", grad, x_hat, out=self.dgamma)
-        if buf.grad_in is None:
+        ops, x_hat = buf.ops, buf.x_hat
+        ops.dot_into(buf.ones, grad, out=self.dbeta)
+        ops.col_dot_into(grad, x_hat, out=self.dgamma)
+        if not self.needs_input_grad:
             return None
         p = buf.weights
-        if p is None:
-            p = 1.0 / grad.shape[0]
-        else:
-            p = p[:, np.newaxis]
-        grad_in = np.multiply(x_hat, self.dgamma, out=buf.grad_in)
+        p = 1.0 / grad.shape[0] if p is None else p[:, None]
+        grad_in = ops.multiply(x_hat, self.dgamma, out=buf.grad_in)
         grad_in += self.dbeta
         grad_in *= p
-        np.subtract(grad, grad_in, out=grad_in)
+        grad_in = ops.subtract(grad, grad_in, out=grad_in)
         grad_in *= self.gamma * buf.inv_std
         return grad_in
 
-    def output_bound(self, bound):
+    def _prediction_map(self):
+        """``(scale, shift)``: prediction's ``a = x * scale + shift``, per unit."""
+        scale = self.gamma / (self.state["var"] + self.epsilon) ** 0.5
+        return scale, self.beta - self.state["mean"] * scale
+
+    def output_bound(self, bound, ops=NUMPY):
         # At prediction a = x * scale + shift, one affine map per unit.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            scale = self.gamma / np.sqrt(self.state["var"] + self.epsilon)
-            shift = self.beta - self.state["mean"] * scale
-            return bound * float(np.abs(scale).max()) + float(np.abs(shift).max())
+            scale, shift = self._prediction_map()
+            return bound * ops.abs_max(scale) + ops.abs_max(shift)
 
 
 class Dropout(Layer):
@@ -476,23 +509,29 @@ class Dropout(Layer):
     def config(self):
         return {"width": self.n_in, "rate": self.rate}
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
         if not training:
-            return types.SimpleNamespace()
+            return types.SimpleNamespace(ops=ops)
+        empty = _allocator(ops, dtype)
         return types.SimpleNamespace(
-            mask=np.empty((n_rows, self.n_out), dtype),
-            a=np.empty((n_rows, self.n_out), dtype),
+            ops=ops,
+            # The masks are drawn on the host (numpy), so every namespace gets
+            # the same ones; a device copy follows.
+            host_mask=np.empty((n_rows, self.n_out), np.dtype(dtype)),
+            mask=None,
+            a=empty((n_rows, self.n_out)),
         )
 
     def forward(self, a_in, buf, mode):
         if not mode.training:
             return a_in
-        mask = buf.mask
+        ops, mask = buf.ops, buf.host_mask
         self.rng.random(out=mask, dtype=mask.dtype)
         np.greater_equal(mask, self.rate, out=mask)
         mask *= 1.0 / (1.0 - self.rate)
+        buf.mask = ops.asarray(mask)  # numpy: the same array
         # Into a buffer of its own: the layer below still needs a_in for f'.
-        return np.multiply(a_in, mask, out=buf.a)
+        return ops.multiply(a_in, buf.mask, out=buf.a)
 
     def backward(self, grad, buf):
         grad *= buf.mask
@@ -561,7 +600,7 @@ class Embedding(Layer):
         if grads is not None:
             self.dE = [grads[f"E{j}"] for j in range(len(self.dims))]
 
-    def initialize(self, random_state):
+    def initialize(self, random_state, ops=NUMPY):
         """Draw every table's entries from a normal distribution of scale 0.1.
 
         Small next to standardized numeric columns: training starts from
@@ -571,41 +610,28 @@ class Embedding(Layer):
         still 1 point behind after 15.
         """
         for E in self.E:
-            E[...] = random_state.normal(0.0, 0.1, E.shape)
+            E[...] = ops.asarray(random_state.normal(0.0, 0.1, E.shape), dtype=E.dtype)
 
-    def buffers(self, n_rows, dtype, training):
-        return types.SimpleNamespace(
-            a=np.empty((n_rows, self.n_out), dtype),
-            codes=np.empty((n_rows, len(self.dims)), np.intp),
-        )
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
+        return types.SimpleNamespace(ops=ops, codes=None)
 
     def forward(self, a_in, buf, mode):
-        a, codes = buf.a, buf.codes
-        a[:, : self.n_numeric] = a_in[:, : self.n_numeric]
-        codes[...] = a_in[:, self.n_numeric :]  # the codes, as integers
-        for j, E in enumerate(self.E):
-            a[:, self.blocks[j] : self.blocks[j + 1]] = E[codes[:, j]]
-        return a
+        ops = buf.ops
+        buf.codes = codes = ops.as_indices(a_in[:, self.n_numeric :])
+        rows = [ops.take_rows(E, codes[:, j]) for j, E in enumerate(self.E)]
+        return ops.concat([a_in[:, : self.n_numeric], *rows], axis=1)
 
     def backward(self, grad, buf):
-        codes = buf.codes
+        ops, codes = buf.ops, buf.codes
         for j, dE in enumerate(self.dE):
-            n_levels, d = dE.shape
+            # Scatter-add each row of grad's block j into the row of its code.
             grad_j = grad[:, self.blocks[j] : self.blocks[j + 1]]
-            # Scatter-add grad_j's rows into the rows of their codes: one
-            # bincount over the flat index code * d + column does it (3 to 5
-            # times faster than np.add.at, measured at batch sizes 200 to 20,000).
-            flat_index = codes[:, j, None] * d + np.arange(d)
-            sums = np.bincount(
-                flat_index.ravel(), weights=grad_j.ravel(), minlength=n_levels * d
-            )
-            dE[...] = sums.reshape(n_levels, d)
+            dE[...] = ops.scatter_add_rows(codes[:, j], grad_j, dE.shape[0])
         return None
 
-    def output_bound(self, bound):
+    def output_bound(self, bound, ops=NUMPY):
         # The numeric columns pass through; each code becomes a row of a table.
-        with np.errstate(over="ignore", invalid="ignore"):
-            largest = max((float(np.abs(E).max()) for E in self.E if E.size), default=0.0)
+        largest = max((ops.abs_max(E) for E in self.E), default=0.0)
         return max(bound, largest)
 
 
@@ -653,30 +679,43 @@ class Residual(Layer):
     def needs_input_grad(self, value):
         self.sublayers[0].needs_input_grad = value
 
-    def buffers(self, n_rows, dtype, training):
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
+        empty = _allocator(ops, dtype)
         return types.SimpleNamespace(
-            inner=[layer.buffers(n_rows, dtype, training) for layer in self.sublayers],
-            a=np.empty((n_rows, self.n_out), dtype),
-            skip=np.empty((n_rows, self.n_out), dtype) if training else None,
+            ops=ops,
+            inner=[
+                layer.buffers(n_rows, dtype, training, *(() if ops.is_numpy else (ops,)))
+                for layer in self.sublayers
+            ],
+            a=empty((n_rows, self.n_out)),
+            skip=empty((n_rows, self.n_out)) if training else None,
         )
 
     def forward(self, a_in, buf, mode):
         h = forward_pass(self.sublayers, a_in, buf.inner, mode)
-        return np.add(a_in, h, out=buf.a)
+        return buf.ops.add(a_in, h, out=buf.a)
 
     def backward(self, grad, buf):
-        np.copyto(buf.skip, grad)  # the layers inside overwrite grad in place
+        skip = buf.ops.copy(grad, out=buf.skip)  # the layers inside overwrite grad
         grad_in = backward_pass(self.sublayers, grad, buf.inner)
         if grad_in is None:
             return None
-        grad_in += buf.skip
+        grad_in += skip
         return grad_in
 
-    def output_bound(self, bound):
+    def output_bound(self, bound, ops=NUMPY):
         inner = bound
         for layer in self.sublayers:
-            inner = layer.output_bound(inner)
+            inner = layer.output_bound(inner, *(() if ops.is_numpy else (ops,)))
         return bound + inner
+
+
+def _allocator(ops, dtype):
+    """``empty(shape)``: a buffer for numpy, whose functions write into it; None
+    for another namespace, whose functions return new arrays."""
+    if ops.is_numpy:
+        return lambda shape: np.empty(shape, dtype)
+    return lambda shape: None
 
 
 def count_parameters(layers):

@@ -14,12 +14,12 @@ confident wrong prediction gives a large finite loss instead of ``log(0)``.
 
 The loss of a batch is the (sample-weighted) mean over samples of each
 sample's loss summed over outputs. Its L2 penalty is added by the network.
+``ops`` is the array library's functions (:mod:`skscratch.core.backend`);
+the methods return their results (for numpy, in ``z``'s buffer).
 """
 
-import numpy as np
-from scipy.special import xlogy
-
 from .activations import Exp, Identity, Logistic, Softmax
+from .backend import NUMPY
 
 
 class Loss:
@@ -28,23 +28,23 @@ class Loss:
     name = None
     out_activation = None
 
-    def per_sample(self, y, z):
+    def per_sample(self, y, z, ops=NUMPY):
         """Loss of each sample, summed over outputs, from logits ``z``."""
         raise NotImplementedError
 
-    def delta(self, y, z, sample_weight=None):
-        """Turn logits ``z`` into the output delta ``f_out(z) - y``, in place.
+    def delta(self, y, z, sample_weight=None, ops=NUMPY):
+        """Turn logits ``z`` into the output delta ``f_out(z) - y`` (numpy: in place).
 
         Each row is multiplied by its sample weight when weights are given.
-        Returns ``z``, which now holds the delta.
+        Returns the delta (for numpy, ``z`` itself).
         """
-        self.out_activation.forward(z)
+        z = self.out_activation.forward(z, ops)
         z -= y
         if sample_weight is not None:
-            z *= sample_weight[:, np.newaxis]
+            z *= sample_weight[:, None]
         return z
 
-    def per_sample_and_delta(self, y, z, sample_weight=None):
+    def per_sample_and_delta(self, y, z, sample_weight=None, ops=NUMPY):
         """:meth:`per_sample` and then :meth:`delta`: what one training step needs.
 
         A loss can override it to share work between the two (see LogLoss).
@@ -56,8 +56,8 @@ class Loss:
         delta : ndarray of shape (n_samples, n_outputs)
             ``z`` itself, overwritten with the (weighted) output delta.
         """
-        losses = self.per_sample(y, z)
-        return losses, self.delta(y, z, sample_weight)
+        losses = self.per_sample(y, z, ops)
+        return losses, self.delta(y, z, sample_weight, ops)
 
 
 class SquaredError(Loss):
@@ -66,8 +66,8 @@ class SquaredError(Loss):
     name = "squared_error"
     out_activation = Identity
 
-    def per_sample(self, y, z):
-        return 0.5 * ((z - y) ** 2).sum(axis=1)
+    def per_sample(self, y, z, ops=NUMPY):
+        return 0.5 * ops.row_sums((z - y) ** 2)
 
 
 class Poisson(Loss):
@@ -76,9 +76,9 @@ class Poisson(Loss):
     name = "poisson"
     out_activation = Exp
 
-    def per_sample(self, y, z):
-        mu = Exp.forward(z.copy())
-        return (xlogy(y, y) - y * z - y + mu).sum(axis=1)
+    def per_sample(self, y, z, ops=NUMPY):
+        mu = Exp.forward(ops.copy(z), ops)
+        return ops.row_sums(ops.xlogy(y, y) - y * z - y + mu)
 
 
 class LogLoss(Loss):
@@ -87,17 +87,18 @@ class LogLoss(Loss):
     name = "log_loss"
     out_activation = Softmax
 
-    def per_sample(self, y, z):
-        return self.per_sample_and_delta(y, z.copy())[0]
+    def per_sample(self, y, z, ops=NUMPY):
+        return self.per_sample_and_delta(y, ops.copy(z), ops=ops)[0]
 
-    def per_sample_and_delta(self, y, z, sample_weight=None):
+    def per_sample_and_delta(self, y, z, sample_weight=None, ops=NUMPY):
         # One softmax serves both: the loss is logsumexp(z) - sum(y * z), and
         # the delta softmax(z) - y.
-        losses = -np.einsum("ij,ij->i", y, z)
-        losses += Softmax.forward_logsumexp(z)
+        losses = -ops.rowdot(y, z)
+        z, logsumexp = Softmax.forward_logsumexp(z, ops)
+        losses += logsumexp
         z -= y
         if sample_weight is not None:
-            z *= sample_weight[:, np.newaxis]
+            z *= sample_weight[:, None]
         return losses, z
 
 
@@ -111,8 +112,8 @@ class BinaryLogLoss(Loss):
     name = "binary_log_loss"
     out_activation = Logistic
 
-    def per_sample(self, y, z):
-        return (np.logaddexp(0, z) - y * z).sum(axis=1)
+    def per_sample(self, y, z, ops=NUMPY):
+        return ops.row_sums(ops.logaddexp(0, z) - y * z)
 
 
 class Huber(Loss):
@@ -128,16 +129,16 @@ class Huber(Loss):
     out_activation = Identity
     delta_threshold = 1.0
 
-    def per_sample(self, y, z):
+    def per_sample(self, y, z, ops=NUMPY):
         d = self.delta_threshold
-        r = np.abs(z - y)
-        return np.where(r <= d, 0.5 * r**2, d * (r - 0.5 * d)).sum(axis=1)
+        r = abs(z - y)
+        return ops.row_sums(ops.where(r <= d, 0.5 * r**2, d * (r - 0.5 * d)))
 
-    def delta(self, y, z, sample_weight=None):
+    def delta(self, y, z, sample_weight=None, ops=NUMPY):
         z -= y
-        np.clip(z, -self.delta_threshold, self.delta_threshold, out=z)
+        z = ops.clip(z, -self.delta_threshold, self.delta_threshold, out=z)
         if sample_weight is not None:
-            z *= sample_weight[:, np.newaxis]
+            z *= sample_weight[:, None]
         return z
 
 

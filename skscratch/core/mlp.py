@@ -10,7 +10,7 @@ the Glorot factor of each dense layer.
 A hidden layer ``l`` is, in forward order::
 
     Dense(f_l)                                   # a = f_l(a_in @ W + b)
-    Dense(identity), BatchNorm, Activation(f_l)  # with batch normalization
+    Dense(identity, no bias), BatchNorm, Activation(f_l)  # with batch norm
     ... then Dropout(rate_l) where rate_l > 0
 
 and with ``residual=True`` each hidden layer after the first is wrapped in a
@@ -90,7 +90,11 @@ def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng):
     """The layers of one hidden layer: affine map, (batch norm,) activation, (dropout)."""
     f = HIDDEN_ACTIVATIONS[activation]
     if batch_norm:
-        layers = [Dense(n_in, n_out, Identity), BatchNorm(n_out), Activation(n_out, f)]
+        layers = [
+            Dense(n_in, n_out, Identity, bias=False),
+            BatchNorm(n_out),
+            Activation(n_out, f),
+        ]
     else:
         layers = [Dense(n_in, n_out, f)]
     if rate:

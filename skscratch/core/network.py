@@ -24,9 +24,9 @@ flat vector ``state``, so that a snapshot of the model is two copies.
 import types
 
 import numpy as np
-import scipy.sparse as sp
 
 from .activations import Identity
+from .backend import NUMPY, ops_for
 from .layers import (
     BIASES,
     PREDICTING,
@@ -77,6 +77,9 @@ class Network:
         Batch normalization of the hidden layers' pre-activations.
     residual : bool, default=False
         Identity skips around the hidden layers after the first.
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
+        The array library and device the network computes in
+        (:func:`skscratch.core.backend.ops_for` of the data); numpy's by default.
 
     Attributes
     ----------
@@ -131,6 +134,7 @@ class Network:
         random_state=None,
         batch_norm=False,
         residual=False,
+        ops=NUMPY,
     ):
         if len(layer_sizes) < 2:
             raise ValueError("A network needs at least an input and an output layer.")
@@ -138,10 +142,10 @@ class Network:
         layers = mlp_layers(
             layer_sizes, hidden_activations, dropout, rng, batch_norm, residual
         )
-        self._assemble(layers, loss, dtype)
+        self._assemble(layers, loss, dtype, ops)
 
     @classmethod
-    def from_layers(cls, layers, loss, dtype=np.float64):
+    def from_layers(cls, layers, loss, dtype=np.float64, ops=NUMPY):
         """A network of the given layers, e.g. an embedding before dense layers.
 
         Parameters
@@ -155,6 +159,8 @@ class Network:
         loss : str
             Name of the loss (a key of :data:`skscratch.core.losses.LOSSES`).
         dtype : {np.float64, np.float32}, default=np.float64
+        ops : NumpyOps or ArrayAPIOps, default=NUMPY
+            The array library and device to compute in.
 
         Returns
         -------
@@ -175,10 +181,10 @@ class Network:
         (2, 1)
         """
         network = cls.__new__(cls)
-        network._assemble(list(layers), loss, dtype)
+        network._assemble(list(layers), loss, dtype, ops)
         return network
 
-    def _assemble(self, layers, loss, dtype):
+    def _assemble(self, layers, loss, dtype, ops=NUMPY):
         """Keep ``layers`` and the loss; pack the parameters and state into flat vectors."""
         last = layers[-1] if layers else None
         if not isinstance(last, Dense) or last.activation is not Identity:
@@ -195,8 +201,9 @@ class Network:
         self.hidden_activation_names = _hidden_activation_names(self.leaves)
         self.loss = LOSSES[loss]()
         self.dtype = np.dtype(dtype)
-        self.params, self.grad, self.n_coef = _pack_params(self.leaves, self.dtype)
-        self.state = _pack_state(self.leaves, self.dtype)
+        self.ops = ops
+        self.params, self.grad, self.n_coef = _pack_params(self.leaves, self.dtype, ops)
+        self.state = _pack_state(self.leaves, self.dtype, ops)
         self._workspace = None
         self._l2_scratch = None
 
@@ -216,6 +223,7 @@ class Network:
 
     @property
     def intercepts(self):
+        """Every dense layer's ``b`` (None for one without a bias)."""
         return [layer.b for layer in self.dense_layers]
 
     @property
@@ -257,19 +265,23 @@ class Network:
         if factors is None:
             factors = init_factors(self.hidden_activation_names)
         for layer, factor in zip(self.dense_layers, factors):
+            # The draws are the host's, the same on every namespace.
             bound = np.sqrt(factor / (layer.n_in + layer.n_out))
-            layer.W[...] = random_state.uniform(-bound, bound, layer.W.shape)
-            layer.b[...] = random_state.uniform(-bound, bound, layer.b.shape)
+            for array in (layer.W, layer.b):
+                if array is not None:  # no bias before a batch normalization
+                    draw = random_state.uniform(-bound, bound, array.shape)
+                    array[...] = self.ops.asarray(draw, dtype=self.dtype)
         # Other layers (embeddings, batch norms) set theirs after the dense
         # layers, so that the dense layers' draw stays scikit-learn's.
         for layer in self.leaves:
             if not isinstance(layer, Dense):
-                layer.initialize(random_state)
+                layer.initialize(random_state, *_off_numpy(self.ops))
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
         for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
-            dst[...] = src
+            if dst is not None:
+                dst[...] = self.ops.asarray(src, dtype=self.dtype)
 
     # ------------------------------------------------------------ the model
     def records(self):
@@ -308,14 +320,14 @@ class Network:
         for (_, mine), (_, theirs) in zip(own, given):
             for group in ("params", "state"):
                 for name, array in mine[group].items():
-                    array[...] = theirs[group][name]
+                    array[...] = self.ops.asarray(theirs[group][name], dtype=self.dtype)
 
     def snapshot(self, out=None):
         """Copies of :attr:`params` and :attr:`state` (into ``out``, a snapshot)."""
         if out is None:
-            return self.params.copy(), self.state.copy()
-        np.copyto(out[0], self.params)
-        np.copyto(out[1], self.state)
+            return self.ops.copy(self.params), self.ops.copy(self.state)
+        out[0][...] = self.params
+        out[1][...] = self.state
         return out
 
     def restore(self, snapshot):
@@ -359,15 +371,21 @@ class Network:
         backward_pass(self.layers, delta_out, self._buffers)
         if l2_scale:
             # The L2 term of every layer's dW at once: the weights are packed first.
-            # Through a scratch vector kept between batches, so that nothing
+            # Through a scratch vector kept between batches (numpy), so that nothing
             # parameter-sized is allocated per batch (as a fresh temporary would).
             W, dW = self.params[: self.n_coef], self.grad[: self.n_coef]
-            if self._l2_scratch is None:
+            if self._l2_scratch is None and self.ops.is_numpy:
                 self._l2_scratch = np.empty_like(W)
-            np.add(dW, np.multiply(W, l2_scale, out=self._l2_scratch), out=dW)
+            dW += self.ops.multiply(W, l2_scale, out=self._l2_scratch)
 
     def loss_gradient(
-        self, X, y, sample_weight=None, alpha=0.0, state_momentum=STATE_MOMENTUM
+        self,
+        X,
+        y,
+        sample_weight=None,
+        alpha=0.0,
+        state_momentum=STATE_MOMENTUM,
+        weight_sum=None,
     ):
         """Loss of a batch and its gradient, written into :attr:`grad`.
 
@@ -387,28 +405,33 @@ class Network:
         state_momentum : float or None, default=STATE_MOMENTUM
             How far the running statistics move towards this batch's; None
             leaves them (L-BFGS's trial points, gradient checks).
+        weight_sum : float, default=None
+            ``sample_weight.sum()`` if the caller knows it (on the host: a
+            device need not be asked).
 
         Returns
         -------
-        loss : float
+        loss : float, or a 0-d array for a network off numpy
+            Off numpy the value stays on the device, so that training does not
+            wait for it at every batch; ``float(loss)`` reads it.
         """
         if sample_weight is None:
             sw_sum, mode = X.shape[0], _TRAINING_MODES.get(state_momentum)
         else:
-            sw_sum, mode = float(sample_weight.sum()), None
+            sw_sum = float(sample_weight.sum()) if weight_sum is None else weight_sum
+            mode = None
         if mode is None:
             shares = None if sample_weight is None else sample_weight / sw_sum
-            mode = Mode(True, shares if self.state.size else None, state_momentum)
+            mode = Mode(True, shares if self.state.shape[0] else None, state_momentum)
+        ops = self.ops
         logits = self.forward(X, mode)
-        losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight)
+        losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight, ops)
         ones = self._buffers[-1].ones  # the output layer is dense
-        if sample_weight is None:
-            loss = float(np.dot(ones, losses)) / sw_sum
-        else:
-            loss = float(np.dot(sample_weight, losses)) / sw_sum
+        weights = ones if sample_weight is None else sample_weight
+        loss = ops.dot_value(weights, losses) / sw_sum
         if alpha:
             W = self.params[: self.n_coef]
-            loss += 0.5 * alpha * float(np.dot(W, W)) / sw_sum
+            loss = loss + 0.5 * alpha * ops.dot_value(W, W) / sw_sum
         delta *= 1.0 / sw_sum
         self.backward(delta, alpha / sw_sum)
         return loss
@@ -421,7 +444,7 @@ class Network:
         of ``X``: what a full-batch fit (L-BFGS) predicts with. Nothing to do
         for a network without state.
         """
-        if not self.state.size:
+        if not self.state.shape[0]:
             return
         shares = None if sample_weight is None else sample_weight / sample_weight.sum()
         self.forward(X, Mode(True, shares, 1.0))
@@ -435,7 +458,10 @@ class Network:
         """
         ws = self._workspace
         if ws is None or ws.capacity < n_rows:
-            buffers = [layer.buffers(n_rows, self.dtype, True) for layer in self.layers]
+            buffers = [
+                layer.buffers(n_rows, self.dtype, True, *_off_numpy(self.ops))
+                for layer in self.layers
+            ]
             ws = self._workspace = types.SimpleNamespace(
                 capacity=n_rows, full=buffers, head=None
             )
@@ -465,8 +491,9 @@ class Network:
             May be ``inf`` (the bound itself overflowed), never NaN for finite weights.
         """
         bound = float(max_abs_input)
-        for layer in self.layers:
-            bound = layer.output_bound(bound)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for layer in self.layers:
+                bound = layer.output_bound(bound, *_off_numpy(self.ops))
         return bound
 
     def predicts_finite(self, X):
@@ -476,17 +503,13 @@ class Network:
         outputs for every output activation here) and runs the forward pass
         only when the bound cannot tell.
         """
-        if sp.issparse(X):
-            max_abs = float(np.abs(X.data).max()) if X.nnz else 0.0
-        else:
-            max_abs = max(abs(float(X.max())), abs(float(X.min()))) if X.size else 0.0
+        max_abs = self.ops.abs_max(X.data if hasattr(X, "nnz") else X)  # sparse: its data
         # A wide margin below the largest float absorbs rounding in the sums.
-        with np.errstate(over="ignore", invalid="ignore"):
-            bound = self.output_bound(max_abs)
+        bound = self.output_bound(max_abs)
         if bound < 1e-3 * float(np.finfo(self.dtype).max):
             return True
         with np.errstate(over="ignore", invalid="ignore"):
-            return bool(np.isfinite(self.predict(X)).all())
+            return self.ops.all_finite(self.predict(X))
 
     def predict(self, X):
         """Output of the network (after the output activation) for ``X``."""
@@ -511,18 +534,25 @@ def predict_chunked(layers, output_activation, X):
     output : ndarray of shape (n_samples, n_outputs)
     """
     n_samples = X.shape[0]
-    dtype = np.result_type(X.dtype, layers[-1].W.dtype)
+    ops = ops_for(X)
+    dtype = ops.result_dtype(X, layers[-1].W)
     widest = max(layer.n_out for layer in layers)
     chunk = max(1, min(n_samples, PREDICT_CHUNK_ELEMENTS // widest))
-    output = np.empty((n_samples, layers[-1].n_out), dtype=dtype)
-    buffers = [layer.buffers(chunk, dtype, False) for layer in layers]
+    output = ops.empty((n_samples, layers[-1].n_out), dtype)
+    buffers = [layer.buffers(chunk, dtype, False, *_off_numpy(ops)) for layer in layers]
     for start in range(0, n_samples, chunk):
-        X_chunk = X[start : start + chunk]
+        X_chunk = ops.rows(X, slice(start, min(start + chunk, n_samples)))
         n = X_chunk.shape[0]
         chunk_buffers = buffers if n == chunk else [_first_rows(b, n) for b in buffers]
         logits = forward_pass(layers, X_chunk, chunk_buffers, PREDICTING)
-        output[start : start + n] = output_activation.forward(logits)
+        output[start : start + n, ...] = output_activation.forward(logits, ops)
     return output
+
+
+def _off_numpy(ops):
+    """``(ops,)`` to pass a layer off numpy, ``()`` on numpy: a layer written
+    for numpy alone (with no ``ops`` argument) works as it did."""
+    return () if ops.is_numpy else (ops,)
 
 
 def layers_from_records(records):
@@ -576,7 +606,7 @@ def _hidden_activation_names(leaves):
     return names
 
 
-def _pack_params(layers, dtype):
+def _pack_params(layers, dtype, ops=NUMPY):
     """Allocate the flat parameter and gradient vectors; bind every layer to its views.
 
     Parameters are packed by group, weights before biases, each group in
@@ -596,15 +626,15 @@ def _pack_params(layers, dtype):
     ]
     sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
     n_weights = sum(size for size, entry in zip(sizes, entries) if entry[3] == WEIGHTS)
-    params = np.zeros(sum(sizes), dtype=dtype)
-    grad = np.zeros(sum(sizes), dtype=dtype)
-    views = _views(params, entries, sizes), _views(grad, entries, sizes)
+    params = ops.zeros(sum(sizes), dtype)
+    grad = ops.zeros(sum(sizes), dtype)
+    views = _views(params, entries, sizes, ops), _views(grad, entries, sizes, ops)
     for layer in layers:
         layer.bind(views[0][id(layer)], views[1][id(layer)])
     return params, grad, n_weights
 
 
-def _pack_state(layers, dtype):
+def _pack_state(layers, dtype, ops=NUMPY):
     """Allocate the flat state vector and bind every layer to its views of it."""
     entries = [
         (layer, name, shape, None)
@@ -612,19 +642,19 @@ def _pack_state(layers, dtype):
         for name, shape in layer.state_shapes()
     ]
     sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
-    state = np.zeros(sum(sizes), dtype=dtype)
-    views = _views(state, entries, sizes)
+    state = ops.zeros(sum(sizes), dtype)
+    views = _views(state, entries, sizes, ops)
     for layer in layers:
         layer.bind_state(views[id(layer)])
     return state
 
 
-def _views(flat, entries, sizes):
+def _views(flat, entries, sizes, ops=NUMPY):
     """``{id(layer): {name: view of flat}}`` for consecutive ``entries`` of ``sizes``."""
     views = {id(entry[0]): {} for entry in entries}
     start = 0
     for (layer, name, shape, _), size in zip(entries, sizes):
-        views[id(layer)][name] = flat[start : start + size].reshape(shape)
+        views[id(layer)][name] = ops.xp.reshape(flat[start : start + size], shape)
         start += size
     return _DefaultEmpty(views)
 
@@ -643,7 +673,7 @@ def _first_rows(buf, n_rows):
     fields = {}
     for key, value in vars(buf).items():
         if isinstance(value, np.ndarray):
-            value = value[:n_rows]
+            value = value[:n_rows, ...]
         elif isinstance(value, (list, types.SimpleNamespace)):
             value = _first_rows(value, n_rows)
         fields[key] = value

@@ -7,11 +7,17 @@ numpy calls whatever the depth of the network. Learning-rate schedules
 asks for the current rate.
 
 L-BFGS is not a step-by-step optimizer: it lives in :mod:`skscratch.core.lbfgs`.
+
+The vectors live in the parameters' array library and device (``ops``, see
+:mod:`skscratch.core.backend`): the updates are in-place operators, which every
+namespace has, and numpy's ``out=`` for the temporaries.
 """
 
-import copy
+import math
 
 import numpy as np
+
+from .backend import NUMPY
 
 
 # ----------------------------------------------------------------- optimizers
@@ -26,13 +32,14 @@ class _Optimizer:
 
     _state_names = ()
 
-    def __init__(self, schedule):
+    def __init__(self, schedule, ops=NUMPY):
         self.schedule = schedule
+        self.ops = ops
         self._scratch = None
 
     def state_dict(self):
         """The optimizer's state: copies of its arrays, its step count, its rate."""
-        state = {name: copy.copy(getattr(self, name)) for name in self._state_names}
+        state = {name: self._copy(getattr(self, name)) for name in self._state_names}
         state["learning_rate"] = self.schedule.learning_rate
         state["epochs_done"] = self.schedule.epochs_done
         return state
@@ -49,21 +56,30 @@ class _Optimizer:
                 setattr(self, old, state.pop(old))  # the properties rescale it
                 state[new] = getattr(self, new)
         for name in self._state_names:
-            setattr(self, name, copy.copy(state[name]))
+            setattr(self, name, self._copy(state[name], device=True))
         self.schedule.learning_rate = state["learning_rate"]
         self.schedule.epochs_done = state["epochs_done"]
 
     @property
     def learning_rate(self):
-        """The current learning rate, as the schedule gives it."""
-        return self.schedule.learning_rate
+        """The current learning rate, as the schedule gives it (a Python float)."""
+        return float(self.schedule.learning_rate)
+
+    def _copy(self, value, device=False):
+        """A copy of an array of the state (moved onto the device when loading it)."""
+        if not hasattr(value, "shape"):
+            return value  # the step count
+        return self.ops.copy(self.ops.asarray(value) if device else value)
 
     def _scratch_like(self, params, n=1):
         """``n`` work vectors shaped like ``params``, allocated once and reused.
 
         Every update below writes into them with ``out=`` rather than letting
-        numpy allocate a temporary per operation and per batch.
+        numpy allocate a temporary per operation and per batch (another
+        namespace returns new arrays instead: ``None`` here).
         """
+        if not self.ops.is_numpy:
+            return None if n == 1 else [None] * n
         if self._scratch is None or self._scratch[0].shape != params.shape:
             self._scratch = [np.empty_like(params) for _ in range(2)]
         return self._scratch[0] if n == 1 else self._scratch[:n]
@@ -84,29 +100,33 @@ class SGD(_Optimizer):
     momentum : float, default=0.9
     nesterov : bool, default=True
     dtype : dtype, default=np.float64
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
+        The parameters' array library and device.
     """
 
-    def __init__(self, n_params, schedule, momentum=0.9, nesterov=True, dtype=np.float64):
-        super().__init__(schedule)
+    def __init__(
+        self, n_params, schedule, momentum=0.9, nesterov=True, dtype=np.float64, ops=NUMPY
+    ):
+        super().__init__(schedule, ops)
         self.momentum = momentum
         self.nesterov = nesterov
-        self.velocity = np.zeros(n_params, dtype=dtype)
+        self.velocity = ops.zeros(n_params, dtype)
 
     _state_names = ("velocity",)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
-        lr_grad, step = self._scratch_like(params, 2)
+        ops, (lr_grad, step) = self.ops, self._scratch_like(params, 2)
         v = self.velocity
-        np.multiply(grad, self.learning_rate, out=lr_grad)
-        np.multiply(v, self.momentum, out=v)
-        np.subtract(v, lr_grad, out=v)
+        lr_grad = ops.multiply(grad, self.learning_rate, out=lr_grad)
+        v *= self.momentum
+        v -= lr_grad
         if self.nesterov:
-            np.multiply(v, self.momentum, out=step)
-            np.subtract(step, lr_grad, out=step)
-            np.add(params, step, out=params)
+            step = ops.multiply(v, self.momentum, out=step)
+            step -= lr_grad
+            params += step
         else:
-            np.add(params, v, out=params)
+            params += v
 
 
 class Adam(_Optimizer):
@@ -131,18 +151,26 @@ class Adam(_Optimizer):
     schedule : schedule object
     beta_1, beta_2, epsilon : float
     dtype : dtype, default=np.float64
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
     """
 
     def __init__(
-        self, n_params, schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8, dtype=np.float64
+        self,
+        n_params,
+        schedule,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        dtype=np.float64,
+        ops=NUMPY,
     ):
-        super().__init__(schedule)
+        super().__init__(schedule, ops)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.M = np.zeros(n_params, dtype=dtype)
-        self.V = np.zeros(n_params, dtype=dtype)
+        self.M = ops.zeros(n_params, dtype)
+        self.V = ops.zeros(n_params, dtype)
 
     _state_names = ("t", "M", "V")
 
@@ -153,7 +181,7 @@ class Adam(_Optimizer):
 
     @m.setter
     def m(self, value):
-        self.M = np.asarray(value) / (1 - self.beta_1)
+        self.M = self.ops.asarray(value) / (1 - self.beta_1)
 
     @property
     def v(self):
@@ -162,25 +190,25 @@ class Adam(_Optimizer):
 
     @v.setter
     def v(self, value):
-        self.V = np.asarray(value) / (1 - self.beta_2)
+        self.V = self.ops.asarray(value) / (1 - self.beta_2)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
         self.t += 1
-        b1, b2, s = self.beta_1, self.beta_2, self._scratch_like(params)
+        ops, b1, b2, s = self.ops, self.beta_1, self.beta_2, self._scratch_like(params)
         M, V = self.M, self.V
-        np.multiply(M, b1, out=M)
-        np.add(M, grad, out=M)
-        np.square(grad, out=s)
-        np.multiply(V, b2, out=V)
-        np.add(V, s, out=V)
-        root = np.sqrt(1 - b2)
-        lr_t = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(V, out=s)
-        np.add(s, self.epsilon / root, out=s)
-        np.divide(M, s, out=s)
-        np.multiply(s, lr_t * (1 - b1) / root, out=s)
-        np.subtract(params, s, out=params)
+        M *= b1
+        M += grad
+        s = ops.square(grad, out=s)
+        V *= b2
+        V += s
+        root = math.sqrt(1 - b2)
+        lr_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        s = ops.sqrt(V, out=s)
+        s += self.epsilon / root
+        s = ops.divide(M, s, out=s)
+        s *= lr_t * (1 - b1) / root
+        params -= s
 
 
 class AdamW(Adam):
@@ -199,6 +227,7 @@ class AdamW(Adam):
     decay_slice : slice, default=slice(None)
     beta_1, beta_2, epsilon : float
     dtype : dtype, default=np.float64
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
     """
 
     def __init__(
@@ -211,8 +240,9 @@ class AdamW(Adam):
         beta_2=0.999,
         epsilon=1e-8,
         dtype=np.float64,
+        ops=NUMPY,
     ):
-        super().__init__(n_params, schedule, beta_1, beta_2, epsilon, dtype)
+        super().__init__(n_params, schedule, beta_1, beta_2, epsilon, dtype, ops)
         self.weight_decay = weight_decay
         self.decay_slice = decay_slice
 
@@ -238,13 +268,16 @@ class RMSprop(_Optimizer):
     rho : float, default=0.9
     epsilon : float, default=1e-8
     dtype : dtype, default=np.float64
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
     """
 
-    def __init__(self, n_params, schedule, rho=0.9, epsilon=1e-8, dtype=np.float64):
-        super().__init__(schedule)
+    def __init__(
+        self, n_params, schedule, rho=0.9, epsilon=1e-8, dtype=np.float64, ops=NUMPY
+    ):
+        super().__init__(schedule, ops)
         self.rho = rho
         self.epsilon = epsilon
-        self.V = np.zeros(n_params, dtype=dtype)
+        self.V = ops.zeros(n_params, dtype)
 
     _state_names = ("V",)
 
@@ -255,17 +288,17 @@ class RMSprop(_Optimizer):
 
     @v.setter
     def v(self, value):
-        self.V = np.asarray(value) / (1 - self.rho)
+        self.V = self.ops.asarray(value) / (1 - self.rho)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``."""
-        s, V = self._scratch_like(params), self.V
-        root = np.sqrt(1 - self.rho)
-        np.multiply(V, self.rho, out=V)
-        np.square(grad, out=s)
-        np.add(V, s, out=V)
-        np.sqrt(V, out=s)
-        np.add(s, self.epsilon / root, out=s)
-        np.divide(grad, s, out=s)
-        np.multiply(s, self.learning_rate / root, out=s)
-        np.subtract(params, s, out=params)
+        ops, s, V = self.ops, self._scratch_like(params), self.V
+        root = math.sqrt(1 - self.rho)
+        V *= self.rho
+        s = ops.square(grad, out=s)
+        V += s
+        s = ops.sqrt(V, out=s)
+        s += self.epsilon / root
+        s = ops.divide(grad, s, out=s)
+        s *= self.learning_rate / root
+        params -= s
