@@ -188,12 +188,19 @@ def backward_pass(layers, grad, buffers):
 class Dense(Layer):
     """A fully connected layer and its activation: ``a = f(a_in @ W + b)``.
 
+    With a ``weight_scale`` ``c`` other than 1 the layer computes
+    ``a = f(c * (a_in @ W) + b)``: the NTK parametrization (``c = 1 /
+    sqrt(n_in)``, see :func:`~skscratch.core.mlp.ntk_weight_scale`), whose
+    backward step multiplies ``dW`` and ``dL/da_in`` by ``c`` as well.
+
     Parameters
     ----------
     n_in, n_out : int
         Units in and out.
     activation : activation class
         From :mod:`skscratch.core.activations`; the identity for the last layer.
+    weight_scale : float, default=1.0
+        The constant ``c`` that multiplies ``a_in @ W`` (not trained).
 
     Attributes
     ----------
@@ -205,17 +212,26 @@ class Dense(Layer):
 
     kind = "dense"
 
-    def __init__(self, n_in, n_out, activation):
+    def __init__(self, n_in, n_out, activation, weight_scale=1.0):
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.activation = activation
+        self.weight_scale = float(weight_scale)
 
     def config(self):
-        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name}
+        return {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "activation": self.activation.name,
+            "weight_scale": self.weight_scale,
+        }
 
     @classmethod
     def from_config(cls, config, sublayers=()):
         return cls(
-            config["n_in"], config["n_out"], HIDDEN_ACTIVATIONS[config["activation"]]
+            config["n_in"],
+            config["n_out"],
+            HIDDEN_ACTIVATIONS[config["activation"]],
+            config.get("weight_scale", 1.0),  # records from before it existed
         )
 
     def param_shapes(self):
@@ -249,6 +265,8 @@ class Dense(Layer):
             z[...] = a_in @ self.W
         else:
             np.dot(a_in, self.W, out=z)
+        if self.weight_scale != 1.0:
+            z *= self.weight_scale
         z += self.b
         if buf.z is not None:
             np.copyto(buf.z, z)  # f'(z) cannot be read off a for this activation
@@ -263,14 +281,21 @@ class Dense(Layer):
             np.dot(a_in.T, delta, out=self.dW)
         # The column sums as a matrix-vector product: 4x faster than np.sum(axis=0).
         np.dot(buf.ones, delta, out=self.db)
+        c = self.weight_scale
+        if c != 1.0:
+            self.dW *= c
         if buf.grad_in is None:
             return None
-        return np.dot(delta, self.W.T, out=buf.grad_in)
+        grad_in = np.dot(delta, self.W.T, out=buf.grad_in)
+        if c != 1.0:
+            grad_in *= c
+        return grad_in
 
     def output_bound(self, bound):
-        # |z_j| <= bound * sum_k |W_kj| + |b_j|, then the activation's own bound.
+        # |z_j| <= bound * c * sum_k |W_kj| + |b_j|, then the activation's own bound.
         with np.errstate(over="ignore", invalid="ignore"):
             column_norm = float(np.abs(self.W).sum(axis=0, dtype=np.float64).max())
+            column_norm *= self.weight_scale
             z_bound = bound * column_norm + float(np.abs(self.b).max())
         return activation_bound(self.activation, z_bound)
 
@@ -679,6 +704,304 @@ class Residual(Layer):
         return bound + inner
 
 
+class FeatureScale(Layer):
+    """A learned scale per column: ``a = a_in * s``, one ``s_j`` per column.
+
+    RealMLP-TD's front "scale" layer (Holzmüller et al., 2024), placed right
+    before the first dense layer: each column the network reads gets a
+    weight of its own, which training can grow (a column that matters) or
+    shrink towards 0 (one that does not), a soft feature selection. It starts
+    at ``s = 1``, the identity. Its backward step::
+
+        ds_j       = sum over rows i of a_in[i, j] * dL/da[i, j]
+        dL/da_in   = dL/da * s
+
+    ``s`` sits in the ``"weights"`` group: L2 (``alpha``) and weight decay
+    reach it, so that the first dense layer's penalty cannot be dodged by
+    moving size from its ``W`` into ``s`` (penalising both makes the pair's
+    penalty ``2 |s_j| ||W[j]||`` at its best balance, a group-lasso pull on
+    each input column).
+
+    Parameters
+    ----------
+    width : int
+        Columns in and out.
+    """
+
+    kind = "feature_scale"
+
+    def __init__(self, width):
+        self.n_in = self.n_out = int(width)
+
+    def config(self):
+        return {"width": self.n_in}
+
+    def param_shapes(self):
+        return [("s", (self.n_out,), WEIGHTS)]
+
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        self.s = params["s"]
+        if grads is not None:
+            self.ds = grads["s"]
+
+    def initialize(self, random_state):
+        """Start as the identity, ``s = 1`` (nothing is drawn)."""
+        self.s[...] = 1.0
+
+    def buffers(self, n_rows, dtype, training):
+        return types.SimpleNamespace(a_in=None, a=np.empty((n_rows, self.n_out), dtype))
+
+    def forward(self, a_in, buf, mode):
+        buf.a_in = a_in
+        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
+            return a_in.multiply(self.s).tocsr()
+        return np.multiply(a_in, self.s, out=buf.a)
+
+    def backward(self, grad, buf):
+        a_in = buf.a_in
+        if not isinstance(a_in, np.ndarray):
+            self.ds[...] = np.asarray(a_in.multiply(grad).sum(axis=0)).ravel()
+        else:
+            np.einsum("ij,ij->j", a_in, grad, out=self.ds)
+        if not self.needs_input_grad:
+            return None
+        grad *= self.s  # in place: the layer above is done with it
+        return grad
+
+    def output_bound(self, bound):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bound * float(np.abs(self.s).max(initial=0.0))
+
+
+#: The variants of :class:`PeriodicEmbedding`.
+PERIODIC_VARIANTS = ("plr", "pbld")
+
+
+class PeriodicEmbedding(Layer):
+    """Periodic embeddings of numeric columns (Gorishniy et al., 2022).
+
+    Each of the first ``n_numeric`` columns ``x_j`` becomes ``dim`` columns of
+    its own, made from ``k = n_frequencies`` learned frequencies ``c_jk``;
+    the other ``n_passthrough`` columns (the categorical embeddings' vectors,
+    which come after the numeric columns) pass through unchanged::
+
+        u_jk = 2 pi c_jk x_j (+ phi_jk)
+        "plr":  v_j = [sin u_j1 .. sin u_jk | cos u_j1 .. cos u_jk]   (2k values)
+                h_j = relu(v_j @ W[j] + b[j])                        (dim values)
+        "pbld": v_j = [cos u_j1 .. cos u_jk]                         (k values)
+                h_j = [v_j @ W[j] + b[j] | x_j]                      (dim - 1 + 1)
+        a = [h_1 | h_2 | ... | h_m | a_in[:, n_numeric:]]
+
+    "plr" is the paper's PLR (periodic, linear, ReLU). "pbld" is RealMLP-TD's
+    variant (Holzmüller et al., 2024; pytabkit's ``num_emb_type='pbld'``): a
+    learned phase ``phi_jk`` in place of the sine half, no activation after
+    the linear map, and ``x_j`` itself kept as the last column ("densenet").
+    Every feature has its own frequencies and its own linear map.
+
+    The frequencies and the maps ``W`` sit in the ``"weights"`` group (L2
+    pulls the frequencies towards 0, smoother functions of ``x``); the phases
+    and the offsets ``b`` with the biases. The backward step, with
+    ``G = dL/dh_j`` (after the ReLU's mask for "plr")::
+
+        db[j] = sum_i G_i,   dW[j] = v_j.T @ G,   dv_j = G @ W[j].T
+        du = -sin(u) dv ("pbld");   cos(u) dv_sin - sin(u) dv_cos ("plr")
+        dphi_jk = sum_i du_ijk,     dc_jk = 2 pi sum_i du_ijk x_ij
+        dL/dx_ij = 2 pi sum_k du_ijk c_jk (+ dL/da of x_j's own column, "pbld")
+
+    Parameters
+    ----------
+    n_numeric : int
+        Numeric columns at the start of the input, each embedded.
+    n_passthrough : int, default=0
+        Columns after them, passed through.
+    n_frequencies : int, default=16
+    dim : int, default=4
+        Columns per numeric feature (for "pbld", ``x_j`` itself included).
+    variant : {"plr", "pbld"}, default="pbld"
+    sigma : float, default=0.1
+        Standard deviation of the normal draw of the starting frequencies.
+
+    Attributes
+    ----------
+    C : ndarray of shape (n_numeric, n_frequencies)
+        The frequencies ``c_jk``.
+    W : ndarray of shape (n_numeric, 2 * n_frequencies or n_frequencies, n_linear)
+        Each feature's linear map, ``n_linear = dim`` ("plr") or ``dim - 1``.
+    b : ndarray of shape (n_numeric, n_linear)
+    phi : ndarray of shape (n_numeric, n_frequencies)
+        The phases ("pbld" only).
+    """
+
+    kind = "periodic_embedding"
+
+    def __init__(
+        self, n_numeric, n_passthrough=0, n_frequencies=16, dim=4, variant="pbld", sigma=0.1
+    ):
+        if variant not in PERIODIC_VARIANTS:
+            raise ValueError(
+                f"Unknown periodic embedding {variant!r}; choose from {PERIODIC_VARIANTS}."
+            )
+        self.variant = variant
+        self.n_numeric, self.n_passthrough = int(n_numeric), int(n_passthrough)
+        self.n_frequencies, self.dim = int(n_frequencies), int(dim)
+        self.sigma = float(sigma)
+        self.n_linear = self.dim - 1 if variant == "pbld" else self.dim
+        if self.n_numeric < 1 or self.n_frequencies < 1 or self.n_linear < 1:
+            raise ValueError(
+                f"A {variant!r} embedding needs n_numeric >= 1, n_frequencies >= 1 and "
+                f"dim >= {2 if variant == 'pbld' else 1}; got {self.n_numeric}, "
+                f"{self.n_frequencies} and {self.dim}."
+            )
+        self.n_in = self.n_numeric + self.n_passthrough
+        self.n_out = self.n_numeric * self.dim + self.n_passthrough
+        self.n_waves = 2 * self.n_frequencies if variant == "plr" else self.n_frequencies
+
+    def config(self):
+        return {
+            "n_numeric": self.n_numeric,
+            "n_passthrough": self.n_passthrough,
+            "n_frequencies": self.n_frequencies,
+            "dim": self.dim,
+            "variant": self.variant,
+            "sigma": self.sigma,
+        }
+
+    def param_shapes(self):
+        m, k = self.n_numeric, self.n_frequencies
+        shapes = [
+            ("C", (m, k), WEIGHTS),
+            ("W", (m, self.n_waves, self.n_linear), WEIGHTS),
+            ("b", (m, self.n_linear), BIASES),
+        ]
+        if self.variant == "pbld":
+            shapes.append(("phi", (m, k), BIASES))
+        return shapes
+
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        self.C, self.W, self.b = params["C"], params["W"], params["b"]
+        self.phi = params.get("phi")
+        if grads is not None:
+            self.dC, self.dW, self.db = grads["C"], grads["W"], grads["b"]
+            self.dphi = grads.get("phi")
+
+    def initialize(self, random_state):
+        """``c ~ N(0, sigma^2)``, ``phi ~ U(-pi, pi)``, ``W, b ~ U(+-1/sqrt(fan_in))``.
+
+        The frequencies as in the paper; the phases and the linear maps as in
+        pytabkit (``fan_in`` = the waves per feature, as PyTorch's ``Linear``).
+        """
+        self.C[...] = random_state.normal(0.0, self.sigma, self.C.shape)
+        if self.phi is not None:
+            self.phi[...] = random_state.uniform(-np.pi, np.pi, self.phi.shape)
+        bound = 1.0 / np.sqrt(self.n_waves)
+        self.W[...] = random_state.uniform(-bound, bound, self.W.shape)
+        self.b[...] = random_state.uniform(-bound, bound, self.b.shape)
+
+    def buffers(self, n_rows, dtype, training):
+        # Rows first, as every layer's buffers (the network cuts them to a
+        # smaller last batch along the first axis): (n_rows, m, ...).
+        m = self.n_numeric
+        shape = (n_rows, m)
+        return types.SimpleNamespace(
+            x=None,  # the numeric columns of the input
+            u=np.empty((*shape, self.n_frequencies), dtype),
+            v=np.empty((*shape, self.n_waves), dtype),
+            h=np.empty((*shape, self.n_linear), dtype),
+            a=np.empty((n_rows, self.n_out), dtype),
+            dh=np.empty((*shape, self.n_linear), dtype) if training else None,
+            dv=np.empty((*shape, self.n_waves), dtype) if training else None,
+            grad_in=(
+                np.empty((n_rows, self.n_in), dtype)
+                if training and self.needs_input_grad
+                else None
+            ),
+        )
+
+    def angular_frequencies(self):
+        """``2 pi c``, in the parameters' dtype (the ONNX export reads it too)."""
+        return self.C * (2 * np.pi)
+
+    def _blocks(self, array):
+        """The numeric features' columns of ``array``, a view of shape (n_rows, m, dim)."""
+        return array[:, : self.n_numeric * self.dim].reshape(
+            array.shape[0], self.n_numeric, self.dim
+        )
+
+    def forward(self, a_in, buf, mode):
+        if not isinstance(a_in, np.ndarray):  # a sparse X (first layer only)
+            a_in = a_in.toarray()
+        m, k = self.n_numeric, self.n_frequencies
+        x = buf.x = a_in[:, :m]
+        u = np.multiply(x[:, :, np.newaxis], self.angular_frequencies(), out=buf.u)
+        v = buf.v
+        if self.variant == "pbld":
+            u += self.phi
+            np.cos(u, out=v)
+        else:
+            np.sin(u, out=v[:, :, :k])
+            np.cos(u, out=v[:, :, k:])
+        # One matrix product per feature: (m, n_rows, waves) @ (m, waves, n_linear).
+        h = buf.h
+        np.matmul(v.transpose(1, 0, 2), self.W, out=h.transpose(1, 0, 2))
+        h += self.b
+        if self.variant == "plr":
+            np.maximum(h, 0.0, out=h)
+        a = buf.a
+        blocks = self._blocks(a)
+        blocks[:, :, : self.n_linear] = h
+        if self.variant == "pbld":
+            blocks[:, :, -1] = x
+        a[:, m * self.dim :] = a_in[:, m:]
+        return a
+
+    def backward(self, grad, buf):
+        dh = buf.dh
+        np.copyto(dh, self._blocks(grad)[:, :, : self.n_linear])
+        if self.variant == "plr":
+            dh *= buf.h > 0  # through the ReLU
+        np.sum(dh, axis=0, out=self.db)
+        dh_m = dh.transpose(1, 0, 2)  # (m, n_rows, n_linear)
+        np.matmul(buf.v.transpose(1, 2, 0), dh_m, out=self.dW)
+        dv = buf.dv
+        np.matmul(dh_m, self.W.transpose(0, 2, 1), out=dv.transpose(1, 0, 2))
+        du = self._wave_gradient(dv, buf)
+        if self.dphi is not None:
+            np.sum(du, axis=0, out=self.dphi)
+        np.einsum("imk,im->mk", du, buf.x, out=self.dC)
+        self.dC *= 2 * np.pi
+        if buf.grad_in is None:
+            return None
+        m, grad_in = self.n_numeric, buf.grad_in
+        np.einsum("imk,mk->im", du, self.angular_frequencies(), out=grad_in[:, :m])
+        if self.variant == "pbld":
+            grad_in[:, :m] += self._blocks(grad)[:, :, -1]
+        grad_in[:, m:] = grad[:, m * self.dim :]
+        return grad_in
+
+    def _wave_gradient(self, dv, buf):
+        """``dL/du`` from ``dL/dv``, in ``buf.u`` (the angles are not needed after)."""
+        k, u = self.n_frequencies, buf.u
+        if self.variant == "pbld":
+            np.sin(u, out=u)
+            u *= dv
+            np.negative(u, out=u)
+            return u
+        v = buf.v  # [sin u | cos u]
+        np.multiply(dv[:, :, :k], v[:, :, k:], out=u)
+        dv_cos = dv[:, :, k:]
+        dv_cos *= v[:, :, :k]
+        u -= dv_cos
+        return u
+
+    def output_bound(self, bound):
+        # |sin|, |cos| <= 1: each h is at most sum_k |W[j, k, d]| + |b[j, d]|.
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = np.abs(self.W).sum(axis=1, dtype=np.float64) + np.abs(self.b)
+            return max(bound, float(h.max()))
+
+
 def count_parameters(layers):
     """The number of parameters of ``layers`` (nested ones too), before any is allocated."""
     return sum(
@@ -700,7 +1023,17 @@ def check_chain(layers):
 
 
 LAYERS = {
-    cls.kind: cls for cls in (Dense, Activation, BatchNorm, Dropout, Embedding, Residual)
+    cls.kind: cls
+    for cls in (
+        Dense,
+        Activation,
+        BatchNorm,
+        Dropout,
+        Embedding,
+        Residual,
+        FeatureScale,
+        PeriodicEmbedding,
+    )
 }
 """Layer kinds by name: what :func:`from_record` makes a record into."""
 
