@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator
+from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -53,6 +54,8 @@ from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import Hooks, check_callbacks
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
+from .core.layers import PERIODIC_VARIANTS
+from .core.mlp import PARAMETRIZATIONS
 from .core.network import layers_from_records, predict_chunked
 
 # Held while a fit snapshots an estimator's attributes and while it commits
@@ -153,6 +156,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
         "batch_norm": ["boolean", "array-like"],
         "residual": ["boolean"],
+        "feature_scale": ["boolean"],
+        "numeric_embedding": [None, StrOptions(set(PERIODIC_VARIANTS))],
+        "numeric_embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
+        "numeric_embedding_sigma": [Interval(Real, 0, None, closed="neither")],
+        "numeric_embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "parametrization": [StrOptions(set(PARAMETRIZATIONS))],
+        "validation_scoring": [None, StrOptions(set(get_scorer_names())), callable],
     }
 
     @abstractmethod
@@ -187,6 +197,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         embedding_dim,
         batch_norm,
         residual,
+        feature_scale,
+        numeric_embedding,
+        numeric_embedding_frequencies,
+        numeric_embedding_sigma,
+        numeric_embedding_dim,
+        parametrization,
+        validation_scoring,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -217,6 +234,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.embedding_dim = embedding_dim
         self.batch_norm = batch_norm
         self.residual = residual
+        self.feature_scale = feature_scale
+        self.numeric_embedding = numeric_embedding
+        self.numeric_embedding_frequencies = numeric_embedding_frequencies
+        self.numeric_embedding_sigma = numeric_embedding_sigma
+        self.numeric_embedding_dim = numeric_embedding_dim
+        self.parametrization = parametrization
+        self.validation_scoring = validation_scoring
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod

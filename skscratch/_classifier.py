@@ -1,10 +1,11 @@
 """ScratchMLPClassifier: class labels in, probabilities and labels out."""
 
+from numbers import Real
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -26,6 +27,16 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     Parameters
     ----------
     {parameters}
+    label_smoothing : float in [0, 1), default=0.0
+        The log-loss is taken against ``(1 - eps) y + eps / K`` in place of
+        the one-hot targets ``y`` (``eps`` = label_smoothing; ``K`` the number
+        of classes for several classes, 2 for each logistic output: two
+        classes, or each label of a multilabel target). The output delta
+        stays ``softmax(z) - y_smoothed``; no target asks for a probability
+        of exactly 0 or 1, so the logits stay bounded (RealMLP-TD uses
+        0.1). ``loss_``, ``loss_curve_`` and ``validation_loss`` are this
+        smoothed loss, the objective training minimises, whose least value
+        is the smoothed targets' entropy, not 0. Not in scikit-learn's MLP.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``: a dict
         ``{label: weight}``, or 'balanced' for ``n_samples / (n_classes *
@@ -68,6 +79,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     _parameter_constraints: ClassVar[dict] = {
         **BaseScratchMLP._parameter_constraints,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [None, StrOptions({"balanced"}), dict],
     }
 
@@ -103,6 +115,14 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         embedding_dim=None,
         batch_norm=False,
         residual=False,
+        feature_scale=False,
+        numeric_embedding=None,
+        numeric_embedding_frequencies=16,
+        numeric_embedding_sigma=0.1,
+        numeric_embedding_dim=4,
+        parametrization="standard",
+        validation_scoring=None,
+        label_smoothing=0.0,
         class_weight=None,
     ):
         super().__init__(
@@ -135,7 +155,15 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             embedding_dim=embedding_dim,
             batch_norm=batch_norm,
             residual=residual,
+            feature_scale=feature_scale,
+            numeric_embedding=numeric_embedding,
+            numeric_embedding_frequencies=numeric_embedding_frequencies,
+            numeric_embedding_sigma=numeric_embedding_sigma,
+            numeric_embedding_dim=numeric_embedding_dim,
+            parametrization=parametrization,
+            validation_scoring=validation_scoring,
         )
+        self.label_smoothing = label_smoothing
         self.class_weight = class_weight
 
     def fit(
@@ -205,9 +233,13 @@ default=None
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _task(self, first_pass):
+        options = {
+            "scoring": self.validation_scoring,
+            "label_smoothing": self.label_smoothing,
+        }
         if first_pass:
-            return ClassificationTask(self.class_weight)
-        return ClassificationTask(self.class_weight, self.classes_, self._y_type)
+            return ClassificationTask(self.class_weight, **options)
+        return ClassificationTask(self.class_weight, self.classes_, self._y_type, **options)
 
     def _decode(self, output):
         return decode_labels(output, self.classes_, self._y_type, ops_for(output))

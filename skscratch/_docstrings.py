@@ -98,7 +98,8 @@ SHARED_PARAMETERS = """\
         a single-label classifier the hold-out is stratified where every class
         can have a place in both parts, and drawn at random otherwise. With a
         validation set given to ``fit`` (``X_val``, ``y_val``), that set is
-        scored instead and nothing is held out.
+        scored instead and nothing is held out. The score is accuracy or R^2,
+        or that of ``validation_scoring``.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping (unless
@@ -180,6 +181,66 @@ default='from_dtype'
         Identity skips around every hidden layer after the first,
         ``a = a_in + f(a_in @ W + b)`` (the "ResNet" MLP of Gorishniy et
         al., 2021). Needs two or more hidden layers of one width.
+
+    feature_scale : bool, default=False
+        A learned scale per column right before the first dense layer,
+        ``a = x * s`` (RealMLP-TD's front scale, Holzmüller et al., 2024):
+        one ``s_j``, starting at 1, for each column that layer reads (after
+        the numeric and categorical embeddings), so that training can weigh
+        the columns up or down. ``s`` is penalised by ``alpha`` (and decayed
+        by 'adamw') like the weights, so that the first layer's penalty
+        cannot be dodged by moving size from its weights into ``s``.
+
+    numeric_embedding : {'plr', 'pbld'} or None, default=None
+        Periodic embeddings of the numeric features (Gorishniy et al., 2022),
+        before the first dense layer: each numeric column ``x_j`` becomes
+        ``numeric_embedding_dim`` columns of its own, from
+        ``numeric_embedding_frequencies`` learned frequencies ``c_jk`` and a
+        learned linear map per feature. 'plr' (the paper's PLR):
+        ``[sin(2 pi c_jk x_j), cos(2 pi c_jk x_j)]`` over ``k``, the linear
+        map, then ReLU. 'pbld' (RealMLP-TD's): ``cos(2 pi c_jk x_j + phi_jk)``
+        with learned phases, the linear map to ``numeric_embedding_dim - 1``
+        columns, and ``x_j`` itself beside them. The categorical features
+        keep their own embeddings (``categorical_features``); a sparse X is
+        made dense one batch at a time.
+
+    numeric_embedding_frequencies : int, default=16
+        Frequencies per numeric feature of ``numeric_embedding``.
+
+    numeric_embedding_sigma : float, default=0.1
+        Standard deviation of the normal draw of the starting frequencies:
+        on standardized columns, 0.1 starts with periods of about 10
+        standard deviations (smooth functions of ``x_j``) that training
+        sharpens where the data asks.
+
+    numeric_embedding_dim : int, default=4
+        Columns per numeric feature of ``numeric_embedding`` (for 'pbld',
+        ``x_j`` itself included, so at least 2). The defaults of these three
+        are RealMLP-TD's, chosen there to work without tuning.
+
+    parametrization : {'standard', 'ntk'}, default='standard'
+        How the dense layers' weights enter the pre-activations. 'standard'
+        (scikit-learn's): ``z = a @ W + b``, Glorot's uniform start. 'ntk'
+        (RealMLP-TD's): ``z = (a @ W) / sqrt(fan_in) + b``, ``W`` and ``b``
+        drawn from N(0, 1) and the output layer starting at 0. The gradient
+        of ``W`` then carries the factor ``1 / sqrt(fan_in)`` too, so that
+        Adam's step on the effective weights ``W / sqrt(fan_in)`` is
+        ``learning_rate_init / sqrt(fan_in)`` (RealMLP-TD pairs it with
+        ``learning_rate_init=0.04``) and SGD's ``learning_rate_init /
+        fan_in``. ``coefs_`` holds ``W``; ``alpha`` penalises ``W``, which is
+        ``fan_in`` times the penalty on the effective weights.
+
+    validation_scoring : str, callable or None, default=None
+        The score of the validation set (the part ``early_stopping`` holds
+        out, or ``X_val``): None for accuracy or R^2 (scikit-learn's); a
+        scikit-learn scorer name such as 'neg_log_loss', 'roc_auc',
+        'accuracy', 'r2'; or a callable ``scorer(estimator, X, y)`` (e.g. from
+        :func:`~sklearn.metrics.make_scorer`), which gets a stand-in that
+        predicts the validation set (``predict``, and ``predict_proba`` for
+        a classifier). Greater is better. With ``early_stopping=True``
+        training keeps the weights of the best-scoring epoch, and
+        ``n_iter_no_change=np.inf`` then never stops early: best-epoch
+        selection over the whole schedule, as RealMLP-TD does.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -196,10 +257,12 @@ SHARED_ATTRIBUTES = """\
         'adamw', 'rmsprop') or iteration ('lbfgs').
 
     validation_scores_ : list of float or None
-        The validation score after each epoch, with ``early_stopping=True``.
+        The validation score (accuracy, R^2, or ``validation_scoring``'s) after
+        each epoch, with ``early_stopping=True``.
 
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, with ``early_stopping=True``.
+        The best of ``validation_scores_``, with ``early_stopping=True``: the
+        score of the epoch whose weights the model keeps.
 
     history_ : list of dict
         One record per epoch (or 'lbfgs' iteration) across fits that continue
@@ -222,7 +285,9 @@ SHARED_ATTRIBUTES = """\
 
     coefs_ : list of ndarray
         ``coefs_[i]`` holds the weights from layer ``i`` to layer ``i + 1``
-        (every dense layer's, in forward order).
+        (every dense layer's, in forward order). With
+        ``parametrization='ntk'`` the layer multiplies ``a @ coefs_[i]`` by
+        ``1 / sqrt(coefs_[i].shape[0])``.
 
     intercepts_ : list of ndarray
         ``intercepts_[i]`` holds the biases of layer ``i + 1``.

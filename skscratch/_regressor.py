@@ -98,6 +98,13 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         embedding_dim=None,
         batch_norm=False,
         residual=False,
+        feature_scale=False,
+        numeric_embedding=None,
+        numeric_embedding_frequencies=16,
+        numeric_embedding_sigma=0.1,
+        numeric_embedding_dim=4,
+        parametrization="standard",
+        validation_scoring=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -129,6 +136,13 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             embedding_dim=embedding_dim,
             batch_norm=batch_norm,
             residual=residual,
+            feature_scale=feature_scale,
+            numeric_embedding=numeric_embedding,
+            numeric_embedding_frequencies=numeric_embedding_frequencies,
+            numeric_embedding_sigma=numeric_embedding_sigma,
+            numeric_embedding_dim=numeric_embedding_dim,
+            parametrization=parametrization,
+            validation_scoring=validation_scoring,
         )
         self.loss = loss
 
@@ -194,7 +208,7 @@ default=None
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _task(self, first_pass):
-        return RegressionTask(self.loss)
+        return RegressionTask(self.loss, self.validation_scoring)
 
     def predict(self, X):
         """Predict target values.

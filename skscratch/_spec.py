@@ -24,7 +24,7 @@ import numpy as np
 from ._warnings import warn
 from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
 from .core.backend import ops_for
-from .core.layers import Embedding, count_parameters
+from .core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
 from .core.mlp import (
     check_residual_widths,
     init_factors,
@@ -107,6 +107,10 @@ class TrainingConfig:
         keeps the rate constant).
     optimizer_arguments : mapping
         The optimizer's constructor arguments from the estimator's parameters.
+    numeric_embedding : str or None
+        The :class:`~skscratch.core.layers.PeriodicEmbedding` variant, with
+        ``numeric_embedding_frequencies``, ``numeric_embedding_dim`` and
+        ``numeric_embedding_sigma``; None for none.
     """
 
     solver: str
@@ -117,6 +121,12 @@ class TrainingConfig:
     dropout: tuple
     batch_norm: tuple
     residual: bool
+    feature_scale: bool
+    numeric_embedding: object
+    numeric_embedding_frequencies: int
+    numeric_embedding_sigma: float
+    numeric_embedding_dim: int
+    parametrization: str
     init_fallback: str
     embedding_dim: object
     alpha: float
@@ -157,6 +167,12 @@ def training_config(est, n_samples):
         dropout=tuple(per_hidden_layer_dropout(est.dropout, n_hidden)),
         batch_norm=tuple(per_hidden_layer_flags(est.batch_norm, n_hidden, "batch_norm")),
         residual=bool(est.residual),
+        feature_scale=bool(est.feature_scale),
+        numeric_embedding=numeric_embedding(est),
+        numeric_embedding_frequencies=int(est.numeric_embedding_frequencies),
+        numeric_embedding_sigma=float(est.numeric_embedding_sigma),
+        numeric_embedding_dim=int(est.numeric_embedding_dim),
+        parametrization=est.parametrization,
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
         embedding_dim=est.embedding_dim,
         alpha=float(est.alpha),
@@ -176,6 +192,17 @@ def training_config(est, n_samples):
         early_stopping=bool(est.early_stopping) and solver.stochastic,
         validation_fraction=float(est.validation_fraction),
     )
+
+
+def numeric_embedding(est):
+    """``numeric_embedding``, checked against ``numeric_embedding_dim``."""
+    if est.numeric_embedding == "pbld" and est.numeric_embedding_dim < 2:
+        raise ValueError(
+            "numeric_embedding='pbld' keeps each numeric feature beside its "
+            f"numeric_embedding_dim - 1 learned columns, so numeric_embedding_dim must "
+            f"be at least 2; got {est.numeric_embedding_dim}."
+        )
+    return est.numeric_embedding
 
 
 def batch_size(batch_size, n_samples, stochastic=True):
@@ -233,24 +260,70 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     optimizer : optimizer or None
         None for 'lbfgs'.
     """
-    n_inputs = X.shape[1] if embedding is None else embedding.n_out
+    inputs = input_layers(config, X.shape[1], embedding)
+    n_inputs = inputs[-1].n_out if inputs else X.shape[1]
     layer_sizes = [n_inputs, *config.hidden_layer_sizes, n_outputs]
-    layers = stack_layers(
-        layer_sizes, config.activations, config.dropout, config.batch_norm, config.residual
+    layers = inputs + stack_layers(
+        layer_sizes,
+        config.activations,
+        config.dropout,
+        config.batch_norm,
+        config.residual,
+        parametrization=config.parametrization,
     )
-    if embedding is not None:
-        layers.insert(0, embedding)
     ops = ops_for(X)
     dtype = ops.numpy_dtype(X.dtype)
     check_memory(config, layers, dtype)
     net = Network.from_layers(layers, loss, dtype, ops)
     if previous is None:
-        net.initialize(rng, init_factors(config.activations, config.init_fallback))
+        factors = init_factors(config.activations, config.init_fallback)
+        net.initialize(rng, factors, config.parametrization)
     else:
         _load_previous(net, previous)
     if any(config.dropout):
         net.seed_dropout(rng.randint(2**31 - 1))
     return net, make_optimizer(config, net)
+
+
+def input_layers(config, n_columns, embedding=None):
+    """The layers before the first dense layer, in forward order.
+
+    The categorical features' :class:`~skscratch.core.layers.Embedding`
+    (first: its input holds the codes), the numeric features'
+    :class:`~skscratch.core.layers.PeriodicEmbedding` (``numeric_embedding``;
+    on the numeric columns, the categorical vectors passed through; none
+    without numeric columns), then :class:`~skscratch.core.layers.FeatureScale`
+    (``feature_scale``) on every column the first dense layer reads.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    n_columns : int
+        Columns of the network's input.
+    embedding : Embedding, default=None
+
+    Returns
+    -------
+    layers : list of Layer
+    """
+    layers = [] if embedding is None else [embedding]
+    width = n_columns if embedding is None else embedding.n_out
+    n_numeric = n_columns if embedding is None else embedding.n_numeric
+    if config.numeric_embedding is not None and n_numeric:
+        layers.append(
+            PeriodicEmbedding(
+                n_numeric,
+                width - n_numeric,
+                config.numeric_embedding_frequencies,
+                config.numeric_embedding_dim,
+                config.numeric_embedding,
+                config.numeric_embedding_sigma,
+            )
+        )
+        width = layers[-1].n_out
+    if config.feature_scale:
+        layers.append(FeatureScale(width))
+    return layers
 
 
 def _load_previous(net, previous):
@@ -261,8 +334,9 @@ def _load_previous(net, previous):
         raise ValueError(
             f"The previous fit's layers ({describe(previous)}) are not those this call "
             f"needs ({describe(net.records())}); warm_start and partial_fit must keep "
-            "hidden_layer_sizes, batch_norm, residual, embedding_dim and the number "
-            "of features and outputs."
+            "hidden_layer_sizes, batch_norm, residual, embedding_dim, feature_scale, "
+            "numeric_embedding (and its frequencies and dim), parametrization and the "
+            "number of features and outputs."
         ) from None
 
 

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 from ._warnings import convergence
-from .callbacks import Callback
+from .callbacks import Callback, epochs_without_improvement
 from .core.activations import Identity
 from .core.backend import ops_for
 from .core.network import predict_chunked
@@ -72,7 +72,7 @@ class Validation:
             if ops.all_finite(output):  # scored on the host, where the user's y is
                 weights = self.sample_weight
                 weights = None if weights is None else ops.to_host(weights)
-                score = self.task.score(ops.to_host(output), self.y, weights)
+                score = self.task.score(ops.to_host(output), self.y, weights, self.X)
         return (loss if np.isfinite(loss) else np.nan), (
             score if np.isfinite(score) else np.nan
         )
@@ -312,7 +312,12 @@ class EarlyStopping(NoImprovement):
     """Stop when the validation score has not improved by ``tol`` for a while,
     and end with the weights of the best-scoring epoch.
 
-    It reads the score that :class:`ValidationMonitor` put in the record.
+    It reads the score that :class:`ValidationMonitor` put in the record (the
+    task's: accuracy, R^2, or the ``validation_scoring`` scorer's), and counts
+    as :class:`skscratch.callbacks.EarlyStopping` does
+    (:func:`~skscratch.callbacks.epochs_without_improvement`). With
+    ``n_iter_no_change=np.inf`` it never stops training and only keeps the
+    best epoch: best-epoch selection over the whole schedule.
     """
 
     what = "Validation score"
@@ -336,10 +341,9 @@ class EarlyStopping(NoImprovement):
         state.validation_scores_.append(score)
         if self.verbose:
             print(f"Validation score: {score:f}")
-        if score < state.best_validation_score_ + self.tol:
-            state._no_improvement_count += 1
-        else:
-            state._no_improvement_count = 0
+        state._no_improvement_count = epochs_without_improvement(
+            score, state.best_validation_score_, state._no_improvement_count, self.tol
+        )
         if score > state.best_validation_score_:
             state.best_validation_score_ = score
             self.net.snapshot(out=self.best)

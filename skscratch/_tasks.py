@@ -1,15 +1,19 @@
 """What differs between classification and regression, in one small object each.
 
 A fit asks its task (:class:`ClassificationTask` or :class:`RegressionTask`)
-for the loss, the encoded targets, the per-sample weights, the validation
-score and whether the early-stopping split is stratified; the training loop
-and the stop rules see the task, never the estimator.
+for the loss, the encoded targets (label-smoothed, for a classifier with
+``label_smoothing``), the per-sample weights, the validation score (the
+task's own, or a scikit-learn scorer's: ``validation_scoring``) and whether
+the early-stopping split is stratified; the training loop and the stop rules
+see the task, never the estimator.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.metrics import accuracy_score, r2_score
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, get_scorer, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import (
@@ -23,19 +27,100 @@ from .core.backend import NUMPY
 MULTILABEL = "multilabel-indicator"
 
 
+def resolve_scorer(scoring):
+    """A scorer ``scorer(estimator, X, y)`` for ``scoring``, or None for the task's own.
+
+    Parameters
+    ----------
+    scoring : str, callable or None
+        A scikit-learn scorer name (:func:`sklearn.metrics.get_scorer_names`)
+        or a callable; None keeps the task's score (accuracy, R^2).
+    """
+    return None if scoring is None else get_scorer(scoring)
+
+
+def scored(scorer, stand_in, X, y, sample_weight):
+    """``scorer`` applied to a model that predicts as ``stand_in`` does.
+
+    Raises
+    ------
+    ValueError
+        Naming ``validation_scoring`` when the scorer fails on the validation
+        set (e.g. log-loss on a set that lacks some of the classes).
+    """
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    try:
+        return float(scorer(stand_in, X, y, **kwargs))
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"validation_scoring={scorer!r} could not score the validation set: {error}"
+        ) from error
+
+
+class RegressorOutput(RegressorMixin, BaseEstimator):
+    """A regressor that predicts outputs already computed, whatever ``X`` is.
+
+    What a scikit-learn scorer is given in place of the model being trained,
+    which predicts from the user's features (the validation set the network
+    scores is already in the network's own form).
+
+    Parameters
+    ----------
+    prediction : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    """
+
+    def __init__(self, prediction):
+        self.prediction = prediction
+
+    def predict(self, X):
+        """The outputs, as the regressor's ``predict`` gives them."""
+        return self.prediction
+
+
+class ClassifierOutput(ClassifierMixin, BaseEstimator):
+    """A classifier that predicts from probabilities already computed (see
+    :class:`RegressorOutput`).
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        As the classifier's ``predict_proba`` gives them.
+    classes : ndarray
+    y_type : str
+    """
+
+    def __init__(self, proba, classes, y_type):
+        self.proba, self.classes, self.y_type = proba, classes, y_type
+        self.classes_ = classes
+
+    def predict_proba(self, X):
+        """The probabilities, in the order of ``classes_``."""
+        return self.proba
+
+    def predict(self, X):
+        """The labels the probabilities predict."""
+        if self.y_type == MULTILABEL:
+            return decode_labels(self.proba, self.classes, self.y_type)
+        return self.classes[np.argmax(self.proba, axis=1)]
+
+
 class RegressionTask:
     """One or several real targets, fitted with ``loss``.
 
     Parameters
     ----------
     loss : {"squared_error", "poisson", "huber"}
+    scoring : str, callable or None, default=None
+        The validation score: a scikit-learn scorer (name or callable), or
+        None for R^2.
     """
 
     y_numeric = True
     stratify = False
 
-    def __init__(self, loss):
+    def __init__(self, loss, scoring=None):
         self.loss_name = loss
+        self.scorer = resolve_scorer(scoring)
 
     def check_y(self, y):
         """Reject ``y`` as the user gave it (nothing to check for regression)."""
@@ -59,13 +144,16 @@ class RegressionTask:
         """The per-sample weights training uses."""
         return sample_weight
 
-    def score(self, output, y, sample_weight=None):
-        """R^2 of the network's output against the targets."""
-        return r2_score(
-            y,
-            output.ravel() if output.shape[1] == 1 else output,
-            sample_weight=sample_weight,
-        )
+    def score(self, output, y, sample_weight=None, X=None):
+        """R^2 (or the scorer's value) of the network's output against the targets.
+
+        ``X`` is what the scorer is given as the features: the set as the
+        network reads it (the stand-in model predicts the output whatever it is).
+        """
+        prediction = output.ravel() if output.shape[1] == 1 else output
+        if self.scorer is not None:
+            return scored(self.scorer, RegressorOutput(prediction), X, y, sample_weight)
+        return r2_score(y, prediction, sample_weight=sample_weight)
 
     def attributes(self):
         """The fitted attributes this task sets: none."""
@@ -83,14 +171,29 @@ class ClassificationTask:
     y_type : str, default=None
         The earlier fit's kind of targets (``"binary"``, ``"multiclass"``,
         ``"multilabel-indicator"``).
+    scoring : str, callable or None, default=None
+        The validation score: a scikit-learn scorer (name or callable), or
+        None for accuracy.
+    label_smoothing : float in [0, 1), default=0.0
+        ``eps``: the targets the loss sees are ``(1 - eps) y + eps / K``
+        (:meth:`smooth`).
     """
 
     y_numeric = False
 
-    def __init__(self, class_weight=None, classes=None, y_type=None):
+    def __init__(
+        self,
+        class_weight=None,
+        classes=None,
+        y_type=None,
+        scoring=None,
+        label_smoothing=0.0,
+    ):
         self.class_weight = class_weight
         self.classes = classes
         self.y_type = y_type
+        self.scorer = resolve_scorer(scoring)
+        self.label_smoothing = float(label_smoothing)
 
     @property
     def loss_name(self):
@@ -132,8 +235,25 @@ class ClassificationTask:
         else:
             self._check_later_labels(y, warm_start=not incremental)
         if self.y_type == MULTILABEL:
-            return np.asarray(y)
-        return LabelBinarizer(sparse_output=True).fit(self.classes).transform(y)
+            return self.smooth(np.asarray(y))
+        one_hot = LabelBinarizer(sparse_output=True).fit(self.classes).transform(y)
+        return self.smooth(one_hot)
+
+    def smooth(self, Y):
+        """The targets the loss sees: ``(1 - eps) Y + eps / K``, ``eps`` = label_smoothing.
+
+        ``K`` is the number of classes for a softmax output (several
+        classes), and 2 for each logistic output (two classes, or each label
+        of a multilabel target), whose target is the probability of one of
+        two outcomes. Without smoothing ``Y`` is returned as it is (sparse
+        one-hot labels stay sparse).
+        """
+        eps = self.label_smoothing
+        if not eps:
+            return Y
+        Y = Y.toarray() if sp.issparse(Y) else np.asarray(Y, dtype=np.float64)
+        n_outcomes = 2 if Y.shape[1] == 1 or self.y_type == MULTILABEL else Y.shape[1]
+        return (1.0 - eps) * Y + eps / n_outcomes
 
     def _given_classes(self, classes, first_pass):
         check_label_types(classes, "classes")
@@ -172,7 +292,7 @@ class ClassificationTask:
             )
 
     def encode_validation(self, y_val, n_outputs):
-        """``y_val`` one-hot encoded as the training labels (dense)."""
+        """``y_val`` one-hot encoded (and smoothed) as the training labels (dense)."""
         if (type_of_target(y_val) == MULTILABEL) != (self.y_type == MULTILABEL):
             raise ValueError(
                 f"y_val is {type_of_target(y_val)!r} but y is {self.y_type!r}."
@@ -182,7 +302,7 @@ class ClassificationTask:
                 raise ValueError(
                     f"y_val has {y_val.shape[1]} labels per sample; y has {n_outputs}."
                 )
-            return y_val
+            return self.smooth(y_val)
         unseen = np.setdiff1d(unique_labels(y_val), self.classes)
         if unseen.size:
             raise ValueError(
@@ -192,7 +312,7 @@ class ClassificationTask:
         Y_val = LabelBinarizer().fit(self.classes).transform(y_val)
         if Y_val.shape[1] != n_outputs:  # a single class: one column of zeros
             Y_val = np.zeros((len(y_val), n_outputs))
-        return Y_val
+        return self.smooth(Y_val)
 
     def sample_weight(self, y, sample_weight, incremental=False):
         """``sample_weight`` times the class weights."""
@@ -213,8 +333,18 @@ class ClassificationTask:
         weights = compute_sample_weight(self.class_weight, y)
         return weights if sample_weight is None else weights * sample_weight
 
-    def score(self, output, y, sample_weight=None):
-        """Accuracy of the labels the network's output predicts."""
+    def score(self, output, y, sample_weight=None, X=None):
+        """Accuracy (or the scorer's value) of the network's output.
+
+        The scorer sees a stand-in model whose ``predict_proba`` is the
+        output as the classifier's ``predict_proba`` gives it, and ``X`` (the
+        set as the network reads it) as the features.
+        """
+        if self.scorer is not None:
+            stand_in = ClassifierOutput(
+                probabilities(output, self.classes, self.y_type), self.classes, self.y_type
+            )
+            return scored(self.scorer, stand_in, X, y, sample_weight)
         predicted = decode_labels(output, self.classes, self.y_type)
         return accuracy_score(y, predicted, sample_weight=sample_weight)
 
@@ -255,6 +385,18 @@ def fit_classes(y, classes=None, incremental=False):
     # A single class is fitted as scikit-learn does (all targets 0 for a
     # logistic output) and predicted whatever X is.
     return binarizer.classes_, MULTILABEL if multilabel else binarizer.y_type_
+
+
+def probabilities(output, classes, y_type):
+    """``predict_proba`` from the network's output: ``[1 - p, p]`` for one logistic
+    output of two classes, 1 for a single class, the output itself otherwise."""
+    if y_type == MULTILABEL:
+        return output
+    if len(classes) == 1:
+        return np.ones_like(output)
+    if output.shape[1] == 1:
+        return np.hstack([1.0 - output, output])
+    return output
 
 
 def decode_labels(output, classes, y_type, ops=NUMPY):

@@ -205,6 +205,21 @@ def _arrays(records):
     ]
 
 
+def epochs_without_improvement(score, best_score, count, tol):
+    """The early-stopping count after an epoch that scored ``score``.
+
+    The rule of the estimators' ``early_stopping`` and of
+    :class:`EarlyStopping`: an epoch whose score is not above the best so far
+    plus ``tol`` adds one to ``count``, any other resets it to 0; training
+    stops once the count exceeds the patience (``n_iter_no_change``).
+
+    Returns
+    -------
+    count : int
+    """
+    return count + 1 if score < best_score + tol else 0
+
+
 class EarlyStopping(Callback):
     """Stop when your score on a validation set stops improving; keep the best weights.
 
@@ -269,7 +284,9 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, estimator, record):
         score = float(self._scorer(estimator, self.X_val, self.y_val))
         self.scores_.append(score)
-        self._count = self._count + 1 if score < self.best_score_ + self.tol else 0
+        self._count = epochs_without_improvement(
+            score, self.best_score_, self._count, self.tol
+        )
         if score > self.best_score_:
             self.best_score_, self.best_epoch_ = score, record["epoch"]
             self._best_weights = copy_weights(estimator)

@@ -8,8 +8,10 @@ own MLP. :func:`to_onnx` does the same and can build the input type from the mod
 
 The graph is built from the fitted model, what ``predict`` reads: the layer
 records of ``layers_``, each converted by the function of its kind in
-``LAYER_CONVERTERS`` (dense layers, activations, batch normalization with
-its running statistics, dropout as the identity, embeddings, residual blocks),
+``LAYER_CONVERTERS`` (dense layers, in either parametrization, activations,
+batch normalization with its running statistics, dropout as the identity,
+embeddings, residual blocks, the per-feature scale, the numeric features'
+periodic embeddings with ``Sin`` and ``Cos``),
 then ``out_activation_``, and ``classes_`` for the labels. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
 value is first matched against its categories (an unseen one, or a missing
@@ -93,6 +95,7 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 from ._classifier import ScratchMLPClassifier
 from ._regressor import ScratchMLPRegressor
 from .core.activations import SELU
+from .core.layers import from_record
 
 __all__ = ["to_onnx"]
 
@@ -332,12 +335,58 @@ def _activation(g, z, name):
 
 
 def _dense(g, a, record):
-    """``f(a @ W + b)``: MatMul, Add and the activation's operators."""
+    """``f(c (a @ W) + b)``: MatMul, (Mul by ``c``,) Add and the activation's operators."""
     W = record["params"]["W"]
     z = g.node("MatMul", a, g.const(W, shape=W.shape))
+    scale = record["config"].get("weight_scale", 1.0)
+    if scale != 1.0:  # the NTK parametrization, applied as predict applies it
+        z = g.node("Mul", z, g.const(scale))
     if "b" in record["params"]:  # none before a batch normalization
         z = g.node("Add", z, g.const(record["params"]["b"], shape=(1, -1)))
     return _activation(g, z, record["config"]["activation"])
+
+
+def _feature_scale(g, a, record):
+    """``a * s``: one Mul."""
+    return g.node("Mul", a, g.const(record["params"]["s"], shape=(1, -1)))
+
+
+def _periodic_embedding(g, a, record):
+    """Each numeric column's periodic embedding, then the other columns.
+
+    As :class:`~skscratch.core.layers.PeriodicEmbedding` computes it: the
+    angles ``x (2 pi c) (+ phi)`` of shape (n, m, k), their cosines (and
+    sines), one MatMul per feature batched over the m features, the offsets
+    (a Relu for "plr", ``x`` itself for "pbld"), flattened per row.
+    """
+    config, params = record["config"], record["params"]
+    m, dim = config["n_numeric"], config["dim"]
+
+    def columns(indices):
+        return g.node("Gather", a, g.const(indices, dtype=np.int64), axis=1)
+
+    x = columns(np.arange(m))
+    x3 = g.node("Unsqueeze", x, g.const([2], dtype=np.int64))  # (n, m, 1)
+    omega = from_record(record).angular_frequencies()
+    u = g.node("Mul", x3, g.const(omega, shape=(1, *omega.shape)))
+    if config["variant"] == "pbld":
+        u = g.node("Add", u, g.const(params["phi"], shape=(1, *params["phi"].shape)))
+        v = g.node("Cos", u)
+    else:
+        v = g.node("Concat", g.node("Sin", u), g.node("Cos", u), axis=2)
+    per_feature = g.node("Transpose", v, perm=[1, 0, 2])  # (m, n, waves)
+    h = g.node("MatMul", per_feature, g.const(params["W"], shape=params["W"].shape))
+    h = g.node("Transpose", h, perm=[1, 0, 2])  # (n, m, n_linear)
+    h = g.node("Add", h, g.const(params["b"], shape=(1, *params["b"].shape)))
+    if config["variant"] == "plr":
+        h = g.node("Relu", h)
+    else:
+        h = g.node("Concat", h, x3, axis=2)  # x_j itself, last of its block
+    flat = g.node("Reshape", h, g.const([-1, m * dim], dtype=np.int64))
+    if not config["n_passthrough"]:
+        return flat
+    rest = columns(np.arange(m, m + config["n_passthrough"]))
+    return g.node("Concat", flat, rest, axis=1)
 
 
 def _batch_norm(g, a, record):
@@ -381,6 +430,8 @@ LAYER_CONVERTERS = {
     "dropout": lambda g, a, record: a,  # prediction passes its input through
     "embedding": _embedding,
     "residual": _residual,
+    "feature_scale": _feature_scale,
+    "periodic_embedding": _periodic_embedding,
 }
 """The ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`)."""
 

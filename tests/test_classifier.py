@@ -33,6 +33,14 @@ EXTENSIONS = {
     "embedding_dim": None,
     "batch_norm": False,
     "residual": False,
+    "feature_scale": False,
+    "numeric_embedding": None,
+    "numeric_embedding_frequencies": 16,
+    "numeric_embedding_sigma": 0.1,
+    "numeric_embedding_dim": 4,
+    "parametrization": "standard",
+    "validation_scoring": None,
+    "label_smoothing": 0.0,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

@@ -650,3 +650,246 @@ class TestRecords:
             net.load_records(Network((4, 6, 6, 3), "tanh", "log_loss").records())
         with pytest.raises(ValueError, match="layers with parameters"):
             net.load_records(net.records()[:-1])
+
+
+# ---------------------------------------------------------------------------
+# The tabular pieces (issue 19): the per-feature scale, periodic numeric
+# embeddings and the NTK parametrization of the dense layers, each checked
+# alone (formula, finite differences) and through a network's gradient.
+# ---------------------------------------------------------------------------
+import scipy.sparse as sp  # noqa: E402
+
+from skscratch.core.layers import FeatureScale, PeriodicEmbedding  # noqa: E402
+from skscratch.core.mlp import ntk_weight_scale  # noqa: E402
+
+
+def _bind_random(layer, seed=0, jitter=0.3):
+    """Bind ``layer`` to arrays of its own, initialized, then moved off the start."""
+    params = {name: np.zeros(shape) for name, shape, _ in layer.param_shapes()}
+    grads = {name: np.zeros(shape) for name, shape, _ in layer.param_shapes()}
+    layer.bind(params, grads)
+    rng = np.random.RandomState(seed)
+    layer.initialize(rng)
+    for array in params.values():
+        array += rng.normal(0.0, jitter, array.shape)
+    return params, grads
+
+
+def _assert_backward_is_the_derivative(layer, x, params, grads, first_layer=False):
+    """For L = sum(g * forward(x)): every parameter's gradient and dL/dx."""
+    n = x.shape[0]
+    g = np.random.RandomState(5).normal(size=(n, layer.n_out))
+    layer.needs_input_grad = not first_layer
+    buf = layer.buffers(n, np.float64, True)
+    layer.forward(x, buf, TRAINING)
+    grad_in = layer.backward(g.copy(), buf)
+    if first_layer:
+        assert grad_in is None
+    else:
+        grad_in = grad_in.copy()
+
+    def loss_of(array):
+        def f(flat):
+            saved = array.copy()
+            array[...] = flat.reshape(array.shape)
+            out = layer.forward(x, layer.buffers(n, np.float64, False), PREDICTING)
+            value = float((g * out).sum())
+            array[...] = saved
+            return value
+
+        return f
+
+    checks = [(params[name], grads[name]) for name in params]
+    if not first_layer:
+        checks.append((x, grad_in))
+    for array, analytic in checks:
+        numeric = central_differences(loss_of(array), array.ravel().copy())
+        np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
+
+
+class TestFeatureScale:
+    def test_forward_scales_each_column_and_starts_as_the_identity(self):
+        layer = FeatureScale(3)
+        params, _ = _bind_random(layer, jitter=0.0)
+        np.testing.assert_array_equal(params["s"], 1.0)
+        params["s"][...] = [2.0, -1.0, 0.5]
+        x = np.random.RandomState(0).normal(size=(4, 3))
+        out = layer.forward(x, layer.buffers(4, np.float64, False), PREDICTING)
+        np.testing.assert_array_equal(out, x * [2.0, -1.0, 0.5])
+        assert np.abs(out).max() <= layer.output_bound(np.abs(x).max())
+
+    @pytest.mark.parametrize("first_layer", [False, True])
+    def test_backward_is_the_derivative_of_forward(self, first_layer):
+        layer = FeatureScale(4)
+        params, grads = _bind_random(layer)
+        x = np.random.RandomState(1).normal(size=(6, 4))
+        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+
+    def test_sparse_input_gives_the_dense_result(self):
+        layer = FeatureScale(5)
+        params, grads = _bind_random(layer)
+        X = sp.random(7, 5, density=0.4, format="csr", random_state=0)
+        g = np.random.RandomState(2).normal(size=(7, 5))
+        buf = layer.buffers(7, np.float64, True)
+        out = layer.forward(X, buf, TRAINING)
+        assert sp.issparse(out)
+        np.testing.assert_allclose(out.toarray(), X.toarray() * params["s"], rtol=1e-15)
+        layer.backward(g.copy(), buf)
+        from_sparse = grads["s"].copy()
+        layer.forward(X.toarray(), buf, TRAINING)
+        layer.backward(g.copy(), buf)
+        np.testing.assert_allclose(from_sparse, grads["s"], rtol=1e-12)
+
+    def test_scale_is_penalised_with_the_weights(self):
+        layers = [FeatureScale(4), *mlp_layers((4, 5, 2), "tanh")]
+        net = Network.from_layers(layers, "log_loss")
+        plain = Network((4, 5, 2), "tanh", "log_loss")
+        assert net.n_coef == plain.n_coef + 4  # s is in the L2 (and weight decay) slice
+        net.initialize(np.random.RandomState(0))
+        plain.initialize(np.random.RandomState(0))
+        np.testing.assert_array_equal(net.params[:4], 1.0)
+        X = np.random.RandomState(1).normal(size=(9, 4))
+        np.testing.assert_array_equal(net.predict(X), plain.predict(X))  # starts at s = 1
+
+
+def _periodic_by_loops(layer, x):
+    """The periodic embedding's output, written out one feature and frequency at a time."""
+    m, k, p = layer.n_numeric, layer.n_frequencies, layer.params
+    out = []
+    for i in range(x.shape[0]):
+        row = []
+        for j in range(m):
+            angles = [2 * np.pi * p["C"][j, f] * x[i, j] for f in range(k)]
+            if layer.variant == "plr":
+                waves = [np.sin(t) for t in angles] + [np.cos(t) for t in angles]
+                h = [max(v, 0.0) for v in np.array(waves) @ p["W"][j] + p["b"][j]]
+            else:
+                waves = [np.cos(t + p["phi"][j, f]) for f, t in enumerate(angles)]
+                h = [*(np.array(waves) @ p["W"][j] + p["b"][j]), x[i, j]]
+            row.extend(h)
+        out.append(row + list(x[i, m:]))
+    return np.array(out)
+
+
+class TestPeriodicEmbedding:
+    @pytest.mark.parametrize("variant", ["plr", "pbld"])
+    def test_forward_is_the_formula(self, variant):
+        layer = PeriodicEmbedding(3, 2, n_frequencies=4, dim=3, variant=variant, sigma=0.5)
+        _bind_random(layer)
+        assert layer.n_out == 3 * 3 + 2
+        x = np.random.RandomState(1).normal(size=(5, 5))
+        out = layer.forward(x, layer.buffers(5, np.float64, False), PREDICTING)
+        expected = _periodic_by_loops(layer, x)
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
+        assert np.abs(out).max() <= layer.output_bound(np.abs(x).max())
+
+    @pytest.mark.parametrize("first_layer", [False, True])
+    @pytest.mark.parametrize("variant", ["plr", "pbld"])
+    def test_backward_is_the_derivative_of_forward(self, variant, first_layer):
+        n_passthrough = 0 if first_layer else 2
+        layer = PeriodicEmbedding(3, n_passthrough, 5, 4, variant, sigma=0.5)
+        params, grads = _bind_random(layer)
+        x = np.random.RandomState(2).normal(size=(7, layer.n_in)) * 2
+        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+
+    def test_initialization(self):
+        layer = PeriodicEmbedding(40, 0, 50, 5, "pbld", sigma=0.3)
+        params, _ = _bind_random(layer, jitter=0.0)
+        assert params["C"].std() == pytest.approx(0.3, rel=0.05)  # N(0, sigma^2)
+        assert np.abs(params["phi"]).max() <= np.pi
+        assert np.abs(params["W"]).max() <= 1 / np.sqrt(50)  # fan_in: the 50 waves
+        groups = {name: group for name, _, group in layer.param_shapes()}
+        assert groups == {"C": "weights", "W": "weights", "b": "biases", "phi": "biases"}
+        plr = PeriodicEmbedding(2, 0, 3, 2, "plr")
+        assert [shape for _, shape, _ in plr.param_shapes()] == [(2, 3), (2, 6, 2), (2, 2)]
+
+    def test_bad_configurations_are_refused(self):
+        with pytest.raises(ValueError, match="Unknown periodic embedding 'sine'"):
+            PeriodicEmbedding(3, variant="sine")
+        with pytest.raises(ValueError, match="dim >= 2"):
+            PeriodicEmbedding(3, dim=1, variant="pbld")
+        PeriodicEmbedding(3, dim=1, variant="plr")
+
+    @pytest.mark.parametrize("variant", ["plr", "pbld"])
+    def test_network_gradient_with_embeddings_scale_and_a_short_last_batch(self, variant):
+        # Categorical codes first through their tables, then the periodic
+        # embedding of the 2 numeric columns, the scale, and the dense layers.
+        embedding = Embedding(2, [4, 3], [2, 2])
+        periodic = PeriodicEmbedding(2, 4, 3, 3, variant, sigma=0.5)
+        scale = FeatureScale(periodic.n_out)
+        layers = [embedding, periodic, scale, *mlp_layers((scale.n_out, 5, 3), "tanh")]
+        net = Network.from_layers(layers, "log_loss")
+        net.initialize(np.random.RandomState(0))
+        rng = np.random.RandomState(3)
+        X = np.column_stack(
+            [rng.normal(size=(10, 2)), rng.randint(4, size=10), rng.randint(3, size=10)]
+        )
+        Y = np.eye(3)[rng.randint(3, size=10)]
+        net._batch_buffers(16)  # buffers of a larger batch, cut to these 10 rows
+        assert _network_gradient_error(net, X, Y) < 1e-6
+
+
+class TestNTKParametrization:
+    def test_dense_forward_scales_a_W(self):
+        tanh = HIDDEN_ACTIVATIONS["tanh"]
+        layer = Dense(N_IN, N_OUT, tanh, weight_scale=0.5)
+        params, _ = _bind_random(layer, jitter=1.0)
+        x = np.random.RandomState(1).normal(size=(N_ROWS, N_IN))
+        out = layer.forward(x, layer.buffers(N_ROWS, np.float64, False), PREDICTING)
+        expected = np.tanh(0.5 * (x @ params["W"]) + params["b"])
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+    @pytest.mark.parametrize("first_layer", [False, True])
+    def test_dense_backward_is_the_derivative_of_forward(self, first_layer):
+        layer = Dense(N_IN, N_OUT, HIDDEN_ACTIVATIONS["gelu"], weight_scale=0.5)
+        params, grads = _bind_random(layer, jitter=1.0)
+        x = np.random.RandomState(1).normal(size=(N_ROWS, N_IN))
+        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+
+    def test_initialization_and_scales(self):
+        net = Network((30, 200, 100, 3), "relu", "log_loss", parametrization="ntk")
+        net.initialize(np.random.RandomState(0), parametrization="ntk")
+        scales = [layer.weight_scale for layer in net.dense_layers]
+        assert scales == [ntk_weight_scale(n) for n in (30, 200, 100)]
+        assert scales[0] == pytest.approx(1 / np.sqrt(30))
+        for layer in net.dense_layers[:-1]:
+            assert layer.W.std() == pytest.approx(1.0, rel=0.05)
+            assert layer.b.std() == pytest.approx(1.0, rel=0.3)
+        np.testing.assert_array_equal(net.coefs[-1], 0.0)
+        np.testing.assert_array_equal(net.intercepts[-1], 0.0)
+        X = np.random.RandomState(1).normal(size=(50, 30))
+        np.testing.assert_allclose(net.predict(X), 1 / 3)  # the zero output layer
+        # Each unit's pre-activation keeps its inputs' scale, whatever the width.
+        z = X @ net.coefs[0] * scales[0]
+        assert z.std() == pytest.approx(1.0, rel=0.1)
+
+    @pytest.mark.parametrize("batch_norm", [False, True])
+    def test_network_gradient(self, batch_norm):
+        net = Network(
+            (4, 6, 6, 3),
+            "tanh",
+            "log_loss",
+            batch_norm=batch_norm,
+            residual=True,
+            parametrization="ntk",
+        )
+        net.initialize(np.random.RandomState(0), parametrization="ntk")
+        net.coefs[-1][...] = np.random.RandomState(2).normal(size=net.coefs[-1].shape)
+        rng = np.random.RandomState(3)
+        X, Y = rng.normal(size=(10, 4)), np.eye(3)[rng.randint(3, size=10)]
+        assert _network_gradient_error(net, X, Y) < 1e-6
+
+    def test_records_keep_the_scale_and_other_parametrizations_are_refused(self):
+        ntk = Network((4, 5, 2), "relu", "log_loss", parametrization="ntk")
+        ntk.initialize(np.random.RandomState(0), parametrization="ntk")
+        record = to_record(ntk.layers[0])
+        assert record["config"]["weight_scale"] == 0.5
+        assert from_record(record).weight_scale == 0.5
+        old = {**record, "config": {k: v for k, v in record["config"].items()}}
+        del old["config"]["weight_scale"]  # a record saved before the parametrization
+        assert from_record(old).weight_scale == 1.0
+        standard = Network((4, 5, 2), "relu", "log_loss")
+        with pytest.raises(ValueError, match="weight_scale"):
+            standard.load_records(ntk.records())
+        with pytest.raises(ValueError, match="Unknown parametrization 'mup'"):
+            Network((4, 5, 2), "relu", "log_loss", parametrization="mup")

@@ -434,3 +434,79 @@ def test_batch_norm_regressor_matches_predict(dtype):
     assert_allclose(
         output, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
     )
+
+
+# ------------------------------------- the tabular pieces: scale, periodic, NTK
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("kind", ["multiclass-int", "binary-str", "multilabel"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"feature_scale": True},
+        {"numeric_embedding": "plr", "numeric_embedding_sigma": 1.0},
+        {"numeric_embedding": "pbld", "numeric_embedding_sigma": 1.0},
+        {"parametrization": "ntk"},
+        {
+            "feature_scale": True,
+            "numeric_embedding": "pbld",
+            "parametrization": "ntk",
+            "batch_norm": True,
+            "residual": True,
+        },
+    ],
+    ids=["feature-scale", "plr", "pbld", "ntk", "all"],
+)
+def test_tabular_pieces_match_predict(params, kind, dtype):
+    X = _data(dtype) * 2
+    model = ScratchMLPClassifier(
+        (6, 6), max_iter=40, learning_rate_init=0.05, random_state=0, **params
+    )
+    model = _fit(model, X, _targets(kind, X))
+    label, proba = _run(skscratch_onnx.to_onnx(model, options={"zipmap": False}), X)
+    _check_classifier(model, X, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("variant", ["plr", "pbld"])
+def test_periodic_embeddings_beside_categorical_embeddings(variant, dtype):
+    X, y = _categorical_data(dtype)
+    model = ScratchMLPClassifier(
+        (6,),
+        categorical_features=[1, 3],
+        numeric_embedding=variant,
+        feature_scale=True,
+        parametrization="ntk",
+        max_iter=30,
+        learning_rate_init=0.02,
+        random_state=0,
+    )
+    model = _fit(model, X, y)
+    kinds = [record["kind"] for record in model.layers_]
+    assert kinds[:3] == ["embedding", "periodic_embedding", "feature_scale"]
+    X_new, _ = _categorical_data(dtype, 60, seed=1)
+    X_new[:10, 1] = 40  # an unseen code
+    label, proba = _run(skscratch_onnx.to_onnx(model, options={"zipmap": False}), X_new)
+    _check_classifier(model, X_new, label, proba)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_tabular_regressor_matches_predict(dtype):
+    X = _data(dtype)
+    y = np.column_stack([np.sin(3 * X[:, 0]) + X[:, 1], X[:, 2] * X[:, 3]])
+    model = _fit(
+        ScratchMLPRegressor(
+            hidden_layer_sizes=(6, 5),
+            feature_scale=True,
+            numeric_embedding="plr",
+            parametrization="ntk",
+            max_iter=40,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    (output,) = _run(skscratch_onnx.to_onnx(model), X)
+    expected = model.predict(X)
+    assert_allclose(
+        output, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(expected).max()
+    )

@@ -26,6 +26,13 @@ EXTENSIONS = {
     "embedding_dim": None,
     "batch_norm": False,
     "residual": False,
+    "feature_scale": False,
+    "numeric_embedding": None,
+    "numeric_embedding_frequencies": 16,
+    "numeric_embedding_sigma": 0.1,
+    "numeric_embedding_dim": 4,
+    "parametrization": "standard",
+    "validation_scoring": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,
 # it is one of skscratch's additions, whose default is what MLPRegressor does.

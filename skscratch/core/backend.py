@@ -65,6 +65,21 @@ class NumpyOps:
     minimum = staticmethod(np.minimum)
     greater_equal = staticmethod(np.greater_equal)
     logaddexp = staticmethod(np.logaddexp)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    matmul = staticmethod(np.matmul)
+    matmul_into = staticmethod(np.matmul)  # write a @ b into out
+
+    @staticmethod
+    def einsum(spec, *arrays, out=None):
+        return np.einsum(spec, *arrays, out=out)
+
+    einsum_into = einsum
+
+    @staticmethod
+    def permute(a, axes):
+        return np.transpose(a, axes)
+
     # staticmethod: with SCIPY_ARRAY_API=1 these are functions, not ufuncs.
     expit = staticmethod(scipy.special.expit)
     erf = staticmethod(scipy.special.erf)
@@ -306,6 +321,40 @@ class ArrayAPIOps:
 
     def add(self, a, b, out=None):
         return a + b
+
+    def sin(self, a, out=None):
+        return self.xp.sin(a)
+
+    def cos(self, a, out=None):
+        return self.xp.cos(a)
+
+    def matmul(self, a, b, out=None):
+        return a @ b
+
+    def matmul_into(self, a, b, out):
+        out[...] = a @ b
+        return out
+
+    def permute(self, a, axes):
+        return self.xp.permute_dims(a, axes)
+
+    def einsum(self, spec, *arrays, out=None):
+        """The library's own einsum (torch, CuPy); else numpy's on the host (the
+        array API has none)."""
+        if self._library in ("torch", "cupy"):
+            return self._native().einsum(spec, *arrays)
+        host = np.einsum(spec, *(self.to_host(a) for a in arrays))
+        return self.asarray(host, dtype=arrays[0].dtype)
+
+    def einsum_into(self, spec, *arrays, out):
+        out[...] = self.einsum(spec, *arrays)
+        return out
+
+    def _native(self):
+        """The library module itself (the array's own, imported already)."""
+        import importlib
+
+        return importlib.import_module(self._library)
 
     def col_means(self, a, weights=None):
         xp, wide = self.xp, self._widest_float()

@@ -16,16 +16,32 @@ A hidden layer ``l`` is, in forward order::
 and with ``residual=True`` each hidden layer after the first is wrapped in a
 :class:`~skscratch.core.layers.Residual` block, ``a = a_in + layer(a_in)``.
 The output layer is a dense layer without activation: its ``z`` are the logits.
+
+Two parametrizations of the dense layers (:data:`PARAMETRIZATIONS`):
+"standard", ``z = a_in @ W + b`` with Glorot's uniform draw
+(:func:`init_factors`, scikit-learn's), and "ntk", ``z = (a_in @ W) / sqrt(n_in)
++ b`` with ``W`` and ``b`` drawn from N(0, 1) and the output layer starting
+at zero (:func:`ntk_weight_scale`, :func:`initialize_ntk`; RealMLP-TD's).
 """
 
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, Identity
+from .backend import NUMPY
 from .layers import Activation, BatchNorm, Dense, Dropout, Residual
+
+#: The parametrizations of the dense layers.
+PARAMETRIZATIONS = ("standard", "ntk")
 
 
 def mlp_layers(
-    layer_sizes, hidden_activations, dropout=0.0, rng=None, batch_norm=False, residual=False
+    layer_sizes,
+    hidden_activations,
+    dropout=0.0,
+    rng=None,
+    batch_norm=False,
+    residual=False,
+    parametrization="standard",
 ):
     """The layers of a multi-layer perceptron, for :meth:`Network.from_layers`.
 
@@ -44,11 +60,14 @@ def mlp_layers(
     residual : bool, default=False
         Identity skips around the hidden layers after the first, which must
         all have the first one's width.
+    parametrization : {"standard", "ntk"}, default="standard"
+        "ntk" scales each dense layer's ``a_in @ W`` by ``1 / sqrt(n_in)``.
 
     Returns
     -------
     layers : list of Layer
     """
+    check_parametrization(parametrization)
     layer_sizes = [int(n) for n in layer_sizes]
     n_hidden = len(layer_sizes) - 2
     names = per_hidden_layer_activations(hidden_activations, n_hidden)
@@ -56,10 +75,18 @@ def mlp_layers(
     norms = per_hidden_layer_flags(batch_norm, n_hidden, "batch_norm")
     if residual:
         check_residual_widths(layer_sizes[1:-1])
-    return stack_layers(layer_sizes, names, rates, norms, residual, rng)
+    return stack_layers(layer_sizes, names, rates, norms, residual, rng, parametrization)
 
 
-def stack_layers(layer_sizes, activations, rates, batch_norms, residual, rng=None):
+def stack_layers(
+    layer_sizes,
+    activations,
+    rates,
+    batch_norms,
+    residual,
+    rng=None,
+    parametrization="standard",
+):
     """The layers of :func:`mlp_layers` from choices already checked, one per hidden layer.
 
     Parameters
@@ -71,6 +98,7 @@ def stack_layers(layer_sizes, activations, rates, batch_norms, residual, rng=Non
     residual : bool
     rng : numpy.random.Generator, default=None
         For the dropout layers; a fresh one where there are some and it is None.
+    parametrization : {"standard", "ntk"}, default="standard"
 
     Returns
     -------
@@ -78,25 +106,29 @@ def stack_layers(layer_sizes, activations, rates, batch_norms, residual, rng=Non
     """
     if any(rates) and rng is None:
         rng = np.random.default_rng()
+    ntk = parametrization == "ntk"
     layers = []
     for i, (name, rate, norm) in enumerate(zip(activations, rates, batch_norms)):
-        block = hidden_layer(layer_sizes[i], layer_sizes[i + 1], name, rate, norm, rng)
+        n_in, n_out = layer_sizes[i], layer_sizes[i + 1]
+        scale = ntk_weight_scale(n_in) if ntk else 1.0
+        block = hidden_layer(n_in, n_out, name, rate, norm, rng, scale)
         layers.extend([Residual(block)] if residual and i > 0 else block)
-    layers.append(Dense(layer_sizes[-2], layer_sizes[-1], Identity))
+    scale = ntk_weight_scale(layer_sizes[-2]) if ntk else 1.0
+    layers.append(Dense(layer_sizes[-2], layer_sizes[-1], Identity, weight_scale=scale))
     return layers
 
 
-def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng):
+def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng, weight_scale=1.0):
     """The layers of one hidden layer: affine map, (batch norm,) activation, (dropout)."""
     f = HIDDEN_ACTIVATIONS[activation]
     if batch_norm:
         layers = [
-            Dense(n_in, n_out, Identity, bias=False),
+            Dense(n_in, n_out, Identity, bias=False, weight_scale=weight_scale),
             BatchNorm(n_out),
             Activation(n_out, f),
         ]
     else:
-        layers = [Dense(n_in, n_out, f)]
+        layers = [Dense(n_in, n_out, f, weight_scale=weight_scale)]
     if rate:
         layers.append(Dropout(n_out, rate, rng))
     return layers
@@ -220,3 +252,49 @@ def init_factors(hidden_activation_names, fallback="identity"):
     names = list(hidden_activation_names)
     names.append(names[-1] if names else fallback)
     return [2.0 if name == "logistic" else 6.0 for name in names]
+
+
+def check_parametrization(parametrization):
+    """Raise ValueError unless ``parametrization`` is one of :data:`PARAMETRIZATIONS`."""
+    if parametrization not in PARAMETRIZATIONS:
+        raise ValueError(
+            f"Unknown parametrization {parametrization!r}; choose from {PARAMETRIZATIONS}."
+        )
+
+
+def ntk_weight_scale(n_in):
+    """The NTK parametrization's factor on ``a_in @ W``: ``1 / sqrt(n_in)``.
+
+    With ``W`` drawn from N(0, 1), each unit's ``(a_in @ W) / sqrt(n_in)``
+    then has the variance of its inputs' mean square, whatever the width.
+    """
+    return 1.0 / np.sqrt(n_in)
+
+
+def initialize_ntk(dense_layers, random_state, ops=NUMPY):
+    """The NTK parametrization's start: hidden ``W``, ``b`` from N(0, 1), the output 0.
+
+    RealMLP-TD-S's data-free initialisation (pytabkit's ``weight_param='ntk'``,
+    normal weights and biases, ``last_layer_config`` zeros): the output is 0
+    (probabilities ``1 / K``, regression at the intercept) until training
+    moves the output layer, and the hidden biases place each ReLU's kink at
+    a random point of the standardized inputs' range rather than all at 0.
+    Drawn per layer, weights then biases, as :meth:`Network.initialize
+    <skscratch.core.network.Network.initialize>` draws Glorot's.
+
+    Parameters
+    ----------
+    dense_layers : list of Dense
+        In forward order; the last is the output layer.
+    random_state : numpy.random.RandomState
+        The draws are the host's, moved to the parameters' device by ``ops``.
+    ops : NumpyOps or ArrayAPIOps, default=NUMPY
+    """
+    *hidden, output = dense_layers
+    for layer in hidden:
+        for array in (layer.W, layer.b):
+            if array is not None:  # no bias before a batch normalization
+                draw = random_state.standard_normal(array.shape)
+                array[...] = ops.asarray(draw, dtype=ops.numpy_dtype(array.dtype))
+    output.W[...] = 0.0
+    output.b[...] = 0.0

@@ -43,7 +43,7 @@ from .layers import (
     to_record,
 )
 from .losses import LOSSES
-from .mlp import init_factors, mlp_layers
+from .mlp import check_parametrization, init_factors, initialize_ntk, mlp_layers
 
 #: Elements (rows times widest layer) that one predict chunk may hold.
 PREDICT_CHUNK_ELEMENTS = 1 << 20
@@ -77,6 +77,9 @@ class Network:
         Batch normalization of the hidden layers' pre-activations.
     residual : bool, default=False
         Identity skips around the hidden layers after the first.
+    parametrization : {"standard", "ntk"}, default="standard"
+        "ntk" scales each dense layer's ``a_in @ W`` by ``1 / sqrt(n_in)``
+        (:mod:`skscratch.core.mlp`); pass the same to :meth:`initialize`.
     ops : NumpyOps or ArrayAPIOps, default=NUMPY
         The array library and device the network computes in
         (:func:`skscratch.core.backend.ops_for` of the data); numpy's by default.
@@ -134,13 +137,20 @@ class Network:
         random_state=None,
         batch_norm=False,
         residual=False,
+        parametrization="standard",
         ops=NUMPY,
     ):
         if len(layer_sizes) < 2:
             raise ValueError("A network needs at least an input and an output layer.")
         rng = np.random.default_rng(random_state)
         layers = mlp_layers(
-            layer_sizes, hidden_activations, dropout, rng, batch_norm, residual
+            layer_sizes,
+            hidden_activations,
+            dropout,
+            rng,
+            batch_norm,
+            residual,
+            parametrization,
         )
         self._assemble(layers, loss, dtype, ops)
 
@@ -246,12 +256,15 @@ class Network:
             if isinstance(layer, Dropout):
                 layer.rng = rng  # one stream for all, drawn in layer order
 
-    def initialize(self, random_state, factors=None):
+    def initialize(self, random_state, factors=None, parametrization="standard"):
         """Draw weights and biases uniformly from ``±sqrt(factor / (fan_in + fan_out))``.
 
         This is Glorot's initialisation, drawn in the same order (per layer,
         weights then biases) as scikit-learn's MLP so that the same
-        ``random_state`` gives the same starting point.
+        ``random_state`` gives the same starting point. With
+        ``parametrization="ntk"`` the dense layers start instead as
+        :func:`~skscratch.core.mlp.initialize_ntk` sets them (N(0, 1), the
+        output layer 0).
 
         Parameters
         ----------
@@ -260,17 +273,22 @@ class Network:
         factors : sequence of float, default=None
             One factor per dense layer. By default 2 for a layer whose
             activation is logistic and 6 otherwise (the output layer follows
-            the last hidden one).
+            the last hidden one). Not used by "ntk".
+        parametrization : {"standard", "ntk"}, default="standard"
         """
-        if factors is None:
-            factors = init_factors(self.hidden_activation_names)
-        for layer, factor in zip(self.dense_layers, factors):
-            # The draws are the host's, the same on every namespace.
-            bound = np.sqrt(factor / (layer.n_in + layer.n_out))
-            for array in (layer.W, layer.b):
-                if array is not None:  # no bias before a batch normalization
-                    draw = random_state.uniform(-bound, bound, array.shape)
-                    array[...] = self.ops.asarray(draw, dtype=self.dtype)
+        check_parametrization(parametrization)
+        if parametrization == "ntk":
+            initialize_ntk(self.dense_layers, random_state, self.ops)
+        else:
+            if factors is None:
+                factors = init_factors(self.hidden_activation_names)
+            for layer, factor in zip(self.dense_layers, factors):
+                # The draws are the host's, the same on every namespace.
+                bound = np.sqrt(factor / (layer.n_in + layer.n_out))
+                for array in (layer.W, layer.b):
+                    if array is not None:  # no bias before a batch normalization
+                        draw = random_state.uniform(-bound, bound, array.shape)
+                        array[...] = self.ops.asarray(draw, dtype=self.dtype)
         # Other layers (embeddings, batch norms) set theirs after the dense
         # layers, so that the dense layers' draw stays scikit-learn's.
         for layer in self.leaves:
@@ -586,7 +604,10 @@ def _signature(entry):
         group: {k: np.shape(a) for k, a in record[group].items()}
         for group in ("params", "state")
     }
-    return (record["kind"], depth, shapes["params"], shapes["state"])
+    signature = (record["kind"], depth, shapes["params"], shapes["state"])
+    if record["kind"] == "dense":  # W means another map under another parametrization
+        signature += ({"weight_scale": record["config"].get("weight_scale", 1.0)},)
+    return signature
 
 
 def _hidden_activation_names(leaves):
