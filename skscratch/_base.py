@@ -10,8 +10,10 @@ arrays and numbers. Subclasses give the task (:mod:`skscratch._tasks`) and
 the methods that turn the network's output into predictions.
 """
 
+import dataclasses
 import datetime
 import inspect
+import math
 import threading
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -39,6 +41,7 @@ from ._categorical import (
     numeric_columns,
     resolve_categorical_features,
 )
+from ._inputs import SCALINGS, input_layers, previous_input_layers
 from ._model import (
     LayerArrays,
     embedding_tables,
@@ -51,6 +54,7 @@ from ._stopping import Validation
 from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import Hooks, check_callbacks
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .core.layers import ImputeMissing
 from .core.network import layers_from_records, predict_chunked
 
 # Held while a fit snapshots an estimator's attributes and while it commits
@@ -135,7 +139,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -147,10 +151,12 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "callbacks": [None, list],
-        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "categorical_features": ["array-like", StrOptions({"from_dtype", "auto"}), None],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
         "batch_norm": ["boolean", "array-like"],
         "residual": ["boolean"],
+        "handle_missing": [StrOptions({"error", "indicator"})],
+        "numeric_scaling": [StrOptions(set(SCALINGS)), None],
     }
 
     @abstractmethod
@@ -185,6 +191,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         embedding_dim,
         batch_norm,
         residual,
+        handle_missing,
+        numeric_scaling,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -215,6 +223,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.embedding_dim = embedding_dim
         self.batch_norm = batch_norm
         self.residual = residual
+        self.handle_missing = handle_missing
+        self.numeric_scaling = numeric_scaling
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
@@ -244,12 +254,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return embedding_tables(self.layers_)
 
     # --------------------------------------------------------------- fitting
-    def _categorical_X(self, X, reset):
+    def _categorical_X(self, X, reset, allow_nan=False):
         """``X`` for a network with embeddings (numeric columns, then category
         codes), or None when no feature is categorical.
 
         At ``reset`` the categorical features are found (``is_categorical_``)
-        and their categories learned; later calls keep them.
+        and their categories learned; later calls keep them. ``allow_nan``:
+        whether the numeric columns may hold missing values.
         """
         if reset:
             self.is_categorical_ = resolve_categorical_features(
@@ -267,12 +278,14 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         validate_data(self, X, skip_check_array=True, reset=reset)  # names and count
         if reset:
             self.categories_, self._category_counts = learn_categories(X, mask)
-        return encode_X(X, mask, self.categories_)
+        return encode_X(X, mask, self.categories_, allow_nan)
 
     def _validate_X(self, X, reset):
+        """``X`` for the fitted network (prediction): NaN only if it imputes them."""
         if not reset and self._plain_small_input(X):
             return X
-        X_network = self._categorical_X(X, reset)
+        allow_nan = self._imputes_missing()
+        X_network = self._categorical_X(X, reset, allow_nan)
         if X_network is not None:
             return X_network
         _reject_datetime(X)
@@ -281,11 +294,16 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X,
             accept_sparse=["csr", "csc"],
             dtype=(np.float64, np.float32),
+            ensure_all_finite="allow-nan" if allow_nan else True,
             reset=reset,
         )
         if sp.issparse(X):
             X = X.tocsr()
         return X
+
+    def _imputes_missing(self):
+        """Whether the fitted network imputes missing numeric values itself."""
+        return any(r["kind"] == ImputeMissing.kind for r in getattr(self, "layers_", ()))
 
     def _plain_small_input(self, X):
         """True for what a service predicting row by row sends: a few finite rows.
@@ -353,6 +371,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         if validation is not None and validation["X_val"] is not None:
             data = data._replace(validation=self._validation_set(task, data, **validation))
         config = training_config(self, data.X.shape[0])
+        if isinstance(self.early_stopping, str):  # "auto"
+            config = dataclasses.replace(
+                config, early_stopping=_auto_early_stopping(config, data, incremental)
+            )
         rng = check_random_state(self.random_state)
         previous = None if first_pass else self.layers_
         net, optimizer = self._network(config, task, data, rng, previous)
@@ -368,21 +390,38 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, config, task, data, rng, previous=None):
         """The network (and optimizer) this estimator trains on ``data``
-        (:func:`~skscratch._spec.build`), with the embeddings of its categories."""
+        (:func:`~skscratch._spec.build`): the input layers of ``handle_missing``
+        and ``numeric_scaling`` (from ``data``, or kept from ``previous``), and
+        the embeddings of its categories."""
         categories = getattr(self, "categories_", [])
+        n_numeric = data.X.shape[1] - len(categories)
+        options = self.handle_missing, self.numeric_scaling
+        if previous is None:
+            inputs = input_layers(data.X, n_numeric, *options)
+        else:
+            inputs = previous_input_layers(previous, n_numeric, *options)
+        n_columns = inputs[-1].n_out if inputs else data.X.shape[1]
         embedding = embedding_layer(
-            categories, embedding_dims(categories, config.embedding_dim), data.X.shape[1]
+            categories, embedding_dims(categories, config.embedding_dim), n_columns
         )
         return build(
-            config, data.X, data.Y.shape[1], task.loss_name, rng, embedding, previous
+            config,
+            data.X,
+            data.Y.shape[1],
+            task.loss_name,
+            rng,
+            embedding,
+            previous,
+            inputs,
         )
 
     def _check_fit_options(self, incremental, validation):
         """Raise ValueError for options that cannot go together."""
-        if incremental and self.early_stopping:
+        explicit = self.early_stopping and not isinstance(self.early_stopping, str)
+        if incremental and explicit:
             raise ValueError("partial_fit does not support early_stopping=True.")
         given = validation is not None and validation["X_val"] is not None
-        if self.early_stopping and self.validation_fraction == 0 and not given:
+        if explicit and self.validation_fraction == 0 and not given:
             raise ValueError(
                 "early_stopping=True needs validation_fraction > 0 to hold out data, "
                 "or a validation set given to fit (X_val, y_val)."
@@ -517,10 +556,18 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _validate_X_y(self, task, X, y, reset):
-        X_network = self._categorical_X(X, reset)
+        """``X`` and ``y`` for training: NaN in X where ``handle_missing`` takes them."""
+        allow_nan = self.handle_missing == "indicator"
+        finite = "allow-nan" if allow_nan else True
+        X_network = self._categorical_X(X, reset, allow_nan)
         if X_network is not None:
             X, y = check_X_y(
-                X_network, y, multi_output=True, y_numeric=task.y_numeric, estimator=self
+                X_network,
+                y,
+                multi_output=True,
+                y_numeric=task.y_numeric,
+                ensure_all_finite=finite,
+                estimator=self,
             )
         else:
             _reject_datetime(X)
@@ -531,6 +578,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
                 dtype=(np.float64, np.float32),
+                ensure_all_finite=finite,
                 y_numeric=task.y_numeric,
                 reset=reset,
             )
@@ -590,7 +638,26 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = self.handle_missing == "indicator"
         return tags
+
+
+def _auto_early_stopping(config, data, incremental):
+    """Whether ``early_stopping="auto"`` stops early in this fit.
+
+    It does wherever ``early_stopping=True`` could: in ``fit`` (not
+    ``partial_fit``, whose one epoch has nothing to stop), with a stochastic
+    solver, on the validation set given to ``fit`` or else on a hold-out of
+    ``validation_fraction`` that leaves at least 2 validation samples and 1
+    training sample (as :func:`~skscratch._stopping.split_validation` needs).
+    """
+    if incremental or not config.early_stopping:
+        return False
+    if data.validation is not None:
+        return True
+    n_samples = data.X.shape[0]
+    n_val = math.ceil(config.validation_fraction * n_samples)
+    return n_val >= 2 and n_samples - n_val >= 1
 
 
 def _targets_in_dtype(Y, y, dtype):

@@ -103,6 +103,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         embedding_dim=None,
         batch_norm=False,
         residual=False,
+        handle_missing="error",
+        numeric_scaling=None,
         class_weight=None,
     ):
         super().__init__(
@@ -135,6 +137,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             embedding_dim=embedding_dim,
             batch_norm=batch_norm,
             residual=residual,
+            handle_missing=handle_missing,
+            numeric_scaling=numeric_scaling,
         )
         self.class_weight = class_weight
 

@@ -10,6 +10,9 @@ from ._base import BaseScratchMLP
 from ._docstrings import fill
 from ._tasks import RegressionTask
 
+#: The fitted attributes of ``target_scaling``.
+TARGET_STATISTICS = ("target_offset_", "target_scale_")
+
 
 class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     """Multi-layer perceptron regressor trained by skscratch's numpy backprop.
@@ -28,8 +31,26 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         linear beyond, so outliers pull less.
 
     {parameters}
+    target_scaling : {'standard'} or None, default=None
+        Not in scikit-learn's MLP. 'standard': the network fits standardized
+        targets, ``(y - target_offset_) / target_scale_`` with each output's
+        mean and standard deviation in the first fit (for 'poisson': the mean
+        as the scale, no offset, so targets stay non-negative), and
+        ``predict`` maps its outputs back; as a
+        :class:`~sklearn.compose.TransformedTargetRegressor` with a
+        :class:`~sklearn.preprocessing.StandardScaler` does, without the
+        wrapper. Targets of any scale (prices, counts in the thousands) then
+        train as fast as those of unit scale, and the learning rate, ``tol``
+        and Huber's threshold of 1 keep their meaning; ``loss_`` and the
+        validation loss are those of the standardized targets. None: the
+        targets as given.
+
     Attributes
     ----------
+    target_offset_, target_scale_ : ndarray of shape (n_outputs,)
+        With ``target_scaling='standard'``: the targets' statistics, the
+        network fitting ``(y - target_offset_) / target_scale_``.
+
     {attributes}
     See Also
     --------
@@ -62,6 +83,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     _parameter_constraints: ClassVar[dict] = {
         **BaseScratchMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson", "huber"})],
+        "target_scaling": [StrOptions({"standard"}), None],
     }
 
     def __init__(
@@ -97,6 +119,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         embedding_dim=None,
         batch_norm=False,
         residual=False,
+        handle_missing="error",
+        numeric_scaling=None,
+        target_scaling=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -128,8 +153,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             embedding_dim=embedding_dim,
             batch_norm=batch_norm,
             residual=residual,
+            handle_missing=handle_missing,
+            numeric_scaling=numeric_scaling,
         )
         self.loss = loss
+        self.target_scaling = target_scaling
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
@@ -193,7 +221,24 @@ default=None
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _task(self, first_pass):
-        return RegressionTask(self.loss)
+        if first_pass:
+            for name in TARGET_STATISTICS:  # a previous fit's, if it scaled
+                vars(self).pop(name, None)
+            return RegressionTask(self.loss, self.target_scaling)
+        stats = self._target_statistics()
+        if (stats is None) != (self.target_scaling is None):
+            raise ValueError(
+                "warm_start and partial_fit must keep target_scaling: the previous fit "
+                f"{'did not scale' if stats is None else 'scaled'} its targets; "
+                f"target_scaling is now {self.target_scaling!r}."
+            )
+        return RegressionTask(self.loss, self.target_scaling, stats)
+
+    def _target_statistics(self):
+        """``(target_offset_, target_scale_)`` of the fitted model, or None."""
+        if not hasattr(self, "target_scale_"):
+            return None
+        return self.target_offset_, self.target_scale_
 
     def predict(self, X):
         """Predict target values.
@@ -209,6 +254,9 @@ default=None
             Predicted values.
         """
         output = self._predict_output(X)
+        stats = self._target_statistics()
+        if stats is not None:
+            output = RegressionTask(self.loss, "standard", stats).decode(output)
         return output.ravel() if output.shape[1] == 1 else output
 
     def __sklearn_tags__(self):

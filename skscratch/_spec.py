@@ -203,7 +203,7 @@ def hidden_layer_sizes(sizes):
     return [int(n) for n in sizes]
 
 
-def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
+def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs=()):
     """The network (and optimizer) that a fit with ``config`` trains on ``X``.
 
     Parameters
@@ -224,6 +224,9 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     previous : list of dict, default=None
         The layer records of an earlier fit to start from (warm start,
         ``partial_fit``); they must describe the same layers.
+    inputs : sequence of Layer, default=()
+        Layers without parameters that prepare the data's numeric columns
+        (:mod:`skscratch._inputs`), placed first of all.
 
     Returns
     -------
@@ -231,13 +234,15 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     optimizer : optimizer or None
         None for 'lbfgs'.
     """
-    n_inputs = X.shape[1] if embedding is None else embedding.n_out
+    front = [*inputs, *([] if embedding is None else [embedding])]
+    n_inputs = front[-1].n_out if front else X.shape[1]
     layer_sizes = [n_inputs, *config.hidden_layer_sizes, n_outputs]
     layers = stack_layers(
         layer_sizes, config.activations, config.dropout, config.batch_norm, config.residual
     )
-    if embedding is not None:
-        layers.insert(0, embedding)
+    if embedding is None and inputs:
+        layers[0].needs_input_grad = False  # only gradient-free layers before it
+    layers[:0] = front
     check_memory(config, layers, X.dtype)
     net = Network.from_layers(layers, loss, X.dtype)
     if previous is None:

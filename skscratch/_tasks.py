@@ -22,43 +22,81 @@ MULTILABEL = "multilabel-indicator"
 
 
 class RegressionTask:
-    """One or several real targets, fitted with ``loss``.
+    """One or several real targets, fitted with ``loss``, standardized or not.
 
     Parameters
     ----------
     loss : {"squared_error", "poisson", "huber"}
+    target_scaling : {"standard"} or None, default=None
+        "standard": the network fits ``(y - offset) / scale``, each output's
+        mean and standard deviation (for 'poisson', which needs non-negative
+        targets: offset 0 and scale the mean), and its outputs are mapped
+        back by :meth:`decode`.
+    target_stats : tuple of ndarray, default=None
+        ``(offset, scale)`` of an earlier fit, which later calls keep.
     """
 
     y_numeric = True
     stratify = False
 
-    def __init__(self, loss):
+    def __init__(self, loss, target_scaling=None, target_stats=None):
         self.loss_name = loss
+        self.target_scaling = target_scaling
+        self.target_stats = target_stats
 
     def check_y(self, y):
         """Reject ``y`` as the user gave it (nothing to check for regression)."""
 
     def encode(self, y, first_pass=True, incremental=False, classes=None):
-        """The target matrix of shape (n_samples, n_outputs)."""
+        """The target matrix of shape (n_samples, n_outputs), standardized with
+        ``target_scaling`` (by statistics of ``y`` on a first pass)."""
         if self.loss_name == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
-        return y.reshape(-1, 1) if y.ndim == 1 else y
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if self.target_scaling is None:
+            return Y
+        if first_pass or self.target_stats is None:
+            self.target_stats = self._statistics(Y)
+        offset, scale = self.target_stats
+        if Y.shape[1] != offset.size:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs; the model was fitted on {offset.size}."
+            )
+        return (Y - offset) / scale
+
+    def _statistics(self, Y):
+        """``(offset, scale)`` of each output: mean and standard deviation (1
+        where that is 0), or for 'poisson' 0 and the mean (1 where that is 0)."""
+        Y = np.asarray(Y, dtype=np.float64)
+        mean = Y.mean(axis=0)
+        if self.loss_name == "poisson":
+            return np.zeros_like(mean), np.where(mean > 0, mean, 1.0)
+        std = Y.std(axis=0)
+        return mean, np.where(std > 0, std, 1.0)
+
+    def decode(self, output):
+        """The network's output in the units of ``y`` (unchanged without scaling)."""
+        if self.target_stats is None:
+            return output
+        offset, scale = self.target_stats
+        return output * scale.astype(output.dtype) + offset.astype(output.dtype)
 
     def encode_validation(self, y_val, n_outputs):
         """``y_val`` encoded as the training targets, with as many outputs."""
-        Y_val = self.encode(y_val)
+        Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
         if Y_val.shape[1] != n_outputs:
             raise ValueError(
                 f"y_val has {Y_val.shape[1]} outputs per sample; y has {n_outputs}."
             )
-        return Y_val
+        return self.encode(y_val, first_pass=False)
 
     def sample_weight(self, y, sample_weight, incremental=False):
         """The per-sample weights training uses."""
         return sample_weight
 
     def score(self, output, y, sample_weight=None):
-        """R^2 of the network's output against the targets."""
+        """R^2 of the network's output (in the units of ``y``) against the targets."""
+        output = self.decode(output)
         return r2_score(
             y,
             output.ravel() if output.shape[1] == 1 else output,
@@ -66,8 +104,11 @@ class RegressionTask:
         )
 
     def attributes(self):
-        """The fitted attributes this task sets: none."""
-        return {}
+        """The fitted attributes this task sets: the target statistics, if any."""
+        if self.target_stats is None:
+            return {}
+        offset, scale = self.target_stats
+        return {"target_offset_": offset, "target_scale_": scale}
 
 
 class ClassificationTask:

@@ -92,7 +92,9 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 
 from ._classifier import ScratchMLPClassifier
 from ._regressor import ScratchMLPRegressor
+from ._tabular import TabularMLPClassifier, TabularMLPRegressor
 from .core.activations import SELU
+from .core.layers import SMOOTH_CLIP_CAP
 
 __all__ = ["to_onnx"]
 
@@ -374,6 +376,45 @@ def _embedding(g, a, record):
     return g.node("Concat", *parts, axis=1)
 
 
+def _columns(g, a, indices):
+    """The columns ``indices`` of ``a`` (a Gather along axis 1)."""
+    return g.node("Gather", a, g.const(indices, dtype=np.int64), axis=1)
+
+
+def _impute_missing(g, a, record):
+    """NaN -> the fill value (Where on IsNaN), the indicator columns, the rest."""
+    k, indicate = record["config"]["n_numeric"], record["config"]["indicate"]
+    n_passthrough = record["config"]["n_passthrough"]
+    x = _columns(g, a, np.arange(k))
+    fill = g.const(record["state"]["fill"], shape=(1, -1))
+    parts = [g.node("Where", g.node("IsNaN", x), fill, x)]
+    if indicate:
+        missing = g.node("IsNaN", _columns(g, x, indicate))
+        parts.append(g.node("Cast", missing, to=g.proto))
+    if n_passthrough:
+        parts.append(_columns(g, a, np.arange(k, k + n_passthrough)))
+    return parts[0] if len(parts) == 1 else g.node("Concat", *parts, axis=1)
+
+
+def _robust_scale(g, a, record):
+    """``u = (x - center) * factor``, then ``u / sqrt(1 + (u / clip)**2)``; the rest."""
+    config = record["config"]
+    k, n_passthrough, clip = config["n_numeric"], config["n_passthrough"], config["clip"]
+    center = g.const(record["state"]["center"], shape=(1, -1))
+    factor = g.const(record["state"]["factor"], shape=(1, -1))
+    u = g.node("Mul", g.node("Sub", _columns(g, a, np.arange(k)), center), factor)
+    if clip is not None:
+        # As skscratch.core.layers.RobustScale: capped, then the same operations.
+        cap = SMOOTH_CLIP_CAP * clip
+        u = g.node("Max", g.node("Min", u, g.const(cap)), g.const(-cap))
+        t = g.node("Mul", u, g.const(1.0 / clip))
+        t = g.node("Sqrt", g.node("Add", g.node("Mul", t, t), g.const(1)))
+        u = g.node("Div", u, t)
+    if not n_passthrough:
+        return u
+    return g.node("Concat", u, _columns(g, a, np.arange(k, k + n_passthrough)), axis=1)
+
+
 LAYER_CONVERTERS = {
     "dense": _dense,
     "activation": lambda g, a, record: _activation(g, a, record["config"]["activation"]),
@@ -381,6 +422,8 @@ LAYER_CONVERTERS = {
     "dropout": lambda g, a, record: a,  # prediction passes its input through
     "embedding": _embedding,
     "residual": _residual,
+    "impute_missing": _impute_missing,
+    "robust_scale": _robust_scale,
 }
 """The ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`)."""
 
@@ -542,8 +585,12 @@ def _regressor_shapes(operator):
 
 
 def _convert_regressor(scope, operator, container):
+    model = operator.raw_operator
     g = _Graph(scope, container, _graph_dtype(operator))
-    output = _network(g, operator.inputs[0].full_name, operator.raw_operator)
+    output = _network(g, operator.inputs[0].full_name, model)
+    if hasattr(model, "target_scale_"):  # target_scaling: back to the units of y
+        scale = g.const(model.target_scale_, shape=(1, -1))
+        output = g.node("Add", g.node("Mul", output, scale), g.const(model.target_offset_))
     g.node("Identity", output, output=operator.outputs[0].full_name)
 
 
@@ -556,6 +603,19 @@ skl2onnx.update_registered_converter(
 )
 skl2onnx.update_registered_converter(
     ScratchMLPRegressor, "SkscratchMLPRegressor", _regressor_shapes, _convert_regressor
+)
+skl2onnx.update_registered_converter(
+    TabularMLPClassifier,
+    "SkscratchTabularMLPClassifier",
+    _classifier_shapes,
+    _convert_classifier,
+    options=CLASSIFIER_OPTIONS,
+)
+skl2onnx.update_registered_converter(
+    TabularMLPRegressor,
+    "SkscratchTabularMLPRegressor",
+    _regressor_shapes,
+    _convert_regressor,
 )
 
 

@@ -33,6 +33,8 @@ EXTENSIONS = {
     "embedding_dim": None,
     "batch_norm": False,
     "residual": False,
+    "handle_missing": "error",
+    "numeric_scaling": None,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

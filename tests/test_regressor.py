@@ -26,6 +26,9 @@ EXTENSIONS = {
     "embedding_dim": None,
     "batch_norm": False,
     "residual": False,
+    "handle_missing": "error",
+    "numeric_scaling": None,
+    "target_scaling": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,
 # it is one of skscratch's additions, whose default is what MLPRegressor does.
