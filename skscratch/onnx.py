@@ -2,15 +2,19 @@
 
 Importing this module registers a shape calculator and a converter for
 :class:`~skscratch.ScratchMLPClassifier` and :class:`~skscratch.ScratchMLPRegressor`
-with skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
+(and the Tabular estimators, the same classes with other defaults) with
+skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
 inside a :class:`~sklearn.pipeline.Pipeline`, the way it converts scikit-learn's
 own MLP. :func:`to_onnx` does the same and can build the input type from the model.
 
 The graph is built from the fitted model, what ``predict`` reads: the layer
 records of ``layers_``, each converted by the function of its kind in
-``LAYER_CONVERTERS`` (dense layers, activations, batch normalization with
-its running statistics, dropout as the identity, embeddings, residual blocks),
-then ``out_activation_``, and ``classes_`` for the labels. For categorical
+``LAYER_CONVERTERS`` (the input layers of ``handle_missing``, ``IsNaN`` and
+``Where`` with the fitted medians, and of ``numeric_scaling``, the scaling and
+the smooth clip; dense layers, activations, batch normalization with its
+running statistics, dropout as the identity, embeddings, residual blocks),
+then ``out_activation_``, ``classes_`` for the labels, and for a regressor
+with ``target_scaling`` the mapping back to the units of ``y``. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
 value is first matched against its categories (an unseen one, or a missing
 value the fit did not see, takes the unknown code) and the embedding layer

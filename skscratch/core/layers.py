@@ -867,7 +867,7 @@ class RobustScale(Layer):
 
     On the first ``n_numeric`` columns, with ``center`` and ``factor`` per
     column (the estimators take the median and one over the interquartile
-    range, see :func:`skscratch.preprocessing.robust_statistics`)::
+    range, as ``skscratch.preprocessing.robust_statistics`` computes them)::
 
         u = (x - center) * factor
         a = u / sqrt(1 + (u / clip)**2)          (a = u where clip is None)
