@@ -1,7 +1,7 @@
 """The oldest versions skscratch declares, read from pyproject.toml.
 
     python .ci/floors.py python         prints requires-python's floor (3.10)
-    python .ci/floors.py constraints    prints one pin per dependency (numpy==1.24 ...)
+    python .ci/floors.py constraints    prints one pin per dependency (numpy==1.24.1 ...)
 
 .ci/run installs the pins, with that Python, in a second environment and runs
 the test suite there, so what pyproject.toml declares is what CI tests. Every

@@ -17,7 +17,9 @@ one kind of input sees the same preprocessing, fitted on the training part:
     ``categorical_features="from_dtype"``, RealMLP's own encoding).
 ``raw``
     the table as loaded (NaN and Categorical columns kept), for models that
-    handle both themselves (HistGradientBoosting's native support).
+    handle both themselves (HistGradientBoosting's native support, and
+    skscratch's Tabular estimators, whose input layers impute, indicate and
+    scale the numeric columns and whose embeddings take the categorical ones).
 
 Regression targets are standardized on the training part
 (``TransformedTargetRegressor``). Scores: ROC-AUC for binary sets, one-vs-rest
@@ -75,7 +77,13 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tabular_datasets  # noqa: E402  (beside this script)
 
-from skscratch import ScratchMLPClassifier, ScratchMLPRegressor  # noqa: E402
+import skscratch  # noqa: E402
+from skscratch import (  # noqa: E402
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
+)
 from skscratch._tables import format_table  # noqa: E402
 
 #: Sets a recipe may be tuned on: binary with categorical columns and missing
@@ -165,6 +173,11 @@ MODELS = {
         "skscratch recipe of today's parameters", "categorical",
         lambda seed, _: ScratchMLPClassifier(random_state=seed, **RECIPE),
         lambda seed, _: ScratchMLPRegressor(random_state=seed, **RECIPE),
+    ),
+    "tabular": Model(
+        "skscratch Tabular estimators, defaults (raw table in)", "raw",
+        lambda seed, _: TabularMLPClassifier(random_state=seed),
+        lambda seed, _: TabularMLPRegressor(random_state=seed),
     ),
     "realmlp": Model(
         "RealMLP-TD (pytabkit)", "categorical",
@@ -550,6 +563,7 @@ def metadata(args):
         commit = ""
     return {
         "argv": sys.argv[1:], "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M"),
+        "skscratch": os.path.dirname(skscratch.__file__),
         "python": platform.python_version(), "numpy": np.__version__,
         "scikit-learn": sklearn.__version__, "threads": args.threads,
         "splits": args.splits, "tuning_sets": list(TUNING_SETS), "decimals": DECIMALS,
@@ -581,7 +595,8 @@ def main(argv=None):
             os.replace(args.out + ".tmp", args.out)
 
     print(f"{len(args.datasets)} sets x {args.splits} splits x {len(args.models)} models, "
-          f"{args.threads} threads", flush=True)
+          f"{args.threads} threads; skscratch from {os.path.dirname(skscratch.__file__)}",
+          flush=True)
     start = time.perf_counter()
     run(args, records, save)
     wall = time.perf_counter() - start

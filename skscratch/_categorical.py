@@ -53,9 +53,11 @@ def resolve_categorical_features(X, categorical_features):
     ----------
     X : array-like, sparse matrix or dataframe of shape (n_samples, n_features)
         The data as the user gave it (before any conversion to numbers).
-    categorical_features : "from_dtype", None, or array-like of bool, int or str
+    categorical_features : "from_dtype", "auto", None, or array-like of bool, int or str
         ``"from_dtype"``: the Categorical and Enum columns of a pandas or
-        polars dataframe (none for other inputs); None: none; a boolean mask
+        polars dataframe (none for other inputs); ``"auto"``: those, and the
+        columns of strings and booleans (:func:`auto_categorical`); None: none;
+        a boolean mask
         of shape (n_features,); integer indices; feature names (for a
         dataframe).
 
@@ -70,11 +72,14 @@ def resolve_categorical_features(X, categorical_features):
         For a mask of the wrong length, indices out of range, names that are
         not columns of ``X``, or categorical features named on sparse ``X``.
     """
-    if isinstance(categorical_features, str) and categorical_features != "from_dtype":
+    if isinstance(categorical_features, str) and categorical_features not in (
+        "from_dtype",
+        "auto",
+    ):
         raise ValueError(
-            f"categorical_features={categorical_features!r} is neither 'from_dtype' nor "
-            "an array-like of feature names; to name one column, pass a list: "
-            f"[{categorical_features!r}]."
+            f"categorical_features={categorical_features!r} is neither 'from_dtype', "
+            "'auto' nor an array-like of feature names; to name one column, pass a "
+            f"list: [{categorical_features!r}]."
         )
     if sp.issparse(X):
         if categorical_features is None or isinstance(categorical_features, str):
@@ -91,8 +96,8 @@ def resolve_categorical_features(X, categorical_features):
     if columns is None or categorical_features is None:
         return None  # for X not 2-D, validate_data says so later
     names, by_dtype, n_features = columns
-    if isinstance(categorical_features, str):  # "from_dtype"
-        mask = by_dtype
+    if isinstance(categorical_features, str):
+        mask = by_dtype if categorical_features == "from_dtype" else auto_categorical(X)
     else:
         mask = _mask_of(np.asarray(categorical_features), names, n_features)
     return mask if mask is not None and mask.any() else None
@@ -144,8 +149,8 @@ def _mask_of(features, names, n_features):
         mask[features] = True
         return mask
     raise ValueError(
-        "categorical_features must be 'from_dtype', None, or an array-like of bool, "
-        f"int or str; got values of dtype {features.dtype}."
+        "categorical_features must be 'from_dtype', 'auto', None, or an array-like of "
+        f"bool, int or str; got values of dtype {features.dtype}."
     )
 
 
@@ -170,6 +175,51 @@ def _mask_of_names(features, names):
             f"name of X; its features are {names}."
         )
     return np.isin(np.asarray(names, dtype=object), features)
+
+
+def auto_categorical(X):
+    """The columns that ``categorical_features="auto"`` takes as categorical.
+
+    Those that hold categories rather than quantities: Categorical and Enum
+    columns (as for ``"from_dtype"``), string columns (pandas' ``str``,
+    ``string`` and ``object`` columns of text, polars' ``String``) and boolean
+    columns of a dataframe; in a numpy array of dtype object or str, the
+    columns that hold strings (or booleans). A column of numbers, an object
+    column included, stays numeric. Missing values (NaN, None, ``pd.NA``)
+    do not decide either way.
+
+    Parameters
+    ----------
+    X : array-like or dataframe of shape (n_samples, n_features)
+        Dense.
+
+    Returns
+    -------
+    is_categorical : ndarray of bool of shape (n_features,)
+    """
+    if nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        by_dtype = (nw.Categorical, nw.Enum, nw.String, nw.Boolean)
+        return np.array(
+            [
+                dtype in by_dtype
+                or (dtype == nw.Object and _holds_labels(frame.get_column(name).to_numpy()))
+                for name, dtype in frame.schema.items()
+            ],
+            dtype=bool,
+        )
+    X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)  # a list of rows
+    if X.dtype.kind in "US":
+        return np.ones(X.shape[1], dtype=bool)
+    if X.dtype.kind != "O":
+        return np.zeros(X.shape[1], dtype=bool)
+    return np.array([_holds_labels(X[:, j]) for j in range(X.shape[1])], dtype=bool)
+
+
+def _holds_labels(values):
+    """Whether an object column holds strings or booleans (its missing values aside)."""
+    present = values[~_is_missing(values)]
+    return any(isinstance(v, (str, bytes, bool, np.str_, np.bool_)) for v in present)
 
 
 def learn_categories(X, is_categorical):
@@ -335,7 +385,7 @@ def numeric_columns(X, is_categorical):
     return X[:, indices]
 
 
-def encode_X(X, is_categorical, categories):
+def encode_X(X, is_categorical, categories, allow_nan=False):
     """``X`` as the network reads it: its numeric columns, then its category codes.
 
     Parameters
@@ -345,6 +395,9 @@ def encode_X(X, is_categorical, categories):
     is_categorical : ndarray of bool of shape (n_features,)
     categories : list of ndarray
         From :func:`learn_categories`; a value outside them is coded unknown.
+    allow_nan : bool, default=False
+        Whether the numeric columns may hold NaN (missing values the network
+        imputes); inf is refused either way.
 
     Returns
     -------
@@ -358,6 +411,7 @@ def encode_X(X, is_categorical, categories):
         numeric = check_array(
             numeric_columns(X, is_categorical),
             dtype=(np.float64, np.float32),
+            ensure_all_finite="allow-nan" if allow_nan else True,
             input_name="X",
         )
     codes = encode_categories(X, is_categorical, categories)

@@ -123,6 +123,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         parametrization="standard",
         validation_scoring=None,
         label_smoothing=0.0,
+        handle_missing="error",
+        numeric_scaling=None,
         class_weight=None,
     ):
         super().__init__(
@@ -162,6 +164,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             numeric_embedding_dim=numeric_embedding_dim,
             parametrization=parametrization,
             validation_scoring=validation_scoring,
+            handle_missing=handle_missing,
+            numeric_scaling=numeric_scaling,
         )
         self.label_smoothing = label_smoothing
         self.class_weight = class_weight

@@ -91,7 +91,7 @@ SHARED_PARAMETERS = """\
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum ('sgd' with ``momentum > 0``).
 
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default=False
         Hold out ``validation_fraction`` of the training data, stop when its
         score stalls, and keep the weights that scored best (the stochastic
         solvers 'sgd', 'adam', 'adamw', 'rmsprop'; 'lbfgs' ignores it). For
@@ -99,7 +99,11 @@ SHARED_PARAMETERS = """\
         can have a place in both parts, and drawn at random otherwise. With a
         validation set given to ``fit`` (``X_val``, ``y_val``), that set is
         scored instead and nothing is held out. The score is accuracy or R^2,
-        or that of ``validation_scoring``.
+        or that of ``validation_scoring``. 'auto' (skscratch's) stops
+        early wherever True could without an error: in ``fit`` when the
+        hold-out leaves at least 2 validation samples and 1 training sample
+        (or ``X_val`` is given), and not in ``partial_fit``, whose epoch then
+        trains on every row given.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping (unless
@@ -144,13 +148,17 @@ SHARED_PARAMETERS = """\
         ``ProgressBar``, ``EarlyStopping`` on a score of your own,
         ``copy_weights`` and ``restore_weights``.
 
-    categorical_features : array-like of {bool, int, str} or 'from_dtype' or None, \
-default='from_dtype'
+    categorical_features : array-like of {bool, int, str}, 'from_dtype', 'auto' or \
+None, default='from_dtype'
         The categorical features, read as
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier` reads them:
         'from_dtype' takes the Categorical and Enum columns of a pandas or
         polars dataframe (no column of a numpy array or sparse matrix); a
         boolean mask, integer indices or feature names name them; None: none.
+        'auto' (skscratch's) takes the Categorical and Enum columns and the
+        columns of strings or booleans: string, object-of-text and boolean
+        columns of a dataframe, and the columns of a numpy object (or str)
+        array that hold strings; columns of numbers stay numeric.
         Each categorical feature's categories (the values seen in the first
         fit; missing values NaN, None, ``pd.NA`` are a category of their own)
         get a learned vector each, in an embedding table placed before the
@@ -241,6 +249,30 @@ default='from_dtype'
         training keeps the weights of the best-scoring epoch, and
         ``n_iter_no_change=np.inf`` then never stops early: best-epoch
         selection over the whole schedule, as RealMLP-TD does.
+    handle_missing : {'error', 'indicator'}, default='error'
+        Missing values (NaN) in the numeric columns: 'error' refuses them,
+        as scikit-learn's MLP does; 'indicator' takes them, as
+        HistGradientBoosting does, and the network's first layer replaces
+        each NaN by its column's median in the first fit's training data and
+        appends an indicator column (1 where the value was missing) for each
+        numeric column that had missing values then. The medians and the
+        columns indicated are part of the fitted model (``layers_``), applied
+        by ``predict`` and the ONNX graph; inf is refused either way. Missing
+        values of categorical features are a category of their own whatever
+        this is.
+
+    numeric_scaling : {'robust', 'smooth_clip'} or None, default=None
+        Scaling of the numeric columns inside the network, so that raw
+        columns need no scaler: 'robust' maps ``x`` to ``u = (x - median) /
+        spread``, the spread being the interquartile range (half the range
+        where that is 0; a constant column becomes 0), both from the first
+        fit's training data; 'smooth_clip' then squashes ``u`` into (-3, 3)
+        by ``u / sqrt(1 + (u / 3)**2)``, which keeps outliers in order but
+        bounded (RealMLP-TD's preprocessing, as
+        :class:`~skscratch.preprocessing.SmoothClipScaler`). A layer without
+        parameters whose statistics are part of the fitted model. None: the
+        columns as given (scale them first, e.g. with a ``StandardScaler``).
+        Missing-value indicators and category codes are not scaled.
 """
 
 SHARED_ATTRIBUTES = """\
@@ -279,7 +311,9 @@ SHARED_ATTRIBUTES = """\
     layers_ : list of dict
         The fitted model: one record per layer in forward order, ``{"kind",
         "config", "params", "state"}`` (and ``"layers"`` for a residual block),
-        of plain numbers, strings and arrays. Prediction, warm starts,
+        of plain numbers, strings and arrays; with ``handle_missing`` or
+        ``numeric_scaling`` it starts with their input layers, whose state
+        holds the medians and spreads. Prediction, warm starts,
         ``partial_fit``, pickles and ONNX export all read it; ``coefs_``,
         ``intercepts_`` and ``embeddings_`` are views of it.
 

@@ -9,7 +9,10 @@ from sklearn.utils.metaestimators import available_if
 from ._base import BaseScratchMLP
 from ._docstrings import fill
 from ._tasks import RegressionTask
-from .core.backend import ops_for
+from .core.backend import ops_for, to_numpy
+
+#: The fitted attributes of ``target_scaling``.
+TARGET_STATISTICS = ("target_offset_", "target_scale_")
 
 
 class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
@@ -29,8 +32,26 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         linear beyond, so outliers pull less.
 
     {parameters}
+    target_scaling : {'standard'} or None, default=None
+        Not in scikit-learn's MLP. 'standard': the network fits standardized
+        targets, ``(y - target_offset_) / target_scale_`` with each output's
+        mean and standard deviation in the first fit (for 'poisson': the mean
+        as the scale, no offset, so targets stay non-negative), and
+        ``predict`` maps its outputs back; as a
+        :class:`~sklearn.compose.TransformedTargetRegressor` with a
+        :class:`~sklearn.preprocessing.StandardScaler` does, without the
+        wrapper. Targets of any scale (prices, counts in the thousands) then
+        train as fast as those of unit scale, and the learning rate, ``tol``
+        and Huber's threshold of 1 keep their meaning; ``loss_`` and the
+        validation loss are those of the standardized targets. None: the
+        targets as given.
+
     Attributes
     ----------
+    target_offset_, target_scale_ : ndarray of shape (n_outputs,)
+        With ``target_scaling='standard'``: the targets' statistics, the
+        network fitting ``(y - target_offset_) / target_scale_``.
+
     {attributes}
     See Also
     --------
@@ -63,6 +84,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     _parameter_constraints: ClassVar[dict] = {
         **BaseScratchMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson", "huber"})],
+        "target_scaling": [StrOptions({"standard"}), None],
     }
 
     def __init__(
@@ -105,6 +127,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         numeric_embedding_dim=4,
         parametrization="standard",
         validation_scoring=None,
+        handle_missing="error",
+        numeric_scaling=None,
+        target_scaling=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -143,8 +168,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             numeric_embedding_dim=numeric_embedding_dim,
             parametrization=parametrization,
             validation_scoring=validation_scoring,
+            handle_missing=handle_missing,
+            numeric_scaling=numeric_scaling,
         )
         self.loss = loss
+        self.target_scaling = target_scaling
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
@@ -208,7 +236,26 @@ default=None
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _task(self, first_pass):
-        return RegressionTask(self.loss, self.validation_scoring)
+        if first_pass:
+            for name in TARGET_STATISTICS:  # a previous fit's, if it scaled
+                vars(self).pop(name, None)
+            return RegressionTask(self.loss, self.validation_scoring, self.target_scaling)
+        stats = self._target_statistics()
+        if (stats is None) != (self.target_scaling is None):
+            raise ValueError(
+                "warm_start and partial_fit must keep target_scaling: the previous fit "
+                f"{'did not scale' if stats is None else 'scaled'} its targets; "
+                f"target_scaling is now {self.target_scaling!r}."
+            )
+        return RegressionTask(
+            self.loss, self.validation_scoring, self.target_scaling, stats
+        )
+
+    def _target_statistics(self):
+        """``(target_offset_, target_scale_)`` of the fitted model on the host, or None."""
+        if not hasattr(self, "target_scale_"):
+            return None
+        return to_numpy(self.target_offset_), to_numpy(self.target_scale_)
 
     def predict(self, X):
         """Predict target values.
@@ -224,6 +271,9 @@ default=None
             Predicted values.
         """
         output = self._predict_output(X)
+        stats = self._target_statistics()
+        if stats is not None:
+            output = RegressionTask(self.loss, target_stats=stats).decode(output)
         return ops_for(output).xp.reshape(output, (-1,)) if output.shape[1] == 1 else output
 
     def __sklearn_tags__(self):

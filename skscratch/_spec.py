@@ -231,7 +231,7 @@ def hidden_layer_sizes(sizes):
     return [int(n) for n in sizes]
 
 
-def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
+def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs=()):
     """The network (and optimizer) that a fit with ``config`` trains on ``X``.
 
     Parameters
@@ -253,6 +253,9 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     previous : list of dict, default=None
         The layer records of an earlier fit to start from (warm start,
         ``partial_fit``); they must describe the same layers.
+    inputs : sequence of Layer, default=()
+        Layers without parameters that prepare the data's numeric columns
+        (:mod:`skscratch._inputs`), placed first of all.
 
     Returns
     -------
@@ -260,10 +263,11 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     optimizer : optimizer or None
         None for 'lbfgs'.
     """
-    inputs = input_layers(config, X.shape[1], embedding)
-    n_inputs = inputs[-1].n_out if inputs else X.shape[1]
+    n_columns = inputs[-1].n_out if inputs else X.shape[1]
+    front = [*inputs, *learned_input_layers(config, n_columns, embedding)]
+    n_inputs = front[-1].n_out if front else X.shape[1]
     layer_sizes = [n_inputs, *config.hidden_layer_sizes, n_outputs]
-    layers = inputs + stack_layers(
+    layers = stack_layers(
         layer_sizes,
         config.activations,
         config.dropout,
@@ -271,6 +275,7 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
         config.residual,
         parametrization=config.parametrization,
     )
+    layers[:0] = front
     ops = ops_for(X)
     dtype = ops.numpy_dtype(X.dtype)
     check_memory(config, layers, dtype)
@@ -285,8 +290,8 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None):
     return net, make_optimizer(config, net)
 
 
-def input_layers(config, n_columns, embedding=None):
-    """The layers before the first dense layer, in forward order.
+def learned_input_layers(config, n_columns, embedding=None):
+    """The layers with parameters before the first dense layer, in forward order.
 
     The categorical features' :class:`~skscratch.core.layers.Embedding`
     (first: its input holds the codes), the numeric features'

@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 
-from .core.backend import NUMPY
+from .core.backend import NUMPY, ops_for
 
 MULTILABEL = "multilabel-indicator"
 
@@ -105,7 +105,7 @@ class ClassifierOutput(ClassifierMixin, BaseEstimator):
 
 
 class RegressionTask:
-    """One or several real targets, fitted with ``loss``.
+    """One or several real targets, fitted with ``loss``, standardized or not.
 
     Parameters
     ----------
@@ -113,51 +113,96 @@ class RegressionTask:
     scoring : str, callable or None, default=None
         The validation score: a scikit-learn scorer (name or callable), or
         None for R^2.
+    target_scaling : {"standard"} or None, default=None
+        "standard": the network fits ``(y - offset) / scale``, each output's
+        mean and standard deviation (for 'poisson', which needs non-negative
+        targets: offset 0 and scale the mean), and its outputs are mapped
+        back by :meth:`decode`.
+    target_stats : tuple of ndarray, default=None
+        ``(offset, scale)`` of an earlier fit, which later calls keep.
     """
 
     y_numeric = True
     stratify = False
 
-    def __init__(self, loss, scoring=None):
+    def __init__(self, loss, scoring=None, target_scaling=None, target_stats=None):
         self.loss_name = loss
         self.scorer = resolve_scorer(scoring)
+        self.target_scaling = target_scaling
+        self.target_stats = target_stats
 
     def check_y(self, y):
         """Reject ``y`` as the user gave it (nothing to check for regression)."""
 
     def encode(self, y, first_pass=True, incremental=False, classes=None):
-        """The target matrix of shape (n_samples, n_outputs)."""
+        """The target matrix of shape (n_samples, n_outputs), standardized with
+        ``target_scaling`` (by statistics of ``y`` on a first pass)."""
         if self.loss_name == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' needs non-negative targets y; got y < 0.")
-        return y.reshape(-1, 1) if y.ndim == 1 else y
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if self.target_scaling is None:
+            return Y
+        if first_pass or self.target_stats is None:
+            self.target_stats = self._statistics(Y)
+        offset, scale = self.target_stats
+        if Y.shape[1] != offset.size:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs; the model was fitted on {offset.size}."
+            )
+        return (Y - offset) / scale
+
+    def _statistics(self, Y):
+        """``(offset, scale)`` of each output: mean and standard deviation (1
+        where that is 0), or for 'poisson' 0 and the mean (1 where that is 0)."""
+        Y = np.asarray(Y, dtype=np.float64)
+        mean = Y.mean(axis=0)
+        if self.loss_name == "poisson":
+            return np.zeros_like(mean), np.where(mean > 0, mean, 1.0)
+        std = Y.std(axis=0)
+        return mean, np.where(std > 0, std, 1.0)
+
+    def decode(self, output):
+        """The network's output in the units of ``y`` (unchanged without scaling)."""
+        if self.target_stats is None:
+            return output
+        ops = ops_for(output)
+        dtype = ops.numpy_dtype(output.dtype)
+        offset, scale = (ops.asarray(v, dtype=dtype) for v in self.target_stats)
+        return output * scale + offset
 
     def encode_validation(self, y_val, n_outputs):
         """``y_val`` encoded as the training targets, with as many outputs."""
-        Y_val = self.encode(y_val)
+        Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
         if Y_val.shape[1] != n_outputs:
             raise ValueError(
                 f"y_val has {Y_val.shape[1]} outputs per sample; y has {n_outputs}."
             )
-        return Y_val
+        return self.encode(y_val, first_pass=False)
 
     def sample_weight(self, y, sample_weight, incremental=False):
         """The per-sample weights training uses."""
         return sample_weight
 
     def score(self, output, y, sample_weight=None, X=None):
-        """R^2 (or the scorer's value) of the network's output against the targets.
+        """R^2 (or the scorer's value) of the network's output, in the units of
+        ``y``, against the targets.
 
         ``X`` is what the scorer is given as the features: the set as the
         network reads it (the stand-in model predicts the output whatever it is).
         """
+        output = self.decode(output)
         prediction = output.ravel() if output.shape[1] == 1 else output
         if self.scorer is not None:
             return scored(self.scorer, RegressorOutput(prediction), X, y, sample_weight)
         return r2_score(y, prediction, sample_weight=sample_weight)
 
-    def attributes(self):
-        """The fitted attributes this task sets: none."""
-        return {}
+    def attributes(self, ops=NUMPY):
+        """The fitted attributes this task sets: the target statistics, if any,
+        in the namespace and on the device of ``ops`` (that of X)."""
+        if self.target_stats is None:
+            return {}
+        offset, scale = (ops.asarray(v) for v in self.target_stats)
+        return {"target_offset_": offset, "target_scale_": scale}
 
 
 class ClassificationTask:
@@ -348,8 +393,9 @@ class ClassificationTask:
         predicted = decode_labels(output, self.classes, self.y_type)
         return accuracy_score(y, predicted, sample_weight=sample_weight)
 
-    def attributes(self):
-        """The fitted attributes this task sets."""
+    def attributes(self, ops=NUMPY):
+        """The fitted attributes this task sets (the labels stay on the host,
+        whatever ``ops``: they may be strings)."""
         return {"classes_": self.classes, "_y_type": self.y_type}
 
 

@@ -2,17 +2,21 @@
 
 Importing this module registers a shape calculator and a converter for
 :class:`~skscratch.ScratchMLPClassifier` and :class:`~skscratch.ScratchMLPRegressor`
-with skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
+(and the Tabular estimators, the same classes with other defaults) with
+skl2onnx, so that ``skl2onnx.to_onnx(model, X[:1])`` converts them alone or
 inside a :class:`~sklearn.pipeline.Pipeline`, the way it converts scikit-learn's
 own MLP. :func:`to_onnx` does the same and can build the input type from the model.
 
 The graph is built from the fitted model, what ``predict`` reads: the layer
 records of ``layers_``, each converted by the function of its kind in
-``LAYER_CONVERTERS`` (dense layers, in either parametrization, activations,
-batch normalization with its running statistics, dropout as the identity,
+``LAYER_CONVERTERS`` (the input layers of ``handle_missing``, ``IsNaN`` and
+``Where`` with the fitted medians, and of ``numeric_scaling``, the scaling and
+the smooth clip; dense layers, in either parametrization, activations, batch
+normalization with its running statistics, dropout as the identity,
 embeddings, residual blocks, the per-feature scale, the numeric features'
-periodic embeddings with ``Sin`` and ``Cos``),
-then ``out_activation_``, and ``classes_`` for the labels. For categorical
+periodic embeddings with ``Sin`` and ``Cos``; in double ``Cos`` is composed from ``Sin``),
+then ``out_activation_``, ``classes_`` for the labels, and for a regressor
+with ``target_scaling`` the mapping back to the units of ``y``. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
 value is first matched against its categories (an unseen one, or a missing
 value the fit did not see, takes the unknown code) and the embedding layer
@@ -94,8 +98,9 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 
 from ._classifier import ScratchMLPClassifier
 from ._regressor import ScratchMLPRegressor
+from ._tabular import TabularMLPClassifier, TabularMLPRegressor
 from .core.activations import SELU
-from .core.layers import from_record
+from .core.layers import SMOOTH_CLIP_CAP, from_record
 
 __all__ = ["to_onnx"]
 
@@ -351,12 +356,23 @@ def _feature_scale(g, a, record):
     return g.node("Mul", a, g.const(record["params"]["s"], shape=(1, -1)))
 
 
+def _cos(g, u):
+    """``cos(u)``; in double as ``1 - 2 sin(u / 2)**2``, because onnxruntime's CPU
+    kernels had ``Sin`` but no double ``Cos`` until mid-2026 (1.23 has none).
+    The halving is exact and ``Sin`` accurate, so it is within about 4e-16 of
+    the cosine."""
+    if g.dtype != np.float64:
+        return g.node("Cos", u)
+    s = g.node("Sin", g.node("Mul", u, g.const(0.5)))
+    return g.node("Sub", g.const(1), g.node("Mul", g.const(2), g.node("Mul", s, s)))
+
+
 def _periodic_embedding(g, a, record):
     """Each numeric column's periodic embedding, then the other columns.
 
     As :class:`~skscratch.core.layers.PeriodicEmbedding` computes it: the
     angles ``x (2 pi c) (+ phi)`` of shape (n, m, k), their cosines (and
-    sines), one MatMul per feature batched over the m features, the offsets
+    sines), each feature's linear map (one Einsum for the m features), the offsets
     (a Relu for "plr", ``x`` itself for "pbld"), flattened per row.
     """
     config, params = record["config"], record["params"]
@@ -371,12 +387,13 @@ def _periodic_embedding(g, a, record):
     u = g.node("Mul", x3, g.const(omega, shape=(1, *omega.shape)))
     if config["variant"] == "pbld":
         u = g.node("Add", u, g.const(params["phi"], shape=(1, *params["phi"].shape)))
-        v = g.node("Cos", u)
+        v = _cos(g, u)
     else:
-        v = g.node("Concat", g.node("Sin", u), g.node("Cos", u), axis=2)
-    per_feature = g.node("Transpose", v, perm=[1, 0, 2])  # (m, n, waves)
-    h = g.node("MatMul", per_feature, g.const(params["W"], shape=params["W"].shape))
-    h = g.node("Transpose", h, perm=[1, 0, 2])  # (n, m, n_linear)
+        v = g.node("Concat", g.node("Sin", u), _cos(g, u), axis=2)
+    # One map per feature: an Einsum rather than Transpose, MatMul, Transpose,
+    # which onnxruntime (1.23) fuses into a FusedMatMul that has no double kernel.
+    W = g.const(params["W"], shape=params["W"].shape)  # (m, waves, n_linear)
+    h = g.node("Einsum", v, W, equation="nmw,mwl->nml")
     h = g.node("Add", h, g.const(params["b"], shape=(1, *params["b"].shape)))
     if config["variant"] == "plr":
         h = g.node("Relu", h)
@@ -423,6 +440,45 @@ def _embedding(g, a, record):
     return g.node("Concat", *parts, axis=1)
 
 
+def _columns(g, a, indices):
+    """The columns ``indices`` of ``a`` (a Gather along axis 1)."""
+    return g.node("Gather", a, g.const(indices, dtype=np.int64), axis=1)
+
+
+def _impute_missing(g, a, record):
+    """NaN -> the fill value (Where on IsNaN), the indicator columns, the rest."""
+    k, indicate = record["config"]["n_numeric"], record["config"]["indicate"]
+    n_passthrough = record["config"]["n_passthrough"]
+    x = _columns(g, a, np.arange(k))
+    fill = g.const(record["state"]["fill"], shape=(1, -1))
+    parts = [g.node("Where", g.node("IsNaN", x), fill, x)]
+    if indicate:
+        missing = g.node("IsNaN", _columns(g, x, indicate))
+        parts.append(g.node("Cast", missing, to=g.proto))
+    if n_passthrough:
+        parts.append(_columns(g, a, np.arange(k, k + n_passthrough)))
+    return parts[0] if len(parts) == 1 else g.node("Concat", *parts, axis=1)
+
+
+def _robust_scale(g, a, record):
+    """``u = (x - center) * factor``, then ``u / sqrt(1 + (u / clip)**2)``; the rest."""
+    config = record["config"]
+    k, n_passthrough, clip = config["n_numeric"], config["n_passthrough"], config["clip"]
+    center = g.const(record["state"]["center"], shape=(1, -1))
+    factor = g.const(record["state"]["factor"], shape=(1, -1))
+    u = g.node("Mul", g.node("Sub", _columns(g, a, np.arange(k)), center), factor)
+    if clip is not None:
+        # As skscratch.core.layers.RobustScale: capped, then the same operations.
+        cap = SMOOTH_CLIP_CAP * clip
+        u = g.node("Max", g.node("Min", u, g.const(cap)), g.const(-cap))
+        t = g.node("Mul", u, g.const(1.0 / clip))
+        t = g.node("Sqrt", g.node("Add", g.node("Mul", t, t), g.const(1)))
+        u = g.node("Div", u, t)
+    if not n_passthrough:
+        return u
+    return g.node("Concat", u, _columns(g, a, np.arange(k, k + n_passthrough)), axis=1)
+
+
 LAYER_CONVERTERS = {
     "dense": _dense,
     "activation": lambda g, a, record: _activation(g, a, record["config"]["activation"]),
@@ -432,6 +488,8 @@ LAYER_CONVERTERS = {
     "residual": _residual,
     "feature_scale": _feature_scale,
     "periodic_embedding": _periodic_embedding,
+    "impute_missing": _impute_missing,
+    "robust_scale": _robust_scale,
 }
 """The ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`)."""
 
@@ -593,8 +651,12 @@ def _regressor_shapes(operator):
 
 
 def _convert_regressor(scope, operator, container):
+    model = operator.raw_operator
     g = _Graph(scope, container, _graph_dtype(operator))
-    output = _network(g, operator.inputs[0].full_name, operator.raw_operator)
+    output = _network(g, operator.inputs[0].full_name, model)
+    if hasattr(model, "target_scale_"):  # target_scaling: back to the units of y
+        scale = g.const(model.target_scale_, shape=(1, -1))
+        output = g.node("Add", g.node("Mul", output, scale), g.const(model.target_offset_))
     g.node("Identity", output, output=operator.outputs[0].full_name)
 
 
@@ -607,6 +669,19 @@ skl2onnx.update_registered_converter(
 )
 skl2onnx.update_registered_converter(
     ScratchMLPRegressor, "SkscratchMLPRegressor", _regressor_shapes, _convert_regressor
+)
+skl2onnx.update_registered_converter(
+    TabularMLPClassifier,
+    "SkscratchTabularMLPClassifier",
+    _classifier_shapes,
+    _convert_classifier,
+    options=CLASSIFIER_OPTIONS,
+)
+skl2onnx.update_registered_converter(
+    TabularMLPRegressor,
+    "SkscratchTabularMLPRegressor",
+    _regressor_shapes,
+    _convert_regressor,
 )
 
 

@@ -20,7 +20,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skscratch import ScratchMLPClassifier, ScratchMLPRegressor, to_numpy
+from skscratch import (
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+    TabularMLPClassifier,
+    to_numpy,
+)
 from skscratch.callbacks import Callback
 from skscratch.core.backend import ops_for
 from skscratch.core.backend import to_numpy as array_to_numpy
@@ -113,7 +118,21 @@ CLASSIFIERS = {
     "lbfgs-batch-norm": {"solver": "lbfgs", "batch_norm": True},
     "early-stopping": {"early_stopping": True, "validation_fraction": 0.25},
     "class-weight": {"class_weight": "balanced"},
-    "one-cycle": {"learning_rate": "one_cycle", "batch_size": 16},
+    # 24 rows a batch: the epoch's last batch has 8 (views of the first rows).
+    "one-cycle": {"learning_rate": "one_cycle", "batch_size": 24},
+    "scaled-inputs": {"numeric_scaling": "smooth_clip", "handle_missing": "indicator"},
+    "pbld-feature-scale-ntk": {
+        "numeric_embedding": "pbld",
+        "feature_scale": True,
+        "parametrization": "ntk",
+        "label_smoothing": 0.1,
+    },
+    "plr-best-epoch": {
+        "numeric_embedding": "plr",
+        "early_stopping": True,
+        "validation_scoring": "neg_log_loss",
+        "n_iter_no_change": np.inf,
+    },
 }
 
 
@@ -163,6 +182,13 @@ REGRESSORS = {
         "batch_norm": True,
         "residual": True,
     },
+    "scaled-targets-and-inputs": {
+        "target_scaling": "standard",
+        "numeric_scaling": "robust",
+        "validation_scoring": "neg_mean_absolute_error",
+        "early_stopping": True,
+    },
+    "poisson-scaled-targets": {"loss": "poisson", "target_scaling": "standard"},
 }
 
 
@@ -186,6 +212,26 @@ def test_regressor_is_the_same_model_on_every_namespace(name, device, dtype, con
     expected = reference.predict(X.astype(dtype))
     scale = np.abs(expected).max()
     assert_allclose(array_to_numpy(predicted), expected, atol=TOLERANCE[dtype] * scale)
+
+
+@pytest.mark.parametrize("name, device, dtype", _namespaces())
+def test_missing_values_are_imputed_on_the_device(classification, name, device, dtype):
+    xp, device = _xp_and_device(name, device)
+    X, y = classification
+    X = X.copy()
+    X[::7, 0] = np.nan
+    X[1::9, 2] = np.nan
+
+    def make():
+        return TabularMLPClassifier(hidden_layer_sizes=(8,), max_iter=6, random_state=0)
+
+    reference, model = _fit_both(make, X, y, xp, device, dtype)
+    assert [r["kind"] for r in model.layers_][:2] == ["impute_missing", "robust_scale"]
+    with sklearn.config_context(array_api_dispatch=True):
+        proba = model.predict_proba(_on(xp, device, X, dtype))
+    assert np.isfinite(array_to_numpy(proba)).all()
+    expected = reference.predict_proba(X.astype(dtype))
+    assert_allclose(array_to_numpy(proba), expected, atol=TOLERANCE[dtype])
 
 
 @pytest.mark.parametrize("name, device, dtype", _namespaces()[:3])

@@ -98,7 +98,7 @@ class TestResolve:
             (["town"], "'town' which is not a valid feature name"),
             ([7], r"must be in \[0, n_features - 1\]"),
             ([True, False], "boolean mask must have shape"),
-            ("city", "neither 'from_dtype' nor an array-like"),
+            ("city", "neither 'from_dtype', 'auto' nor an array-like"),
             ([1.5], "array-like of bool, int or str"),
         ],
     )

@@ -41,6 +41,8 @@ EXTENSIONS = {
     "parametrization": "standard",
     "validation_scoring": None,
     "label_smoothing": 0.0,
+    "handle_missing": "error",
+    "numeric_scaling": None,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

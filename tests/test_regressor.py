@@ -33,6 +33,9 @@ EXTENSIONS = {
     "numeric_embedding_dim": 4,
     "parametrization": "standard",
     "validation_scoring": None,
+    "handle_missing": "error",
+    "numeric_scaling": None,
+    "target_scaling": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,
 # it is one of skscratch's additions, whose default is what MLPRegressor does.

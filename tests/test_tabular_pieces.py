@@ -295,7 +295,9 @@ class TestLabelSmoothing:
         )
         assert plain.fit(X, y).predict_proba(X).max() > 0.999
         top = smoothed.fit(X, y).predict_proba(X).max()
-        assert 0.9 < top < 0.94  # the smoothed target is 0.9 + 0.1 / 3 = 0.933
+        # The smoothed target is 0.9 + 0.1 / 3 = 0.933; the fit's optimum overshoots it
+        # a little on some rows (0.940 with scipy 1.11's L-BFGS, 0.937 with 1.17's).
+        assert 0.9 < top < 0.95
 
     def test_gradient_and_range(self, iris):
         X, y = iris

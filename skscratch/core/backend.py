@@ -66,6 +66,7 @@ class NumpyOps:
     greater_equal = staticmethod(np.greater_equal)
     logaddexp = staticmethod(np.logaddexp)
     sin = staticmethod(np.sin)
+    isnan = staticmethod(np.isnan)
     cos = staticmethod(np.cos)
     matmul = staticmethod(np.matmul)
     matmul_into = staticmethod(np.matmul)  # write a @ b into out
@@ -160,6 +161,11 @@ class NumpyOps:
     @staticmethod
     def row_max(a):
         return a.max(axis=1, keepdims=True)
+
+    @staticmethod
+    def take_columns(a, columns):
+        """``a[:, columns]`` for a list of column indices."""
+        return np.take(a, columns, axis=1)
 
     @staticmethod
     def finfo_max(dtype):
@@ -483,6 +489,12 @@ class ArrayAPIOps:
 
     def row_max(self, a):
         return self.xp.max(a, axis=1, keepdims=True)
+
+    def take_columns(self, a, columns):
+        return self.xp.take(a, self.xp.asarray(columns, device=self.device), axis=1)
+
+    def isnan(self, a, out=None):
+        return self.xp.isnan(a)
 
     def keep(self, a, mask, out=None):
         return self.xp.where(mask, a, 0.0)

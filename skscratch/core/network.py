@@ -26,7 +26,7 @@ import types
 import numpy as np
 
 from .activations import Identity
-from .backend import NUMPY, ops_for
+from .backend import NUMPY, is_array_api_obj, ops_for
 from .layers import (
     BIASES,
     PREDICTING,
@@ -201,7 +201,10 @@ class Network:
             raise ValueError("The last layer must be a Dense layer with no activation.")
         check_chain(layers)
         self.layers = layers
-        self.layers[0].needs_input_grad = False  # its input is the data
+        for layer in layers:  # their input is the data, or made from it alone
+            layer.needs_input_grad = False
+            if any(leaf.param_shapes() for leaf in layer.leaves()):
+                break
         self.leaves = [leaf for layer in layers for leaf in layer.leaves()]
         self.dense_layers = [leaf for leaf in self.leaves if isinstance(leaf, Dense)]
         self.layer_sizes = (
@@ -693,7 +696,7 @@ def _first_rows(buf, n_rows):
         return [_first_rows(b, n_rows) for b in buf]
     fields = {}
     for key, value in vars(buf).items():
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) or is_array_api_obj(value):
             value = value[:n_rows, ...]
         elif isinstance(value, (list, types.SimpleNamespace)):
             value = _first_rows(value, n_rows)
