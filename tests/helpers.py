@@ -20,6 +20,32 @@ needs_sklearn_mlp_sample_weight = pytest.mark.skipif(
 )
 
 
+def _array_api_dispatch_refusal():
+    """Why scikit-learn refuses ``array_api_dispatch=True`` here (its message),
+    or None where it accepts it: it needs array-api-compat and, with
+    scikit-learn 1.6, SciPy 1.14 or newer, which the floors do not have."""
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            pass
+    except ImportError as error:
+        return str(error)
+    return None
+
+
+#: Why scikit-learn refuses array API dispatch on this machine, or None.
+ARRAY_API_DISPATCH_REFUSAL = _array_api_dispatch_refusal()
+if ARRAY_API_DISPATCH_REFUSAL is not None:
+    ARRAY_API_DISPATCH_REFUSAL = (
+        f"scikit-learn {sklearn.__version__} refuses array_api_dispatch here: "
+        f"{ARRAY_API_DISPATCH_REFUSAL}"
+    )
+
+#: For tests that switch scikit-learn's array API dispatch on.
+needs_array_api_dispatch = pytest.mark.skipif(
+    ARRAY_API_DISPATCH_REFUSAL is not None, reason=str(ARRAY_API_DISPATCH_REFUSAL)
+)
+
+
 def same_weights(a, b):
     """Whether two fitted estimators have exactly the same weights and biases."""
     pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from helpers import needs_array_api_dispatch
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -30,11 +31,14 @@ from skscratch.callbacks import Callback
 from skscratch.core.backend import ops_for
 from skscratch.core.backend import to_numpy as array_to_numpy
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("SCIPY_ARRAY_API") != "1",
-    reason="scikit-learn's array API dispatch needs SCIPY_ARRAY_API=1 set before "
-    "scipy is imported (tests/conftest.py sets it)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("SCIPY_ARRAY_API") != "1",
+        reason="scikit-learn's array API dispatch needs SCIPY_ARRAY_API=1 set before "
+        "scipy is imported (tests/conftest.py sets it)",
+    ),
+    needs_array_api_dispatch,
+]
 TOLERANCE = {np.float64: 1e-9, np.float32: 1e-4}
 
 

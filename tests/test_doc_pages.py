@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import needs_array_api_dispatch
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -23,6 +24,7 @@ def test_real_tables_page_examples_run():
     assert result.failed == 0
 
 
+@needs_array_api_dispatch
 @pytest.mark.skipif(
     importlib.util.find_spec("array_api_strict") is None
     or os.environ.get("SCIPY_ARRAY_API") != "1",

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import ARRAY_API_DISPATCH_REFUSAL
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skscratch import (
@@ -162,4 +163,9 @@ ESTIMATORS = [
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible(estimator, check):
+    # scikit-learn's array API checks switch dispatch on, which it refuses with
+    # SciPy older than 1.14 (the floors): they skip there, with its reason.
+    name = getattr(check, "func", check).__name__
+    if name == "check_array_api_input" and ARRAY_API_DISPATCH_REFUSAL is not None:
+        pytest.skip(ARRAY_API_DISPATCH_REFUSAL)
     check(estimator)
