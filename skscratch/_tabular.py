@@ -43,13 +43,23 @@ RECIPE = {
         "more steps per epoch than 200 on tables of a few thousand rows, and the noise "
         "of small batches regularizes",
     ),
-    "dropout": (0.1, "a light regularizer for the wide layers"),
+    "dropout": (
+        0.2,
+        "a regularizer for the wide layers (0.2 rather than 0.1: better on three of "
+        "the four tuning sets)",
+    ),
     "early_stopping": (
         "auto",
         "10% of the rows held out (stratified for classification); training stops when "
-        "their score stalls for 10 epochs and keeps the best epoch's weights; 'auto' "
+        "their score stalls for n_iter_no_change epochs (below) and keeps the best "
+        "epoch's weights; 'auto' "
         "rather than True so that tables of under 20 rows and partial_fit train "
         "without it instead of raising",
+    ),
+    "n_iter_no_change": (
+        20,
+        "early stopping waits 20 epochs without a better validation score (not 10): "
+        "the held-out tenth of a small table is noisy, and the best epoch is kept",
     ),
     "categorical_features": (
         "auto",
@@ -65,6 +75,13 @@ RECIPE = {
         "smooth_clip",
         "raw columns need no scaler: median and interquartile range, then outliers "
         "squashed smoothly into (-3, 3) (RealMLP-TD's preprocessing)",
+    ),
+    "numeric_embedding": (
+        "pbld",
+        "each numeric column becomes 4 columns, cos(2 pi c x + phi) of 16 learned "
+        "frequencies through a learned map, beside x itself (RealMLP-TD's PBLD "
+        "embedding): the piece that helped most on the tuning sets (R^2 of concrete "
+        "0.885 -> 0.901)",
     ),
 }
 
@@ -197,7 +214,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=DEFAULTS["n_iter_no_change"],
         max_fun=15000,
         dropout=DEFAULTS["dropout"],
         callbacks=None,
@@ -206,7 +223,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         batch_norm=False,
         residual=False,
         feature_scale=False,
-        numeric_embedding=None,
+        numeric_embedding=DEFAULTS["numeric_embedding"],
         numeric_embedding_frequencies=16,
         numeric_embedding_sigma=0.1,
         numeric_embedding_dim=4,
@@ -313,7 +330,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=DEFAULTS["n_iter_no_change"],
         max_fun=15000,
         dropout=DEFAULTS["dropout"],
         callbacks=None,
@@ -322,7 +339,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         batch_norm=False,
         residual=False,
         feature_scale=False,
-        numeric_embedding=None,
+        numeric_embedding=DEFAULTS["numeric_embedding"],
         numeric_embedding_frequencies=16,
         numeric_embedding_sigma=0.1,
         numeric_embedding_dim=4,
