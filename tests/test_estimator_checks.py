@@ -51,13 +51,6 @@ def expected_failures(estimator):
         reason = "; ".join(reasons)
         failures["check_sample_weight_equivalence_on_dense_data"] = reason
         failures["check_sample_weight_equivalence_on_sparse_data"] = reason
-    if isinstance(estimator, TabularMLPClassifier):
-        failures["check_class_weight_classifiers"] = (
-            "early stopping scores 5 held-out rows by the class-weighted accuracy "
-            "(weights 1000 and 0.0001), which is at its best in the first epoch, so "
-            "the first epoch's weights are kept (58% of class 0 where the check wants "
-            "87%); with early_stopping=False the check passes (100%)"
-        )
     return failures
 
 
