@@ -235,7 +235,7 @@ def main():
     import sklearn
 
     import skscratch
-    from skscratch._tables import format_table
+    from skscratch._utils.tables import format_table
 
     X, y, X_test, y_test, categorical = make_data(args)
     print("skscratch embeddings benchmark")

@@ -87,7 +87,7 @@ from skscratch import (  # noqa: E402
     TabularMLPClassifier,
     TabularMLPRegressor,
 )
-from skscratch._tables import format_table  # noqa: E402
+from skscratch._utils.tables import format_table  # noqa: E402
 
 #: Sets a recipe may be tuned on: binary with categorical columns and missing
 #: values, imbalanced multiclass with categorical columns, numeric regression,

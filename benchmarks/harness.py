@@ -39,7 +39,7 @@ import sklearn
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skscratch
-from skscratch._tables import format_table
+from skscratch._utils.tables import format_table
 
 try:
     import torch

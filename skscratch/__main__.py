@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skscratch import ScratchMLPClassifier, __version__
-from skscratch._tables import format_table
+from skscratch._utils.tables import format_table
 
 MODELS = {"skscratch": ScratchMLPClassifier, "scikit-learn": MLPClassifier}
 

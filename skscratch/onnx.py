@@ -96,9 +96,9 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
         'skscratch, install them with: pip install ".[onnx]"'
     ) from error
 
-from ._classifier import ScratchMLPClassifier
-from ._regressor import ScratchMLPRegressor
-from ._tabular import TabularMLPClassifier, TabularMLPRegressor
+from ._estimators.classifier import ScratchMLPClassifier
+from ._estimators.regressor import ScratchMLPRegressor
+from ._estimators.tabular import TabularMLPClassifier, TabularMLPRegressor
 from .core.activations import SELU
 from .core.layers import SMOOTH_CLIP_CAP, from_record
 
@@ -496,7 +496,7 @@ LAYER_CONVERTERS = {
 
 def _network_input(g, X, model):
     """The network's input from ``X``: its numeric columns, then each categorical
-    column's code, as the estimator codes it (``skscratch._categorical``).
+    column's code, as the estimator codes it (``skscratch._input.categorical``).
 
     A value's code is found by comparing it with the categories: ``ArgMax`` over
     ``[value == category for each category | isnan(value) if missing values are a

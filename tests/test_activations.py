@@ -7,7 +7,7 @@ from scipy.special import erf
 from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier
-from skscratch._gradient_check import central_differences
+from skscratch._training.gradient_check import central_differences
 from skscratch.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, SELU
 
 

@@ -1,4 +1,4 @@
-"""The shared estimator (skscratch._base): what prediction does with small inputs.
+"""The shared estimator (_estimators.base): what prediction does with small inputs.
 
 A few plain float rows skip validate_data's checks (a service predicting one
 row at a time spends most of its time there); these tests hold that the

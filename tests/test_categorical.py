@@ -1,4 +1,4 @@
-"""Categorical columns (skscratch._categorical): which, their categories, their codes."""
+"""Categorical columns (_input.categorical): which, their categories, their codes."""
 
 import pickle
 
@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor, check_gradients
-from skscratch._categorical import (
+from skscratch._input.categorical import (
     MAX_CATEGORIES,
     embedding_dims,
     encode_categories,

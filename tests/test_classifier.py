@@ -548,7 +548,7 @@ def test_multiclass_early_stopping_split_is_stratified(iris, monkeypatch):
     # A documented difference: scikit-learn stratifies the hold-out only for
     # binary targets; skscratch stratifies every single-label classification,
     # so each Iris class has its 5 samples in a 15-sample validation set.
-    import skscratch._stopping as training
+    import skscratch._training.stopping as training
 
     seen = {}
     split = training.train_test_split

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import skscratch.core.network as network_module
-from skscratch._gradient_check import central_differences
+from skscratch._training.gradient_check import central_differences
 from skscratch.core import HIDDEN_ACTIVATIONS, Adam, Network, make_schedule
 from skscratch.core.activations import Identity
 from skscratch.core.layers import (

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
-from skscratch._gradient_check import central_differences
+from skscratch._training.gradient_check import central_differences
 from skscratch.core.activations import OUTPUT_ACTIVATIONS
 from skscratch.core.losses import LOSSES
 

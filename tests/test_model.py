@@ -1,4 +1,4 @@
-"""skscratch._model: the fitted model is its layer records (``layers_``).
+"""skscratch._estimators.model: the fitted model is its layer records (``layers_``).
 
 Everything a fitted model does goes through ``layers_``: prediction, warm
 starts, ``partial_fit``, gradient checks, pickles and ONNX. ``coefs_`` and

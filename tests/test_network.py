@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 import skscratch.core.network as network_module
-from skscratch._gradient_check import central_differences
+from skscratch._training.gradient_check import central_differences
 from skscratch.core import (
     HIDDEN_ACTIVATIONS,
     LOSSES,

@@ -1,4 +1,4 @@
-"""skscratch._spec: estimator parameters -> the network and optimizer a fit trains."""
+"""_training.config: estimator parameters -> the network and optimizer a fit trains."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from helpers import same_weights, small_classifier
 from sklearn.utils._param_validation import StrOptions
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch._spec import (
+from skscratch._training.config import (
     SOLVERS,
     STOCHASTIC_SOLVERS,
     Solver,

@@ -1,12 +1,12 @@
-"""skscratch._state.TrainingState: a fit's bookkeeping, its warm start and rollback."""
+"""_training.state.TrainingState: a fit's bookkeeping, its warm start and rollback."""
 
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skscratch import ScratchMLPClassifier
-from skscratch._spec import training_config
-from skscratch._state import TrainingState
+from skscratch._training.config import training_config
+from skscratch._training.state import TrainingState
 
 
 def _config(est):

@@ -1,4 +1,4 @@
-"""skscratch._stopping: the built-in rules that end training early, and divergence."""
+"""_training.stopping: the built-in rules that end training early, and divergence."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratch._spec import training_config
-from skscratch._state import TrainingState
-from skscratch._stopping import (
+from skscratch._estimators.tasks import ClassificationTask, RegressionTask
+from skscratch._training.config import training_config
+from skscratch._training.loops import TrainingData
+from skscratch._training.state import TrainingState
+from skscratch._training.stopping import (
     DivergenceGuard,
     EarlyStopping,
     NoImprovement,
@@ -19,8 +21,6 @@ from skscratch._stopping import (
     stochastic_rules,
     training_split,
 )
-from skscratch._tasks import ClassificationTask, RegressionTask
-from skscratch._training import TrainingData
 from skscratch.core import Network, make_schedule
 
 

@@ -1,6 +1,6 @@
-"""skscratch._tables.format_table: the demo's and the benchmark's one table printer."""
+"""_utils.tables.format_table: the demo's and the benchmark's one table printer."""
 
-from skscratch._tables import format_table
+from skscratch._utils.tables import format_table
 
 
 def test_numbers_right_aligned_text_left_aligned():

@@ -25,7 +25,7 @@ from skscratch import (
     TabularMLPRegressor,
     check_gradients,
 )
-from skscratch._tabular import DEFAULTS, RECIPE, REGRESSION_RECIPE
+from skscratch._estimators.tabular import DEFAULTS, RECIPE, REGRESSION_RECIPE
 from skscratch.core.layers import PREDICTING, ImputeMissing
 from skscratch.preprocessing import SmoothClipScaler
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-import skscratch._base
+import skscratch._estimators.base
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
 ESTIMATORS = [ScratchMLPClassifier, ScratchMLPRegressor]
@@ -26,8 +26,8 @@ def no_training(monkeypatch):
     def training_started(*args, **kwargs):
         raise AssertionError("training started before the input was rejected")
 
-    monkeypatch.setattr(skscratch._base, "fit_stochastic", training_started)
-    monkeypatch.setattr(skscratch._base, "fit_lbfgs", training_started)
+    monkeypatch.setattr(skscratch._estimators.base, "fit_stochastic", training_started)
+    monkeypatch.setattr(skscratch._estimators.base, "fit_lbfgs", training_started)
 
 
 def _with(index, value, array=X):

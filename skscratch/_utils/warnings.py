@@ -14,7 +14,8 @@ import warnings
 
 from sklearn.exceptions import ConvergenceWarning
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: skscratch's own directory: frames in files under it are skscratch's.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def warn(message, category=UserWarning):

@@ -9,11 +9,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseScratchMLP
-from ._docstrings import fill
-from ._tasks import MULTILABEL, ClassificationTask, decode_labels
-from .core import OUTPUT_ACTIVATIONS
-from .core.backend import ops_for
+from ..core import OUTPUT_ACTIVATIONS
+from ..core.backend import ops_for
+from .base import BaseScratchMLP
+from .docstrings import fill
+from .tasks import MULTILABEL, ClassificationTask, decode_labels
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):

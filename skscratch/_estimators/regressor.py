@@ -6,10 +6,10 @@ from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseScratchMLP
-from ._docstrings import fill
-from ._tasks import RegressionTask
-from .core.backend import ops_for, to_numpy
+from ..core.backend import ops_for, to_numpy
+from .base import BaseScratchMLP
+from .docstrings import fill
+from .tasks import RegressionTask
 
 #: The fitted attributes of ``target_scaling``.
 TARGET_STATISTICS = ("target_offset_", "target_scale_")

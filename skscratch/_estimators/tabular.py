@@ -7,7 +7,7 @@ with its reason). A raw table goes straight in: a pandas or polars dataframe
 (or a numpy array) with numeric columns, text, boolean and Categorical
 columns, and missing values; the network's own input layers impute and
 indicate the missing numbers and scale the numeric columns
-(:mod:`skscratch._inputs`), and an embedding table per categorical column
+(:mod:`skscratch._input.input_layers`), and an embedding table per categorical column
 turns categories into vectors. Every parameter of the drop-in classes is a
 parameter here, so ``TabularMLPClassifier(dropout=0.2)`` changes one
 ingredient, and the benchmark (``benchmarks/bench_tabular.py``) measures the
@@ -17,9 +17,9 @@ recipe as it is written here.
 import re
 import textwrap
 
-from ._classifier import ScratchMLPClassifier
-from ._docstrings import fill
-from ._regressor import ScratchMLPRegressor
+from .classifier import ScratchMLPClassifier
+from .docstrings import fill
+from .regressor import ScratchMLPRegressor
 
 #: The recipe: each default that differs from scikit-learn's, with its reason.
 #: The Tabular estimators' signatures read their defaults from here.

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from ._spec import training_config
+from .config import training_config
 
 
 def check_gradients(
@@ -13,8 +13,9 @@ def check_gradients(
     """Largest relative error between backprop's gradient and central finite differences.
 
     Builds the network the estimator would train on ``X`` and ``y`` with the
-    fit's own preparation (``_training_data``, ``skscratch._spec.training_config``
-    and ``skscratch._spec.build``: layers, activations, loss, L2 penalty
+    fit's own preparation (``_training_data``,
+    ``skscratch._training.config.training_config`` and
+    ``skscratch._training.config.build``: layers, activations, loss, L2 penalty
     ``alpha``, class and sample weights, dropout with its masks held fixed,
     batch normalization on the batch's statistics, residual blocks, the
     embedding tables of categorical features), in float64, at the estimator's

@@ -14,10 +14,10 @@ import copy
 
 import numpy as np
 
-from .core.activations import HIDDEN_ACTIVATIONS, Identity
-from .core.backend import is_array_api_obj
-from .core.backend import to_numpy as backend_to_numpy
-from .core.layers import Dense, Embedding, to_record, walk_records
+from ..core.activations import HIDDEN_ACTIVATIONS, Identity
+from ..core.backend import is_array_api_obj
+from ..core.backend import to_numpy as backend_to_numpy
+from ..core.layers import Dense, Embedding, to_record, walk_records
 
 
 def records_of_kind(records, kind):

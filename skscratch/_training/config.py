@@ -21,11 +21,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._warnings import warn
-from .core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
-from .core.backend import ops_for
-from .core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
-from .core.mlp import (
+from .._utils.warnings import warn
+from ..core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
+from ..core.backend import ops_for
+from ..core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
+from ..core.mlp import (
     check_residual_widths,
     init_factors,
     per_hidden_layer_activations,
@@ -33,7 +33,7 @@ from .core.mlp import (
     per_hidden_layer_flags,
     stack_layers,
 )
-from .core.network import describe
+from ..core.network import describe
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,7 +255,7 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs
         ``partial_fit``); they must describe the same layers.
     inputs : sequence of Layer, default=()
         Layers without parameters that prepare the data's numeric columns
-        (:mod:`skscratch._inputs`), placed first of all.
+        (:mod:`skscratch._input.input_layers`), placed first of all.
 
     Returns
     -------

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
-from .core.backend import ops_for
+from ..core.backend import ops_for
 
 #: Most categories (missing values included) a categorical feature may have.
 #: Each one is a row of trainable weights that every optimizer step updates,
@@ -257,7 +257,8 @@ def learn_categories(X, is_categorical):
         if n_categories > MAX_CATEGORIES:
             raise ValueError(
                 f"Categorical feature {name} has {n_categories:,} categories, more than "
-                f"the {MAX_CATEGORIES:,} allowed (skscratch._categorical.MAX_CATEGORIES). "
+                f"the {MAX_CATEGORIES:,} allowed "
+                "(skscratch._input.categorical.MAX_CATEGORIES). "
                 "Group its rare levels into one, or encode it as numbers and leave it "
                 "out of categorical_features."
             )

@@ -26,9 +26,9 @@ The numeric columns are the first ones of the network's input; category codes
 import numpy as np
 import scipy.sparse as sp
 
-from .core.backend import to_numpy
-from .core.layers import ImputeMissing, RobustScale, from_record
-from .preprocessing import SPREAD_EPS, robust_statistics
+from ..core.backend import to_numpy
+from ..core.layers import ImputeMissing, RobustScale, from_record
+from ..preprocessing import SPREAD_EPS, robust_statistics
 
 #: The smooth clip's bound for ``numeric_scaling="smooth_clip"`` (pytabkit's
 #: ``smooth_clip_max_abs_value``).

@@ -3,11 +3,12 @@
 :class:`BaseScratchMLP` holds scikit-learn's MLP parameters and validates
 them and the data. One fit's set-up path: ``_fit`` (a private copy, committed
 at the end) -> ``_train`` -> ``_training_data`` (the task encodes the
-targets) -> :func:`~skscratch._spec.training_config` -> :func:`~skscratch._spec.build`
--> a training loop of :mod:`skscratch._training` -> ``_finish``. The fitted
-model is its layer records, ``layers_`` (:mod:`skscratch._model`): plain
-arrays and numbers. Subclasses give the task (:mod:`skscratch._tasks`) and
-the methods that turn the network's output into predictions.
+targets) -> :func:`~skscratch._training.config.training_config` ->
+:func:`~skscratch._training.config.build` -> a training loop of
+:mod:`skscratch._training.loops` -> ``_finish``. The fitted model is its layer
+records, ``layers_`` (:mod:`skscratch._estimators.model`): plain arrays and
+numbers. Subclasses give the task (:mod:`skscratch._estimators.tasks`) and the
+methods that turn the network's output into predictions.
 """
 
 import dataclasses
@@ -35,7 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._categorical import (
+from .._input.categorical import (
     embedding_dims,
     encode_X,
     fill_unknown_rows,
@@ -43,23 +44,29 @@ from ._categorical import (
     numeric_columns,
     resolve_categorical_features,
 )
-from ._inputs import SCALINGS, input_layers, previous_input_layers
-from ._model import (
+from .._input.input_layers import SCALINGS, input_layers, previous_input_layers
+from .._training.config import (
+    SOLVERS,
+    STOCHASTIC_SOLVERS,
+    build,
+    embedding_layer,
+    training_config,
+)
+from .._training.loops import TrainingData, fit_lbfgs, fit_stochastic
+from .._training.state import TrainingState
+from .._training.stopping import Validation
+from ..callbacks import Hooks, check_callbacks
+from ..core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
+from ..core.layers import PERIODIC_VARIANTS, ImputeMissing
+from ..core.mlp import PARAMETRIZATIONS
+from ..core.network import layers_from_records, predict_chunked
+from .model import (
     LayerArrays,
     embedding_tables,
     records_from_legacy,
     set_dense_arrays,
 )
-from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_layer, training_config
-from ._state import TrainingState
-from ._stopping import Validation
-from ._training import TrainingData, fit_lbfgs, fit_stochastic
-from .callbacks import Hooks, check_callbacks
-from .core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
-from .core.layers import PERIODIC_VARIANTS, ImputeMissing
-from .core.mlp import PARAMETRIZATIONS
-from .core.network import layers_from_records, predict_chunked
 
 # Held while a fit snapshots an estimator's attributes and while it commits
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
@@ -254,7 +261,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------- subclass contract
     @abstractmethod
     def _task(self, first_pass):
-        """The task of this fit (:mod:`skscratch._tasks`): afresh on a first
+        """The task of this fit (:mod:`skscratch._estimators.tasks`): afresh on a first
         pass, else carrying the fitted target attributes (``classes_`` ...)."""
 
     # ---------------------------------------------------------- the fitted model
@@ -420,7 +427,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, config, task, data, rng, previous=None):
         """The network (and optimizer) this estimator trains on ``data``
-        (:func:`~skscratch._spec.build`): the input layers of ``handle_missing``
+        (:func:`~skscratch._training.config.build`): the input layers of ``handle_missing``
         and ``numeric_scaling`` (from ``data``, or kept from ``previous``), and
         the embeddings of its categories."""
         categories = getattr(self, "categories_", [])
@@ -756,7 +763,7 @@ def _auto_early_stopping(config, data, incremental):
     ``partial_fit``, whose one epoch has nothing to stop), with a stochastic
     solver, on the validation set given to ``fit`` or else on a hold-out of
     ``validation_fraction`` that leaves at least 2 validation samples and 1
-    training sample (as :func:`~skscratch._stopping.split_validation` needs).
+    training sample (as :func:`~skscratch._training.stopping.split_validation` needs).
     """
     if incremental or not config.early_stopping:
         return False

@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 
-from .core.backend import NUMPY, ops_for
+from ..core.backend import NUMPY, ops_for
 
 MULTILABEL = "multilabel-indicator"
 

@@ -17,7 +17,7 @@ they do (and replace one: early stopping on another score is a callback, see
 - :class:`EarlyStopping`: the same on the validation score, ending with the
   weights of the best-scoring epoch.
 
-They read the :class:`~skscratch._state.TrainingState` and work on the
+They read the :class:`~skscratch._training.state.TrainingState` and work on the
 network directly (a snapshot is two vector copies). A fit whose final weights
 overflow on the training data falls back too (:func:`check_predictions`) or
 raises (:func:`raise_nonfinite`).
@@ -29,11 +29,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
-from ._warnings import convergence
-from .callbacks import Callback, epochs_without_improvement
-from .core.activations import Identity
-from .core.backend import ops_for
-from .core.network import predict_chunked
+from .._utils.warnings import convergence
+from ..callbacks import Callback, epochs_without_improvement
+from ..core.activations import Identity
+from ..core.backend import ops_for
+from ..core.network import predict_chunked
 
 
 class Validation:

@@ -1,10 +1,10 @@
 """The epoch loops: mini-batch epochs for the stochastic solvers, scipy for lbfgs.
 
 Both loops work on a :class:`~skscratch.core.Network`, a
-:class:`~skscratch._spec.TrainingConfig` and a
-:class:`~skscratch._state.TrainingState`; they never see the estimator. They
+:class:`~skscratch._training.config.TrainingConfig` and a
+:class:`~skscratch._training.state.TrainingState`; they never see the estimator. They
 call the fit's hooks (:class:`~skscratch.callbacks.Hooks`): the built-in
-rules of :mod:`skscratch._stopping` first, then the user's callbacks, which
+rules of :mod:`skscratch._training.stopping` first, then the user's callbacks, which
 receive the model being trained. After every epoch (or L-BFGS iteration)
 they append a record to ``history_`` and pass it to ``on_epoch_end``, where
 any callback can stop training.
@@ -21,7 +21,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._stopping import (
+from .._utils.warnings import convergence, warn
+from ..core import minimize_lbfgs
+from ..core.blas import numpy_blas_threads_for
+from .stopping import (
     ValidationMonitor,
     check_predictions,
     raise_nonfinite,
@@ -29,9 +32,6 @@ from ._stopping import (
     training_split,
     warn_diverged,
 )
-from ._warnings import convergence, warn
-from .core import minimize_lbfgs
-from .core.blas import numpy_blas_threads_for
 
 
 class TrainingData(NamedTuple):
@@ -57,7 +57,7 @@ def fit_lbfgs(config, net, data, state, hooks):
     After every iteration the network holds the accepted iterate (and, with
     batch normalization, the running statistics of the whole data at it)
     while the hooks run. Raises ValueError when no iterate had a finite loss
-    (see :func:`~skscratch._stopping.raise_nonfinite`).
+    (see :func:`~skscratch._training.stopping.raise_nonfinite`).
     """
     X, Y, sample_weight, alpha = data.X, data.Y, data.sample_weight, data.alpha
     if data.validation is not None:
@@ -138,7 +138,7 @@ def fit_stochastic(
     task : ClassificationTask or RegressionTask
         Scores the validation set and says whether its split is stratified.
     net : Network
-    optimizer : optimizer from :func:`skscratch._spec.make_optimizer`
+    optimizer : optimizer from :func:`skscratch._training.config.make_optimizer`
     data : TrainingData
     rng : numpy.random.RandomState
         Shuffles the batches and draws the early-stopping split.
@@ -157,7 +157,7 @@ def fit_stochastic(
     epoch had moved, are dropped, so a later ``partial_fit`` starts them
     afresh); an interrupt before any epoch of this call completed is
     re-raised. Raises ValueError when the first epoch already diverges (see
-    :func:`~skscratch._stopping.raise_nonfinite`).
+    :func:`~skscratch._training.stopping.raise_nonfinite`).
     """
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)

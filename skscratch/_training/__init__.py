@@ -1,0 +1,13 @@
+"""Training: from the estimator's parameters to a trained network.
+
+The training configuration and the solver registry, building the network
+and its optimizer (``config.py``); the epoch loops, which see the
+configuration, the network and the hooks, never the estimator
+(``loops.py``); the bookkeeping a fit fills (``state.py``); the built-in stop
+rules as callbacks (``stopping.py``); and :func:`~skscratch.check_gradients`
+(``gradient_check.py``).
+
+May import: :mod:`skscratch.core`, :mod:`skscratch.callbacks`,
+:mod:`skscratch._utils` and scikit-learn; never the estimators (a fit passes
+what the loops need as arguments).
+"""
