@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from skscratch import ScratchMLPClassifier
+from skscratch._input.stage import InputStage
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def fitted_on_arrays(iris):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64])
 def test_small_inputs_predict_as_validated_ones(fitted_on_arrays, iris, dtype):
     X = iris[0][:3].astype(dtype)
-    full = fitted_on_arrays._forward(fitted_on_arrays._validate_X(X.tolist(), False))
+    full = fitted_on_arrays._forward(InputStage(fitted_on_arrays).prediction(X.tolist()))
     np.testing.assert_array_equal(fitted_on_arrays.predict_proba(X), full)
 
 

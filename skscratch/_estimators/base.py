@@ -12,7 +12,6 @@ methods that turn the network's output into predictions.
 """
 
 import dataclasses
-import datetime
 import inspect
 import math
 import threading
@@ -22,29 +21,21 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
-    assert_all_finite,
     check_is_fitted,
-    check_X_y,
-    column_or_1d,
-    validate_data,
 )
 
 from .._input.categorical import (
     embedding_dims,
-    encode_X,
     fill_unknown_rows,
-    learn_categories,
-    numeric_columns,
-    resolve_categorical_features,
 )
-from .._input.input_layers import SCALINGS, input_layers, previous_input_layers
+from .._input.input_layers import SCALINGS
+from .._input.stage import InputStage, input_ops
 from .._training.config import (
     SOLVERS,
     STOCHASTIC_SOLVERS,
@@ -57,8 +48,8 @@ from .._training.state import TrainingState
 from .._training.stopping import Validation
 from ..callbacks import Hooks, check_callbacks
 from ..core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ..core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
-from ..core.layers import PERIODIC_VARIANTS, ImputeMissing
+from ..core.backend import to_numpy
+from ..core.layers import PERIODIC_VARIANTS
 from ..core.mlp import PARAMETRIZATIONS
 from ..core.network import layers_from_records, predict_chunked
 from .model import (
@@ -71,47 +62,6 @@ from .model import (
 # Held while a fit snapshots an estimator's attributes and while it commits
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
 _COMMIT_LOCK = threading.Lock()
-
-#: Inputs that prediction takes without ``validate_data`` (see ``_plain_small_input``).
-_PLAIN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
-_PLAIN_INPUT_SIZE = 4096
-
-_TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
-
-
-def _reject_datetime(X):
-    """Raise TypeError for dates or durations in ``X``.
-
-    ``validate_data`` would turn them into floats of their raw tick counts
-    (days, nanoseconds ...) and train on those without a word.
-    """
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and hasattr(dtypes, "items"):  # a pandas DataFrame
-        columns = [
-            name
-            for name, dtype in dtypes.items()
-            if getattr(dtype, "kind", "") in ("m", "M")
-        ]
-        kinds = {str(dtypes[name]) for name in columns}
-        where = f"columns {columns} of dtype {', '.join(sorted(kinds))}"
-    else:
-        dtype = getattr(X, "dtype", None)
-        if dtype is None:  # a list: look at its first element
-            first = X
-            for _ in range(2):
-                if isinstance(first, (list, tuple)) and len(first):
-                    first = first[0]
-            dtype = np.asarray(first).dtype if isinstance(first, _TIME_TYPES) else None
-        columns = (
-            [] if dtype is None or getattr(dtype, "kind", "") not in ("m", "M") else [0]
-        )
-        where = f"dtype {dtype}"
-    if columns:
-        raise TypeError(
-            f"X has {where} (dates or durations), which would be trained on as "
-            "raw tick counts. Convert them to numbers first, e.g. elapsed seconds "
-            "with (X - X.min()) / np.timedelta64(1, 's')."
-        )
 
 
 def _check_validation_given(X_val, y_val, sample_weight_val):
@@ -286,84 +236,6 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return embedding_tables(self.layers_)
 
     # --------------------------------------------------------------- fitting
-    def _categorical_X(self, X, reset, allow_nan=False):
-        """``X`` for a network with embeddings (numeric columns, then category
-        codes), or None when no feature is categorical.
-
-        At ``reset`` the categorical features are found (``is_categorical_``)
-        and their categories learned; later calls keep them. Categories are
-        coded on the host: an array of another namespace comes to numpy first
-        (and ``_validate_X_y`` moves the result back to its device).
-        ``allow_nan``: whether the numeric columns may hold missing values.
-        """
-        if is_array_api_obj(X) and not isinstance(X, np.ndarray):
-            X = to_numpy(X)  # torch, CuPy ... (with array API dispatch on or off)
-        if reset:
-            self.is_categorical_ = resolve_categorical_features(
-                X, self.categorical_features
-            )
-        mask = getattr(self, "is_categorical_", None)
-        if mask is None:
-            return None
-        _reject_datetime(numeric_columns(X, mask))
-        if sp.issparse(X):
-            raise ValueError(
-                f"{type(self).__name__} was fitted with categorical features, which a "
-                "sparse X cannot hold; pass X dense, or as a dataframe."
-            )
-        validate_data(self, X, skip_check_array=True, reset=reset)  # names and count
-        if reset:
-            self.categories_, self._category_counts = learn_categories(X, mask)
-        return encode_X(X, mask, self.categories_, allow_nan)
-
-    def _validate_X(self, X, reset):
-        """``X`` for the fitted network (prediction): NaN only if it imputes them."""
-        if not reset and self._plain_small_input(X):
-            return X
-        ops = input_ops(X)
-        allow_nan = self._imputes_missing()
-        X_network = self._categorical_X(X, reset, allow_nan)
-        if X_network is not None:
-            return ops.asarray(X_network)  # coded on the host, back where X was
-        _reject_datetime(X)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=_float_dtypes(ops),
-            ensure_all_finite="allow-nan" if allow_nan else True,
-            reset=reset,
-        )
-        if sp.issparse(X):
-            X = X.tocsr()
-        return X
-
-    def _imputes_missing(self):
-        """Whether the fitted network imputes missing numeric values itself."""
-        return any(r["kind"] == ImputeMissing.kind for r in getattr(self, "layers_", ()))
-
-    def _plain_small_input(self, X):
-        """True for what a service predicting row by row sends: a few finite rows.
-
-        A C-ordered float64 or float32 ndarray of at most ``_PLAIN_INPUT_SIZE``
-        values, with the fitted number of columns, to a model fitted without
-        feature names or categorical features: ``validate_data`` would return
-        it unchanged, after checks that cost several times the forward pass of
-        one row. Anything else (and anything wrong) takes the full validation
-        and its messages.
-        """
-        return (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in _PLAIN_DTYPES
-            and 0 < X.size <= _PLAIN_INPUT_SIZE
-            and X.flags.c_contiguous
-            and X.shape[1] == getattr(self, "n_features_in_", None)
-            and not hasattr(self, "feature_names_in_")
-            and getattr(self, "is_categorical_", None) is None  # codes to look up
-            and bool(np.isfinite(X).all())
-        )
-
     def _fit(
         self, X, y, sample_weight=None, incremental=False, classes=None, validation=None
     ):
@@ -427,16 +299,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _network(self, config, task, data, rng, previous=None):
         """The network (and optimizer) this estimator trains on ``data``
-        (:func:`~skscratch._training.config.build`): the input layers of ``handle_missing``
-        and ``numeric_scaling`` (from ``data``, or kept from ``previous``), and
+        (:func:`~skscratch._training.config.build`): the input layers of
+        ``handle_missing`` and ``numeric_scaling`` (from the input stage), and
         the embeddings of its categories."""
         categories = getattr(self, "categories_", [])
-        n_numeric = data.X.shape[1] - len(categories)
-        options = self.handle_missing, self.numeric_scaling
-        if previous is None:
-            inputs = input_layers(data.X, n_numeric, *options)
-        else:
-            inputs = previous_input_layers(previous, n_numeric, *options)
+        inputs = InputStage(self).input_layers(data.X, previous)
         n_columns = inputs[-1].n_out if inputs else data.X.shape[1]
         embedding = embedding_layer(
             categories, embedding_dims(categories, config.embedding_dim), n_columns
@@ -514,9 +381,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         data : TrainingData
         """
         task.check_y(y)
-        X, y = self._validate_X_y(task, X, y, reset=first_pass)
-        if first_pass and getattr(self, "is_categorical_", None) is None:
-            self.categories_, self._category_counts = [], []
+        X, y = InputStage(self).training(task, X, y, reset=first_pass)
         ops = input_ops(X)
         if dtype is not None:
             X = X.astype(dtype, copy=False)
@@ -545,19 +410,17 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         """
         try:
             task.check_y(y_val)
-            X_val, y_val = self._validate_X_y(task, X_val, y_val, reset=False)
+            X_val, y_val, ops = InputStage(self).validation(task, X_val, y_val, data.X)
             Y_val = task.encode_validation(y_val, data.Y.shape[1])
             if sample_weight_val is not None:
                 sample_weight_val = to_numpy(
                     _check_sample_weight(sample_weight_val, X_val, ensure_non_negative=True)
                 )
-            ops = _same_ops(data.X, X_val)
         except ValueError as error:
             raise ValueError(
                 f"The validation set (X_val, y_val) is refused: {error}"
             ) from None
         np_dtype = ops.numpy_dtype(data.X.dtype)
-        X_val = ops.astype(X_val, np_dtype)
         Y_val = ops.asarray(np.asarray(Y_val, dtype=np_dtype))
         sample_weight_val = task.sample_weight(y_val, sample_weight_val)
         if sample_weight_val is not None:
@@ -605,57 +468,11 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 setattr(self, name, value)
             raise
 
-    def _validate_X_y(self, task, X, y, reset):
-        """Validated ``X`` (in its namespace and device, where array API dispatch
-        is on; NaN where ``handle_missing`` takes them) and ``y`` (on the host,
-        where the targets are encoded)."""
-        ops = input_ops(X)
-        y = to_numpy(y) if input_ops(y) is not NUMPY else y
-        allow_nan = self.handle_missing == "indicator"
-        finite = "allow-nan" if allow_nan else True
-        X_network = self._categorical_X(X, reset, allow_nan)
-        if X_network is not None:
-            X, y = check_X_y(
-                X_network,
-                y,
-                multi_output=True,
-                y_numeric=task.y_numeric,
-                ensure_all_finite=finite,
-                estimator=self,
-            )
-            X = ops.asarray(X)
-        else:
-            _reject_datetime(X)
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=["csr", "csc"],
-                multi_output=True,
-                dtype=_float_dtypes(ops),
-                ensure_all_finite=finite,
-                y_numeric=task.y_numeric,
-                reset=reset,
-            )
-            y = to_numpy(y)
-        if sp.issparse(X):
-            X = X.tocsr()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if task.y_numeric and y.dtype.kind not in "fiub":
-            # validate_data converts only object arrays; numpy strings need this.
-            try:
-                y = y.astype(np.float64)
-            except ValueError as error:
-                raise ValueError(f"y must be numeric for regression: {error}") from None
-            assert_all_finite(y, input_name="y")
-        return X, y
-
     # ------------------------------------------------------------ prediction
     def _forward(self, X, output_activation=None, method="predict"):
         """Network output (after the output activation) for validated ``X``."""
         layers = layers_from_records(self.layers_)
-        _check_same_ops(self, layers, X, method)
+        InputStage(self).check_namespace(layers, X, method)
         return predict_chunked(
             layers, OUTPUT_ACTIVATIONS[output_activation or self.out_activation_], X
         )
@@ -666,7 +483,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _predict_output(self, X, method="predict"):
         check_is_fitted(self)
-        return self._forward(self._validate_X(X, reset=False), method=method)
+        return self._forward(InputStage(self).prediction(X), method=method)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -694,66 +511,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.allow_nan = self.handle_missing == "indicator"
+        tags.input_tags.allow_nan = InputStage(self).allows_nan()
         tags.array_api_support = True
         return tags
-
-
-def input_ops(X):
-    """The array library of ``X`` for this call: its own where scikit-learn's array
-    API dispatch is on and ``X`` is an array API array (torch, CuPy ...), numpy's
-    otherwise (numpy arrays, dataframes, lists, sparse matrices)."""
-    if not get_config()["array_api_dispatch"] or not is_array_api_obj(X):
-        return NUMPY
-    return ops_for(X)
-
-
-def _float_dtypes(ops):
-    """``validate_data``'s dtype: X's float dtype kept, else float64 (float32 where
-    the device has no float64)."""
-    return tuple(
-        ops.dtype(name)
-        for name in ("float64", "float32")
-        if hasattr(ops.xp, name) and _supports(ops, name)
-    )
-
-
-def _supports(ops, name):
-    if ops.is_numpy or name != "float64":
-        return True
-    info = getattr(ops.xp, "__array_namespace_info__", None)
-    try:
-        return "float64" in info().dtypes(device=ops.device)
-    except Exception:  # a library that cannot tell: let it try
-        return True
-
-
-def _same_ops(X, X_other):
-    """The ops of ``X``; ValueError where ``X_other`` lives elsewhere."""
-    ops, other = ops_for(X), ops_for(X_other)
-    if ops != other:
-        raise ValueError(
-            f"X_val is in {_where(other)} but X in {_where(ops)}: pass both in the "
-            "same namespace and on the same device."
-        )
-    return ops
-
-
-def _where(ops):
-    return "numpy" if ops.is_numpy else f"{ops.xp.__name__} on {ops.device}"
-
-
-def _check_same_ops(estimator, layers, X, method):
-    """Raise scikit-learn's ValueError when ``X`` is not where the model was fitted."""
-    fitted, given = ops_for(layers[-1].W), ops_for(X)
-    if fitted == given:
-        return
-    raise ValueError(
-        f"Inputs passed to {type(estimator).__name__}.{method}() must use the same "
-        "namespace and the same device as those passed to fit(). The model was "
-        f"fitted in {_where(fitted)}; X is in {_where(given)}. Move X there, or the "
-        "model to numpy with skscratch.to_numpy(model) (then predict on numpy X)."
-    )
 
 
 def _auto_early_stopping(config, data, incremental):

@@ -9,11 +9,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .._input.stage import InputStage
 from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import ops_for
 from .base import BaseScratchMLP
 from .docstrings import fill
-from .tasks import MULTILABEL, ClassificationTask, decode_labels
+from .tasks import MULTILABEL, ClassificationTask, class_probabilities, decode_labels
 
 
 class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
@@ -278,19 +279,11 @@ default=None
             fitted on a single class).
         """
         check_is_fitted(self)
-        return self._proba(self._logits(self._validate_X(X, reset=False)))
+        return self._proba(self._logits(InputStage(self).prediction(X)))
 
     def _proba(self, z):
         """Probabilities from the logits ``z`` (overwritten, for numpy)."""
-        ops = ops_for(z)
-        if self._y_type == MULTILABEL:
-            return ops.expit(z, out=z)
-        if len(self.classes_) == 1:
-            return ops.xp.ones_like(z)
-        if z.shape[1] == 1:
-            # expit(-z) rather than 1 - expit(z), which rounds to 0 from z = 37 on.
-            return ops.expit(ops.concat([-z, z], axis=1))
-        return OUTPUT_ACTIVATIONS["softmax"].forward(z, ops)
+        return class_probabilities(z, self.classes_, self._y_type, ops_for(z))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, finite wherever the logits are.
@@ -313,7 +306,7 @@ default=None
             Log-probabilities in the order of ``classes_``.
         """
         check_is_fitted(self)
-        z = self._logits(self._validate_X(X, reset=False), "predict_log_proba")
+        z = self._logits(InputStage(self).prediction(X), "predict_log_proba")
         ops = ops_for(z)
         xp = ops.xp
         proba = self._proba(ops.copy(z))

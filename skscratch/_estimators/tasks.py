@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 
+from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import NUMPY, ops_for
 
 MULTILABEL = "multilabel-indicator"
@@ -183,12 +184,13 @@ class RegressionTask:
         """The per-sample weights training uses."""
         return sample_weight
 
-    def score(self, output, y, sample_weight=None, X=None):
+    def score(self, output, y, sample_weight=None, X=None, logits=None):
         """R^2 (or the scorer's value) of the network's output, in the units of
         ``y``, against the targets.
 
         ``X`` is what the scorer is given as the features: the set as the
         network reads it (the stand-in model predicts the output whatever it is).
+        ``logits`` is not needed: a regressor predicts its output.
         """
         output = self.decode(output)
         prediction = output.ravel() if output.shape[1] == 1 else output
@@ -380,17 +382,16 @@ class ClassificationTask:
         weights = compute_sample_weight(self.class_weight, y)
         return weights if sample_weight is None else weights * sample_weight
 
-    def score(self, output, y, sample_weight=None, X=None):
+    def score(self, output, y, sample_weight=None, X=None, logits=None):
         """Accuracy (or the scorer's value) of the network's output.
 
         The scorer sees a stand-in model whose ``predict_proba`` is the
-        output as the classifier's ``predict_proba`` gives it, and ``X`` (the
-        set as the network reads it) as the features.
+        classifier's, computed from the ``logits`` (:func:`class_probabilities`),
+        and ``X`` (the set as the network reads it) as the features.
         """
         if self.scorer is not None:
-            stand_in = ClassifierOutput(
-                probabilities(output, self.classes, self.y_type), self.classes, self.y_type
-            )
+            proba = class_probabilities(logits.copy(), self.classes, self.y_type)
+            stand_in = ClassifierOutput(proba, self.classes, self.y_type)
             return scored(self.scorer, stand_in, X, y, sample_weight)
         predicted = decode_labels(output, self.classes, self.y_type)
         return accuracy_score(y, predicted, sample_weight=sample_weight)
@@ -435,16 +436,24 @@ def fit_classes(y, classes=None, incremental=False):
     return binarizer.classes_, MULTILABEL if multilabel else binarizer.y_type_
 
 
-def probabilities(output, classes, y_type):
-    """``predict_proba`` from the network's output: ``[1 - p, p]`` for one logistic
-    output of two classes, 1 for a single class, the output itself otherwise."""
+def class_probabilities(z, classes, y_type, ops=NUMPY):
+    """``predict_proba`` from the logits ``z``: the one place it is computed.
+
+    The classifier's ``predict_proba``, the validation score (a scorer's
+    stand-in model) and the ONNX graph all compute it so. A single logistic
+    output of two classes gives ``[expit(-z), expit(z)]``: ``1 - expit(z)``
+    would round to 0 from ``z = 37`` on (float64), where ``expit(-z)`` keeps
+    the class's small probability. A single class gives 1; several classes
+    the softmax; multilabel outputs ``expit(z)``. With numpy, ``z`` may be
+    overwritten.
+    """
     if y_type == MULTILABEL:
-        return output
+        return ops.expit(z, out=z)
     if len(classes) == 1:
-        return np.ones_like(output)
-    if output.shape[1] == 1:
-        return np.hstack([1.0 - output, output])
-    return output
+        return ops.xp.ones_like(z)
+    if z.shape[1] == 1:
+        return ops.expit(ops.concat([-z, z], axis=1))
+    return OUTPUT_ACTIVATIONS["softmax"].forward(z, ops)
 
 
 def decode_labels(output, classes, y_type, ops=NUMPY):

@@ -8,6 +8,7 @@ rules as callbacks (``stopping.py``); and :func:`~skscratch.check_gradients`
 (``gradient_check.py``).
 
 May import: :mod:`skscratch.core`, :mod:`skscratch.callbacks`,
-:mod:`skscratch._utils` and scikit-learn; never the estimators (a fit passes
+:mod:`skscratch._input` (``check_gradients`` reads X as the fitted model
+does), :mod:`skscratch._utils` and scikit-learn; never the estimators (a fit passes
 what the loops need as arguments).
 """

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from .._input.stage import InputStage
 from .config import training_config
 
 
@@ -62,13 +63,12 @@ def check_gradients(
     categorical = fitted and getattr(estimator, "is_categorical_", None) is not None
     if categorical:
         # Coded with the fitted categories, so that the tables fit the data.
-        X = estimator._validate_X(X, reset=False)
+        X = InputStage(estimator).prediction(X)
         est.set_params(categorical_features=None)
     task = est._task(first_pass=True)
     data = est._training_data(task, X, y, sample_weight, False, None, True, np.float64)
     if categorical:
-        for name in ("is_categorical_", "categories_", "_category_counts"):
-            setattr(est, name, getattr(estimator, name))
+        InputStage(est).adopt(estimator)
     config = training_config(est, data.X.shape[0])
     previous = estimator.layers_ if fitted else None
     net, _ = est._network(config, task, data, rng, previous)

@@ -67,12 +67,15 @@ class Validation:
             logits = predict_chunked(net.layers, Identity, self.X)
             losses = net.loss.per_sample(self.Y, logits, ops)
             loss = ops.average(losses, self.sample_weight)
-            output = net.output_activation.forward(logits, ops)
+            # The activation works in place: the logits stay for the scorer.
+            output = net.output_activation.forward(ops.copy(logits), ops)
             score = np.nan
             if ops.all_finite(output):  # scored on the host, where the user's y is
                 weights = self.sample_weight
                 weights = None if weights is None else ops.to_host(weights)
-                score = self.task.score(ops.to_host(output), self.y, weights, self.X)
+                score = self.task.score(
+                    ops.to_host(output), self.y, weights, self.X, ops.to_host(logits)
+                )
         return (loss if np.isfinite(loss) else np.nan), (
             score if np.isfinite(score) else np.nan
         )
