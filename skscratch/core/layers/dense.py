@@ -60,8 +60,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import HIDDEN_ACTIVATIONS
-from .backend import NUMPY
+from ..activations import HIDDEN_ACTIVATIONS
+from ..backend import NUMPY
 
 WEIGHTS, BIASES = "weights", "biases"
 
