@@ -6,16 +6,13 @@ starts, ``partial_fit``, gradient checks, pickles and ONNX. ``coefs_`` and
 """
 
 import pickle
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-import skscratch.core.mlp as mlp_module
-from skscratch import ScratchMLPClassifier, ScratchMLPRegressor, check_gradients
-from skscratch.core.layers import BIASES, LAYERS, Layer
+from skscratch import ScratchMLPClassifier, check_gradients
 
 cut_short = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 OLD_MODELS = Path(__file__).parent / "data" / "models_a0610c3.pkl"
@@ -112,111 +109,6 @@ def test_coefs_and_intercepts_are_views_that_write_through(iris):
     with pytest.raises(ValueError, match="needs 2 arrays"):
         model.coefs_ = model.coefs_[:1]
     assert pickle.loads(pickle.dumps(model.coefs_)).__class__ is list
-
-
-# ------------------------------------------------------------ a new layer kind
-class Scale(Layer):
-    """A new layer kind: ``a = a_in * g``, one learned gain per unit."""
-
-    kind = "scale"
-
-    def __init__(self, width):
-        self.n_in = self.n_out = width
-
-    def config(self):
-        return {"width": self.n_in}
-
-    def param_shapes(self):
-        return [("g", (self.n_out,), BIASES)]
-
-    def bind(self, params, grads):
-        super().bind(params, grads)
-        self.g = params["g"]
-        if grads is not None:
-            self.dg = grads["g"]
-
-    def initialize(self, random_state):
-        self.g[...] = 1.0
-
-    def buffers(self, n_rows, dtype, training):
-        return types.SimpleNamespace(
-            a_in=None,
-            a=np.empty((n_rows, self.n_out), dtype),
-            grad_in=np.empty((n_rows, self.n_in), dtype) if training else None,
-        )
-
-    def forward(self, a_in, buf, mode):
-        buf.a_in = a_in
-        return np.multiply(a_in, self.g, out=buf.a)
-
-    def backward(self, grad, buf):
-        np.einsum("ij,ij->j", grad, buf.a_in, out=self.dg)
-        return np.multiply(grad, self.g, out=buf.grad_in)
-
-    def output_bound(self, bound):
-        return bound * float(np.abs(self.g).max())
-
-
-@pytest.fixture
-def scale_layer(monkeypatch):
-    """Scale registered, and placed after every hidden layer (its estimator parameter's
-    one line in the architecture); nothing else of skscratch is changed."""
-    monkeypatch.setitem(LAYERS, "scale", Scale)
-    hidden_layer = mlp_module.hidden_layer
-
-    def with_scale(n_in, n_out, *args):
-        return [*hidden_layer(n_in, n_out, *args), Scale(n_out)]
-
-    monkeypatch.setattr(mlp_module, "hidden_layer", with_scale)
-
-
-@cut_short
-def test_a_new_layer_kind_works_everywhere_a_model_goes(scale_layer):
-    X, y = _xy()
-    model = ScratchMLPClassifier((6,), max_iter=20, random_state=0).fit(X, y)
-    assert [record["kind"] for record in model.layers_] == ["dense", "scale", "dense"]
-    gains = model.layers_[1]["params"]["g"]
-    assert not np.allclose(gains, 1.0)  # trained
-    # Prediction reads the layer: scaling its gains changes the output.
-    proba = model.predict_proba(X)
-    gains *= 3.0
-    assert not np.allclose(model.predict_proba(X), proba)
-    gains /= 3.0
-    # Warm start and partial_fit go on from it; the gradient check covers it.
-    model.set_params(warm_start=True, max_iter=2).fit(X, y)
-    model.partial_fit(X, y)
-    assert check_gradients(model, X, y) < 1e-6
-    restored = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
-
-
-def test_onnx_refuses_a_kind_it_has_no_converter_for(scale_layer):
-    skscratch_onnx = pytest.importorskip("skscratch.onnx")
-    X, y = _xy()
-    with pytest.warns(ConvergenceWarning):
-        model = ScratchMLPRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
-    with pytest.raises(NotImplementedError, match="Cannot convert a 'scale' layer"):
-        skscratch_onnx.to_onnx(model)
-
-
-def test_a_new_layer_kind_exports_with_its_converter(scale_layer, monkeypatch):
-    skscratch_onnx = pytest.importorskip("skscratch.onnx")
-    ort = pytest.importorskip("onnxruntime")
-
-    def scale_to_onnx(g, a, record):
-        return g.node("Mul", a, g.const(record["params"]["g"], shape=(1, -1)))
-
-    monkeypatch.setitem(skscratch_onnx.LAYER_CONVERTERS, "scale", scale_to_onnx)
-    X, y = _xy()
-    with pytest.warns(ConvergenceWarning):
-        model = ScratchMLPClassifier((6,), max_iter=20, random_state=0).fit(X, y)
-    onx = skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
-    session = ort.InferenceSession(
-        onx.SerializeToString(), providers=["CPUExecutionProvider"]
-    )
-    label, proba = session.run(None, {"X": X})
-    np.testing.assert_array_equal(label, model.predict(X))
-    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=1e-9)
 
 
 # ---------------------------------------- batch normalization and residual blocks

@@ -16,6 +16,9 @@ A hidden layer ``l`` is, in forward order::
 and with ``residual=True`` each hidden layer after the first is wrapped in a
 :class:`~skscratch.core.layers.Residual` block, ``a = a_in + layer(a_in)``.
 The output layer is a dense layer without activation: its ``z`` are the logits.
+Inside :func:`extra_hidden_layers`, each hidden layer ends with the layers it
+is given: the way a layer kind from outside skscratch enters the estimators'
+networks.
 
 Two parametrizations of the dense layers (:data:`PARAMETRIZATIONS`):
 "standard", ``z = a_in @ W + b`` with Glorot's uniform draw
@@ -23,6 +26,8 @@ Two parametrizations of the dense layers (:data:`PARAMETRIZATIONS`):
 + b`` with ``W`` and ``b`` drawn from N(0, 1) and the output layer starting
 at zero (:func:`ntk_weight_scale`, :func:`initialize_ntk`; RealMLP-TD's).
 """
+
+import contextlib
 
 import numpy as np
 
@@ -32,6 +37,10 @@ from .layers import Activation, BatchNorm, Dense, Dropout, Residual
 
 #: The parametrizations of the dense layers.
 PARAMETRIZATIONS = ("standard", "ntk")
+
+#: What :func:`extra_hidden_layers` adds to each hidden layer: ``make(width)``
+#: functions, empty outside its ``with`` block.
+_extra_hidden_layers = ()
 
 
 def mlp_layers(
@@ -131,7 +140,58 @@ def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng, weight_scale=1.
         layers = [Dense(n_in, n_out, f, weight_scale=weight_scale)]
     if rate:
         layers.append(Dropout(n_out, rate, rng))
+    layers.extend(make(n_out) for make in _extra_hidden_layers)
     return layers
+
+
+@contextlib.contextmanager
+def extra_hidden_layers(*makers):
+    """End every hidden layer made inside the ``with`` block with ``make(width)``.
+
+    The supported way to place a layer kind that skscratch does not build
+    itself (one defined outside it, or before it has an estimator parameter)
+    into the estimators' networks. While the block is open, each hidden layer
+    that :func:`hidden_layer` makes (for :func:`mlp_layers`,
+    :class:`~skscratch.core.network.Network` and every estimator's ``fit``,
+    ``partial_fit`` and :func:`~skscratch.check_gradients`) ends, after its
+    activation and dropout, with ``make(n_out)`` for each maker, in order; with
+    ``residual=True`` they sit inside its residual block. Blocks nest, and the
+    setting is the process's, not the thread's.
+
+    A fitted model keeps these layers in its records (``layers_``), so
+    ``predict``, pickles and ONNX export need no block; a warm start,
+    ``partial_fit`` or gradient check builds the network again from the
+    parameters, so it needs the block again (else it refuses the previous
+    fit's layers as different).
+
+    Parameters
+    ----------
+    *makers : callable
+        ``make(width) -> Layer``: a layer of a kind registered in
+        :data:`~skscratch.core.layers.base.LAYERS` that takes and gives ``width``
+        units.
+
+    Examples
+    --------
+    >>> from skscratch.core.layers import FeatureScale
+    >>> from skscratch.core.mlp import extra_hidden_layers, mlp_layers
+    >>> with extra_hidden_layers(FeatureScale):
+    ...     layers = mlp_layers((4, 8, 8, 2), "relu")
+    >>> [type(layer).__name__ for layer in layers]
+    ['Dense', 'FeatureScale', 'Dense', 'FeatureScale', 'Dense']
+    """
+    global _extra_hidden_layers
+    for make in makers:
+        if not callable(make):
+            raise TypeError(
+                f"extra_hidden_layers takes functions width -> Layer; got {make!r}."
+            )
+    before = _extra_hidden_layers
+    _extra_hidden_layers = (*before, *makers)
+    try:
+        yield
+    finally:
+        _extra_hidden_layers = before
 
 
 def per_hidden_layer_activations(activation, n_hidden):

@@ -367,7 +367,7 @@ class Network:
             How the layers run (:class:`~skscratch.core.layers.Mode`); by
             default training, with equal row weights and the running
             statistics updated by
-            :data:`~skscratch.core.layers.STATE_MOMENTUM`.
+            :data:`~skscratch.core.layers.base.STATE_MOMENTUM`.
 
         Returns
         -------

@@ -1,0 +1,237 @@
+"""Numeric embeddings: :class:`PeriodicEmbedding`, columns of its own per numeric column."""
+
+import math
+import types
+
+import numpy as np
+
+from ..backend import NUMPY
+from .base import BIASES, WEIGHTS, Layer, _allocator, register_layer
+
+#: The variants of :class:`PeriodicEmbedding`.
+PERIODIC_VARIANTS = ("plr", "pbld")
+
+
+@register_layer
+class PeriodicEmbedding(Layer):
+    """Periodic embeddings of numeric columns (Gorishniy et al., 2022).
+
+    Each of the first ``n_numeric`` columns ``x_j`` becomes ``dim`` columns of
+    its own, made from ``k = n_frequencies`` learned frequencies ``c_jk``;
+    the other ``n_passthrough`` columns (the categorical embeddings' vectors,
+    which come after the numeric columns) pass through unchanged::
+
+        u_jk = 2 pi c_jk x_j (+ phi_jk)
+        "plr":  v_j = [sin u_j1 .. sin u_jk | cos u_j1 .. cos u_jk]   (2k values)
+                h_j = relu(v_j @ W[j] + b[j])                        (dim values)
+        "pbld": v_j = [cos u_j1 .. cos u_jk]                         (k values)
+                h_j = [v_j @ W[j] + b[j] | x_j]                      (dim - 1 + 1)
+        a = [h_1 | h_2 | ... | h_m | a_in[:, n_numeric:]]
+
+    "plr" is the paper's PLR (periodic, linear, ReLU). "pbld" is RealMLP-TD's
+    variant (Holzmüller et al., 2024; pytabkit's ``num_emb_type='pbld'``): a
+    learned phase ``phi_jk`` in place of the sine half, no activation after
+    the linear map, and ``x_j`` itself kept as the last column ("densenet").
+    Every feature has its own frequencies and its own linear map.
+
+    The frequencies and the maps ``W`` sit in the ``"weights"`` group (L2
+    pulls the frequencies towards 0, smoother functions of ``x``); the phases
+    and the offsets ``b`` with the biases. The backward step, with
+    ``G = dL/dh_j`` (after the ReLU's mask for "plr")::
+
+        db[j] = sum_i G_i,   dW[j] = v_j.T @ G,   dv_j = G @ W[j].T
+        du = -sin(u) dv ("pbld");   cos(u) dv_sin - sin(u) dv_cos ("plr")
+        dphi_jk = sum_i du_ijk,     dc_jk = 2 pi sum_i du_ijk x_ij
+        dL/dx_ij = 2 pi sum_k du_ijk c_jk (+ dL/da of x_j's own column, "pbld")
+
+    Parameters
+    ----------
+    n_numeric : int
+        Numeric columns at the start of the input, each embedded.
+    n_passthrough : int, default=0
+        Columns after them, passed through.
+    n_frequencies : int, default=16
+    dim : int, default=4
+        Columns per numeric feature (for "pbld", ``x_j`` itself included).
+    variant : {"plr", "pbld"}, default="pbld"
+    sigma : float, default=0.1
+        Standard deviation of the normal draw of the starting frequencies.
+
+    Attributes
+    ----------
+    C : ndarray of shape (n_numeric, n_frequencies)
+        The frequencies ``c_jk``.
+    W : ndarray of shape (n_numeric, 2 * n_frequencies or n_frequencies, n_linear)
+        Each feature's linear map, ``n_linear = dim`` ("plr") or ``dim - 1``.
+    b : ndarray of shape (n_numeric, n_linear)
+    phi : ndarray of shape (n_numeric, n_frequencies)
+        The phases ("pbld" only).
+    """
+
+    kind = "periodic_embedding"
+
+    def __init__(
+        self, n_numeric, n_passthrough=0, n_frequencies=16, dim=4, variant="pbld", sigma=0.1
+    ):
+        if variant not in PERIODIC_VARIANTS:
+            raise ValueError(
+                f"Unknown periodic embedding {variant!r}; choose from {PERIODIC_VARIANTS}."
+            )
+        self.variant = variant
+        self.n_numeric, self.n_passthrough = int(n_numeric), int(n_passthrough)
+        self.n_frequencies, self.dim = int(n_frequencies), int(dim)
+        self.sigma = float(sigma)
+        self.n_linear = self.dim - 1 if variant == "pbld" else self.dim
+        if self.n_numeric < 1 or self.n_frequencies < 1 or self.n_linear < 1:
+            raise ValueError(
+                f"A {variant!r} embedding needs n_numeric >= 1, n_frequencies >= 1 and "
+                f"dim >= {2 if variant == 'pbld' else 1}; got {self.n_numeric}, "
+                f"{self.n_frequencies} and {self.dim}."
+            )
+        self.n_in = self.n_numeric + self.n_passthrough
+        self.n_out = self.n_numeric * self.dim + self.n_passthrough
+        self.n_waves = 2 * self.n_frequencies if variant == "plr" else self.n_frequencies
+
+    def config(self):
+        return {
+            "n_numeric": self.n_numeric,
+            "n_passthrough": self.n_passthrough,
+            "n_frequencies": self.n_frequencies,
+            "dim": self.dim,
+            "variant": self.variant,
+            "sigma": self.sigma,
+        }
+
+    def param_shapes(self):
+        m, k = self.n_numeric, self.n_frequencies
+        shapes = [
+            ("C", (m, k), WEIGHTS),
+            ("W", (m, self.n_waves, self.n_linear), WEIGHTS),
+            ("b", (m, self.n_linear), BIASES),
+        ]
+        if self.variant == "pbld":
+            shapes.append(("phi", (m, k), BIASES))
+        return shapes
+
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        self.C, self.W, self.b = params["C"], params["W"], params["b"]
+        self.phi = params.get("phi")
+        if grads is not None:
+            self.dC, self.dW, self.db = grads["C"], grads["W"], grads["b"]
+            self.dphi = grads.get("phi")
+
+    def initialize(self, random_state, ops=NUMPY):
+        """``c ~ N(0, sigma^2)``, ``phi ~ U(-pi, pi)``, ``W, b ~ U(+-1/sqrt(fan_in))``.
+
+        The frequencies as in the paper; the phases and the linear maps as in
+        pytabkit (``fan_in`` = the waves per feature, as PyTorch's ``Linear``).
+        Drawn on the host, so the same on every namespace.
+        """
+        to_device = ops.asarray
+        self.C[...] = to_device(
+            random_state.normal(0.0, self.sigma, self.C.shape), self.C.dtype
+        )
+        if self.phi is not None:
+            draw = random_state.uniform(-np.pi, np.pi, self.phi.shape)
+            self.phi[...] = to_device(draw, self.phi.dtype)
+        bound = 1.0 / np.sqrt(self.n_waves)
+        self.W[...] = to_device(
+            random_state.uniform(-bound, bound, self.W.shape), self.W.dtype
+        )
+        self.b[...] = to_device(
+            random_state.uniform(-bound, bound, self.b.shape), self.b.dtype
+        )
+
+    def buffers(self, n_rows, dtype, training, ops=NUMPY):
+        # Rows first, as every layer's buffers (the network cuts them to a
+        # smaller last batch along the first axis): (n_rows, m, ...).
+        shape, empty = (n_rows, self.n_numeric), _allocator(ops, dtype)
+        return types.SimpleNamespace(
+            ops=ops,
+            x=None,  # the numeric columns of the input
+            u=empty((*shape, self.n_frequencies)),
+            v=empty((*shape, self.n_waves)),
+            h=empty((*shape, self.n_linear)),
+            dh=empty((*shape, self.n_linear)) if training else None,
+            dv=empty((*shape, self.n_waves)) if training else None,
+        )
+
+    def angular_frequencies(self):
+        """``2 pi c``, in the parameters' dtype (the ONNX export reads it too)."""
+        return self.C * (2 * math.pi)
+
+    def _blocks(self, array, ops):
+        """The numeric features' columns of ``array``, as shape (n_rows, m, dim)."""
+        m = self.n_numeric
+        return ops.xp.reshape(array[:, : m * self.dim], (array.shape[0], m, self.dim))
+
+    def forward(self, a_in, buf, mode):
+        ops = buf.ops
+        if ops.is_numpy and not isinstance(a_in, np.ndarray):  # a sparse X
+            a_in = a_in.toarray()
+        m = self.n_numeric
+        x = buf.x = a_in[:, :m]
+        u = ops.multiply(x[:, :, None], self.angular_frequencies(), out=buf.u)
+        if self.variant == "pbld":
+            u += self.phi
+            v = ops.cos(u, out=buf.v)
+        else:
+            v = ops.concat([ops.sin(u), ops.cos(u)], axis=2)
+        buf.u, buf.v = u, v
+        # One matrix product per feature: (m, n_rows, waves) @ (m, waves, n_linear).
+        h_m = _features_first(buf.h, ops)
+        h = _features_first(ops.matmul(_features_first(v, ops), self.W, out=h_m), ops)
+        h += self.b
+        if self.variant == "plr":
+            h = ops.maximum(h, 0.0, out=h)
+        buf.h = h
+        blocks = [h, x[:, :, None]] if self.variant == "pbld" else [h]
+        numeric = ops.xp.reshape(ops.concat(blocks, axis=2), (a_in.shape[0], m * self.dim))
+        return ops.concat([numeric, a_in[:, m:]], axis=1)
+
+    def backward(self, grad, buf):
+        ops, m, nl = buf.ops, self.n_numeric, self.n_linear
+        blocks = self._blocks(grad, ops)
+        dh = ops.copy(blocks[:, :, :nl], out=buf.dh)
+        if self.variant == "plr":
+            dh = ops.keep(dh, buf.h > 0, out=dh)  # through the ReLU
+        self.db[...] = ops.xp.sum(dh, axis=0)
+        dh_m = _features_first(dh, ops)  # (m, n_rows, n_linear)
+        ops.matmul_into(ops.permute(buf.v, (1, 2, 0)), dh_m, out=self.dW)
+        W_t = ops.permute(self.W, (0, 2, 1))
+        dv_m = ops.matmul(dh_m, W_t, out=_features_first(buf.dv, ops))
+        du = self._wave_gradient(_features_first(dv_m, ops), buf)
+        if self.dphi is not None:
+            self.dphi[...] = ops.xp.sum(du, axis=0)
+        ops.einsum_into("imk,im->mk", du, buf.x, out=self.dC)
+        self.dC *= 2 * math.pi
+        if not self.needs_input_grad:
+            return None
+        grad_x = ops.einsum("imk,mk->im", du, self.angular_frequencies())
+        if self.variant == "pbld":
+            grad_x += blocks[:, :, -1]
+        return ops.concat([grad_x, grad[:, m * self.dim :]], axis=1)
+
+    def _wave_gradient(self, dv, buf):
+        """``dL/du`` from ``dL/dv`` (numpy: in ``buf.u``, whose angles are done)."""
+        ops, k, u, v = buf.ops, self.n_frequencies, buf.u, buf.v
+        if self.variant == "pbld":
+            du = ops.sin(u, out=u)
+            du *= dv
+            return -du
+        du = ops.multiply(dv[:, :, :k], v[:, :, k:], out=u)  # v = [sin u | cos u]
+        du -= dv[:, :, k:] * v[:, :, :k]
+        return du
+
+    def output_bound(self, bound, ops=NUMPY):
+        # |sin|, |cos| <= 1: each h is at most sum_k |W[j, k, d]| + |b[j, d]|.
+        with np.errstate(over="ignore", invalid="ignore"):
+            xp = ops.xp
+            h = xp.sum(xp.abs(self.W), axis=1) + xp.abs(self.b)
+            return max(bound, ops.abs_max(h))
+
+
+def _features_first(array, ops):
+    """``(n_rows, m, ...)`` as ``(m, n_rows, ...)`` and back (a view); None stays None."""
+    return None if array is None else ops.permute(array, (1, 0, 2))
