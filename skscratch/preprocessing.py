@@ -14,8 +14,9 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.impute import MissingIndicator
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._utils.sklearn_compat import Interval
 
 __all__ = ["SmoothClipScaler"]
 

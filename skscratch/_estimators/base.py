@@ -24,11 +24,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from .._input.categorical import (
     embedding_dims,
@@ -46,6 +42,7 @@ from .._training.config import (
 from .._training.loops import TrainingData, fit_lbfgs, fit_stochastic
 from .._training.state import TrainingState
 from .._training.stopping import Validation
+from .._utils.sklearn_compat import Interval, Options, StrOptions, check_sample_weight
 from ..callbacks import Hooks, check_callbacks
 from ..core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..core.backend import to_numpy
@@ -390,7 +387,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         vars(self).update(task.attributes(ops))
         if sample_weight is not None:  # on the host, where the weights are prepared
             sample_weight = to_numpy(
-                _check_sample_weight(
+                check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
             )
@@ -414,7 +411,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             Y_val = task.encode_validation(y_val, data.Y.shape[1])
             if sample_weight_val is not None:
                 sample_weight_val = to_numpy(
-                    _check_sample_weight(sample_weight_val, X_val, ensure_non_negative=True)
+                    check_sample_weight(sample_weight_val, X_val, ensure_non_negative=True)
                 )
         except ValueError as error:
             raise ValueError(

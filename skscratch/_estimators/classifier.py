@@ -5,11 +5,11 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._input.stage import InputStage
+from .._utils.sklearn_compat import Interval, StrOptions
 from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import ops_for
 from .base import BaseScratchMLP

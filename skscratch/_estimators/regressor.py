@@ -3,9 +3,9 @@
 from typing import ClassVar
 
 from sklearn.base import RegressorMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
+from .._utils.sklearn_compat import StrOptions
 from ..core.backend import ops_for, to_numpy
 from .base import BaseScratchMLP
 from .docstrings import fill
