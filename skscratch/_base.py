@@ -35,6 +35,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callback_support import fitting
 from ._categorical import (
     embedding_dims,
     encode_X,
@@ -375,7 +376,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
         callbacks = check_callbacks(self.callbacks)
-        work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
+        with fitting(work, X, y, validation):  # the data callbacks read (fit_data)
+            work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params
