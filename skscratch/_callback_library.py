@@ -191,7 +191,7 @@ class Checkpoint(Callback):
         ``"validation_loss"``, an :class:`EpochScoring`'s (listed before the
         checkpoint).
     format : {"pickle", "skops"}, default="pickle"
-        :mod:`pickle`, or `skops <https://skops.readthedocs.io>`_ (its
+        ``pickle``, or `skops <https://skops.readthedocs.io>`__ (its
         ``skops.io``), whose loading needs to trust only the estimator's class.
     lower_is_better : bool, default=None
         By default True for ``"loss"`` and ``"validation_loss"``, False for
@@ -382,13 +382,19 @@ def saved_model(estimator):
     return model
 
 
-def _path_template(path):
-    """``path`` as a string whose only format field may be ``{epoch}``."""
+def _path(path):
+    """``path`` as a string; TypeError for anything but a str or text path."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"The path must be a str or os.PathLike, not {path!r}.")
-    template = os.fspath(path)
-    if not isinstance(template, str) or not template:
+    path = os.fspath(path)
+    if not isinstance(path, str) or not path:
         raise TypeError(f"The path must be a non-empty str path, not {path!r}.")
+    return path
+
+
+def _path_template(path):
+    """``path`` as a string whose only format field may be ``{epoch}``."""
+    template = _path(path)
     try:
         template.format(epoch=0)
     except (KeyError, IndexError, ValueError) as error:
@@ -474,7 +480,7 @@ class HistoryLogger(Callback):
                 f"HistoryLogger: format must be one of {self._FORMATS}, not "
                 f"{self.format!r}."
             )
-        self._path = _path_template(self.path)
+        self._path = _path(self.path)
         callbacks = list(estimator.callbacks or [])
         mine = [i for i, c in enumerate(callbacks) if c is self]
         for later in callbacks[mine[0] + 1 :] if mine else []:
