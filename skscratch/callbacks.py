@@ -17,9 +17,15 @@ raises leaves the estimator as it was). The built-in rules (divergence guard,
 no improvement, early stopping) run on the same hooks, before the user's
 callbacks; :class:`EarlyStopping` here is one on a score of your own.
 :func:`copy_weights` and :func:`restore_weights` keep and bring back the
-weights of an epoch. Subclassing :class:`Callback` gives no-op defaults for
-the hooks a callback leaves out; any object with at least one of the hooks
-works too.
+weights of an epoch, and :func:`fit_data` gives the data of the fit in
+progress. Subclassing :class:`Callback` gives no-op defaults for the hooks a
+callback leaves out; any object with at least one of the hooks works too.
+
+skorch's everyday callbacks: :class:`EpochScoring` writes any scikit-learn
+scorer, on the training or the validation data, into ``history_`` every
+epoch; :class:`Checkpoint` saves the model whenever a column of ``history_``
+improves; :class:`HistoryLogger` appends ``history_`` to a CSV or JSON-lines
+file epoch by epoch.
 """
 
 import copy
@@ -29,7 +35,26 @@ import time
 import numpy as np
 from sklearn.metrics import check_scoring
 
+from ._callbacks.support import FitData, Monitor, fit_data, hold_out
 from .core.layers import walk_records
+
+__all__ = [
+    "HOOKS",
+    "Callback",
+    "Checkpoint",
+    "EarlyStopping",
+    "EpochScoring",
+    "FitData",
+    "HistoryLogger",
+    "Hooks",
+    "ProgressBar",
+    "check_callbacks",
+    "copy_weights",
+    "epochs_without_improvement",
+    "fit_data",
+    "notify",
+    "restore_weights",
+]
 
 HOOKS = ("on_fit_begin", "on_epoch_begin", "on_epoch_end", "on_fit_end")
 
@@ -155,6 +180,16 @@ class Hooks:
             stop = bool(method(self.model, *args)) or stop
         return stop
 
+    def hold_out(self, rows):
+        """Tell :func:`fit_data` which rows of ``X`` the fit holds out for validation.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            The indices of the held-out rows, in the validation set's order.
+        """
+        hold_out(self.model, rows)
+
 
 def copy_weights(estimator):
     """A copy of the estimator's trained weights and state (its ``layers_``).
@@ -221,19 +256,22 @@ def epochs_without_improvement(score, best_score, count, tol):
 
 
 class EarlyStopping(Callback):
-    """Stop when your score on a validation set stops improving; keep the best weights.
+    """Stop when a validation score stops improving; keep the best weights.
 
     After every epoch the model is scored on ``(X_val, y_val)`` with
-    ``scoring``; training stops when the score has not beaten the best one by
-    more than ``tol`` for more than ``patience`` epochs (the rule of the
-    estimators' own ``early_stopping``, ``n_iter_no_change`` and ``tol``), and
-    at the end the weights of the best-scoring epoch come back.
+    ``scoring``, or the score is read from the column ``monitor`` of
+    ``history_`` (an :class:`EpochScoring`'s, or ``"validation_loss"`` ...);
+    training stops when the score has not beaten the best one by more than
+    ``tol`` for more than ``patience`` epochs (the rule of the estimators' own
+    ``early_stopping``, ``n_iter_no_change`` and ``tol``), and at the end the
+    weights of the best-scoring epoch come back.
 
     Parameters
     ----------
-    X_val : array-like of shape (n_samples, n_features)
-        Validation data, as ``predict`` takes it.
-    y_val : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    X_val : array-like of shape (n_samples, n_features), default=None
+        Validation data, as ``predict`` takes it. Needed unless ``monitor``
+        is given.
+    y_val : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
     scoring : str, callable or None, default=None
         A scikit-learn scorer name (e.g. ``"roc_auc"``, ``"neg_log_loss"``), a
         callable ``scorer(estimator, X, y)`` (e.g. from
@@ -242,14 +280,29 @@ class EarlyStopping(Callback):
     patience : int, default=10
     tol : float, default=0.0
     restore_best_weights : bool, default=True
+    monitor : str, default=None
+        Instead of ``X_val``, ``y_val`` and ``scoring``: a column of
+        ``history_`` to watch, written before this callback runs (list an
+        :class:`EpochScoring` before it).
+    lower_is_better : bool, default=None
+        With ``monitor``: whether lower values are better; by default only
+        for ``"loss"`` and ``"validation_loss"``.
 
     Attributes
     ----------
     scores_ : list of float
-        The score after each epoch of the last fit.
+        The score (or the monitored value) after each epoch of the last fit.
     best_score_ : float
     best_epoch_ : int
         The epoch (counting from 1 over ``history_``) whose weights are kept.
+
+    Raises
+    ------
+    ValueError
+        At ``on_fit_begin``: neither ``X_val`` and ``y_val`` nor ``monitor``
+        given, or both; or a ``monitor`` the fit cannot fill
+        (``"validation_score"`` without a validation set, an
+        :class:`EpochScoring`'s column listed after this callback).
 
     Examples
     --------
@@ -266,29 +319,74 @@ class EarlyStopping(Callback):
     >>> model = model.fit(X, y)
     >>> model.n_iter_ < 500 and max(stop.scores_) == stop.best_score_
     True
+
+    The same on the column an :class:`EpochScoring` writes, scored on the
+    validation set given to ``fit``:
+
+    >>> from skscratch.callbacks import EpochScoring
+    >>> auc = EpochScoring("roc_auc", on="validation")
+    >>> by_column = EarlyStopping(monitor="validation_roc_auc", patience=5)
+    >>> model = ScratchMLPClassifier(
+    ...     max_iter=500, random_state=0, callbacks=[auc, by_column]
+    ... ).fit(X, y, X_val=X_val, y_val=y_val)
+    >>> by_column.best_epoch_ == stop.best_epoch_
+    True
     """
 
     def __init__(
-        self, X_val, y_val, scoring=None, patience=10, tol=0.0, restore_best_weights=True
+        self,
+        X_val=None,
+        y_val=None,
+        scoring=None,
+        patience=10,
+        tol=0.0,
+        restore_best_weights=True,
+        monitor=None,
+        lower_is_better=None,
     ):
         self.X_val, self.y_val = X_val, y_val
         self.scoring = scoring
         self.patience, self.tol = patience, tol
         self.restore_best_weights = restore_best_weights
+        self.monitor, self.lower_is_better = monitor, lower_is_better
 
     def on_fit_begin(self, estimator):
-        self._scorer = check_scoring(estimator, scoring=self.scoring)
-        self.scores_, self.best_score_, self.best_epoch_ = [], -np.inf, None
-        self._best_weights, self._count = None, 0
+        self._monitor = self._scorer = None
+        own_data = (self.X_val, self.y_val, self.scoring)
+        if self.monitor is not None:
+            if any(value is not None for value in own_data):
+                raise ValueError(
+                    "EarlyStopping takes either monitor (a column of history_) or "
+                    "X_val, y_val and scoring to score the model itself, not both."
+                )
+            self._monitor = Monitor(self, self.monitor, self.lower_is_better)
+            self._monitor.check(estimator)
+        elif self.X_val is None or self.y_val is None:
+            raise ValueError(
+                "EarlyStopping needs X_val and y_val to score the model on, or "
+                "monitor, a column of history_ (an EpochScoring's, 'validation_loss' ...)."
+            )
+        elif self.lower_is_better is not None:
+            raise ValueError(
+                "lower_is_better goes with monitor; scikit-learn's scorers are "
+                "greater-is-better."
+            )
+        else:
+            self._scorer = check_scoring(estimator, scoring=self.scoring)
+        lower = self._monitor is not None and self._monitor.lower_is_better
+        self.scores_, self.best_epoch_ = [], None
+        self.best_score_ = np.inf if lower else -np.inf
+        self._best, self._best_weights, self._count = -np.inf, None, 0
 
     def on_epoch_end(self, estimator, record):
-        score = float(self._scorer(estimator, self.X_val, self.y_val))
-        self.scores_.append(score)
-        self._count = epochs_without_improvement(
-            score, self.best_score_, self._count, self.tol
-        )
-        if score > self.best_score_:
-            self.best_score_, self.best_epoch_ = score, record["epoch"]
+        if self._monitor is not None:
+            value, score = self._monitor.read(record)
+        else:
+            value = score = float(self._scorer(estimator, self.X_val, self.y_val))
+        self.scores_.append(value)
+        self._count = epochs_without_improvement(score, self._best, self._count, self.tol)
+        if score > self._best:
+            self._best, self.best_score_, self.best_epoch_ = score, value, record["epoch"]
             self._best_weights = copy_weights(estimator)
         return self._count > self.patience
 
@@ -367,3 +465,8 @@ class ProgressBar(Callback):
             self._bar.close()
         else:
             (self.file or sys.stderr).write("\n")
+
+
+# The callbacks of skorch's habits live in a module of their own; they build on
+# the names above, so they are imported once those are defined.
+from ._callbacks.library import Checkpoint, EpochScoring, HistoryLogger  # noqa: E402

@@ -7,13 +7,20 @@ For decision boundaries use scikit-learn's
 skscratch's estimators as they are.
 """
 
+from numbers import Real
+
+import numpy as np
+
 
 def plot_history(model, ax=None):
-    """Plot the training loss per epoch and, when recorded, the validation loss and score.
+    """Plot the training loss per epoch and, when recorded, the validation loss and scores.
 
     The validation loss (recorded whenever there was a validation set: the
     part ``early_stopping`` holds out, or ``X_val`` given to ``fit``) shares
-    the loss axes; it is the training loss without the L2 penalty.
+    the loss axes; it is the training loss without the L2 penalty. The
+    validation score and the columns that callbacks add (an
+    :class:`~skscratch.callbacks.EpochScoring`'s scores, any column of
+    numbers) share a second axis.
 
     Parameters
     ----------
@@ -24,8 +31,8 @@ def plot_history(model, ax=None):
     Returns
     -------
     ax : matplotlib Axes
-        The loss axes; the validation score, if any, is on a twin axis
-        (``ax.right_ax``).
+        The loss axes; the scores, if any, are on a twin axis
+        (``ax.right_ax``), with a legend when there are several.
     """
     try:
         import matplotlib.pyplot as plt
@@ -48,11 +55,42 @@ def plot_history(model, ax=None):
         ax.plot(epochs, losses, color="C0", linestyle="--", label="validation loss")
         ax.set_ylabel("loss")
         ax.legend(loc="upper center")
-    scores = [record["validation_score"] for record in history]
+    scores = {"validation score": [record["validation_score"] for record in history]}
+    for column in _added_columns(history):
+        scores[column] = [record.get(column) for record in history]
+    scores = {
+        label: [np.nan if v is None else v for v in values]
+        for label, values in scores.items()
+        if any(value is not None for value in values)
+    }
     ax.right_ax = None
-    if any(score is not None for score in scores):
+    if scores:
         right = ax.twinx()
-        right.plot(epochs, scores, color="C1", label="validation score")
-        right.set_ylabel("validation score")
+        for color, (label, values) in enumerate(scores.items(), start=1):
+            right.plot(epochs, values, color=f"C{color}", label=label)
+        right.set_ylabel("validation score" if len(scores) == 1 else "score")
+        if len(scores) > 1:
+            right.legend(loc="lower center")
         ax.right_ax = right
     return ax
+
+
+_OWN_COLUMNS = (
+    "epoch",
+    "loss",
+    "validation_loss",
+    "validation_score",
+    "learning_rate",
+    "seconds",
+)
+
+
+def _added_columns(history):
+    """The columns of numbers that callbacks added to the records, in order."""
+    columns = {}
+    for record in history:
+        for key, value in record.items():
+            if key not in _OWN_COLUMNS:
+                number = isinstance(value, Real) and not isinstance(value, bool)
+                columns[key] = columns.get(key, True) and (number or value is None)
+    return [key for key, numbers in columns.items() if numbers]

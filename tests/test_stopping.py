@@ -63,7 +63,7 @@ def test_plateau_stops_a_constant_schedule_and_lowers_an_adaptive_one():
 class _MeanAbs(RegressionTask):
     """A task whose score is minus the mean absolute output."""
 
-    def score(self, output, y, sample_weight=None, X=None):
+    def score(self, output, y, sample_weight=None, X=None, logits=None):
         return -float(np.abs(output).mean())
 
 

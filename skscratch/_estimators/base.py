@@ -26,6 +26,7 @@ from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._callbacks.support import fitting
 from .._input.categorical import (
     embedding_dims,
     fill_unknown_rows,
@@ -251,7 +252,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
         callbacks = check_callbacks(self.callbacks)
-        work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
+        with fitting(work, X, y, validation):  # the data callbacks read (fit_data)
+            work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params

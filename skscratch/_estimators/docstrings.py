@@ -145,8 +145,9 @@ SHARED_PARAMETERS = """\
         model being trained: it predicts with that epoch's weights, and its
         fitted attributes agree with them (a private copy, committed to this
         estimator when the fit succeeds). See :mod:`skscratch.callbacks`:
-        ``ProgressBar``, ``EarlyStopping`` on a score of your own,
-        ``copy_weights`` and ``restore_weights``.
+        ``EpochScoring``, ``Checkpoint``, ``HistoryLogger``, ``ProgressBar``,
+        ``EarlyStopping`` on a score of your own, ``copy_weights`` and
+        ``restore_weights``.
 
     categorical_features : array-like of {bool, int, str}, 'from_dtype', 'auto' or \
 None, default='from_dtype'

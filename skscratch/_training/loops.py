@@ -162,6 +162,8 @@ def fit_stochastic(
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)
     train, validation = training_split(config, task, data, rng)
+    if validation is not None and validation.rows is not None:
+        hooks.hold_out(validation.rows)  # for the callbacks' fit_data
     guard, rules = stochastic_rules(
         config, state, net, optimizer.schedule, train.X, validation
     )

@@ -50,11 +50,14 @@ class Validation:
     y : ndarray
         The targets as the user gave them, for the score.
     sample_weight : ndarray of shape (n_samples,) or None
+    rows : ndarray of int, default=None
+        For a set held out of the training data: the indices of its rows there.
     """
 
-    def __init__(self, task, X, Y, y, sample_weight):
+    def __init__(self, task, X, Y, y, sample_weight, rows=None):
         self.task = task
         self.X, self.Y, self.y, self.sample_weight = X, Y, y, sample_weight
+        self.rows = rows
 
     def evaluate(self, net):
         """``(loss, score)`` of the network on this set; NaN where they are not finite.
@@ -136,7 +139,7 @@ def split_validation(config, task, data, rng):
         np.arange(n_samples), random_state=rng, test_size=fraction, stratify=stratify
     )
     train, val = (_rows_of(data, part, ops_for(data.X)) for part in rows)
-    return train, Validation(task, val.X, val.Y, val.y, val.sample_weight)
+    return train, Validation(task, val.X, val.Y, val.y, val.sample_weight, rows[1])
 
 
 def _rows_of(data, rows, ops):

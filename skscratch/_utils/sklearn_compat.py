@@ -9,6 +9,9 @@ one place to mend, and the tests of this module run at the floor
   :class:`~sklearn.base.BaseEstimator`'s own ``_validate_params`` reads. They
   have no fallback on purpose: they live in the module that validates them,
   so if they move, scikit-learn's validation moved with them and so must we.
+* :func:`safe_indexing`: ``sklearn.utils._safe_indexing``, the rows (or
+  columns) of an array, sparse matrix, list or dataframe; documented in
+  scikit-learn's API reference despite its underscore, so no fallback.
 * :func:`check_sample_weight`: scikit-learn's ``_check_sample_weight`` where it
   exists, else :func:`_check_sample_weight_fallback`, written with public
   names only, which does what skscratch asks of it (a float vector of one
@@ -18,10 +21,11 @@ one place to mend, and the tests of this module run at the floor
 import numbers
 
 import numpy as np
+from sklearn.utils import _safe_indexing as safe_indexing
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_non_negative
 
-__all__ = ["Interval", "Options", "StrOptions", "check_sample_weight"]
+__all__ = ["Interval", "Options", "StrOptions", "check_sample_weight", "safe_indexing"]
 
 
 def _check_sample_weight_fallback(
