@@ -1061,7 +1061,7 @@ def _column_types(network, X):
     if names is None:
         names = [f"x{j}" for j in range(n_features)]
 
-    def numpy_bool(j, name):
+    def numpy_bool(name):
         if frame is not None:
             dtype = getattr(frame.get_column(columns[str(name)]).to_native(), "dtype", None)
         else:
@@ -1077,7 +1077,7 @@ def _column_types(network, X):
             column_type = number
         elif _has_text(next(categories)):
             column_type = StringTensorType
-        elif numpy_bool(j, name):
+        elif numpy_bool(name):
             column_type = BooleanTensorType
         else:
             column_type = DoubleTensorType

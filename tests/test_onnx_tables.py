@@ -274,7 +274,7 @@ def test_polars_frame():
     X_pandas, score = table(300, seed=0, dtype=np.float64)
     X = pl.from_pandas(X_pandas)
     model = fit(TabularMLPClassifier(**SMALL), X, (score > np.median(score)).astype(int))
-    X_new = pl.from_pandas(new_table(np.float64).astype({"plan": str, "tier": float}))
+    X_new = pl.from_pandas(new_table(np.float64))
     onx = skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
     # polars' Boolean can hold nulls: a float64 input
     assert [i.type.tensor_type.elem_type for i in onx.graph.input][4] == DOUBLE
