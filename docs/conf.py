@@ -289,7 +289,7 @@ def _onnx_api(app, docname, source):
     if docname != "api" or ONNX_PLACEHOLDER not in source[0]:
         return
     if _importable("skl2onnx", "onnx"):
-        text = ".. automodule:: skscratch.onnx\n   :members: to_onnx\n"
+        text = ".. automodule:: skscratch.onnx\n   :members: to_onnx, frame_inputs\n"
     else:
         text = (
             ".. note::\n\n   This build had no onnx extra, so ``skscratch.onnx`` "

@@ -19,12 +19,19 @@ then ``out_activation_``, ``classes_`` for the labels, and for a regressor
 with ``target_scaling`` the mapping back to the units of ``y``. For categorical
 features (``is_categorical_``, ``categories_``) each categorical column's
 value is first matched against its categories (an unseen one, or a missing
-value the fit did not see, takes the unknown code) and the embedding layer
-takes its table row by a ``Gather``. The input stays one numeric tensor, so
-categories must be numbers (integer codes, or a pandas Categorical of numbers);
-string categories are
-refused with a NotImplementedError. It computes in the input's type: float32 in,
-float32 arithmetic (weights rounded to float32); float64 in, float64 arithmetic.
+value the fit did not see, takes the unknown code, as in ``predict``) and the
+embedding layer takes its table row by a ``Gather``.
+
+A model fitted on a table takes it as it was fitted, one input per column
+(the way skl2onnx converts a ``ColumnTransformer``), where :func:`to_onnx` is
+given a dataframe sample or the categories are text: text columns as strings,
+coded by an ONNX-ML ``LabelEncoder``; numbers (and numeric categories) with
+NaN for missing values; booleans as bools. :func:`to_onnx` says which type each
+input has, and :func:`frame_inputs` makes a dataframe into those inputs. Such
+a graph computes in the model's type. Otherwise the input is one numeric
+tensor ``X`` (whose categories must then be numbers), and the graph computes
+in its type: float32 in, float32 arithmetic (weights rounded to float32);
+float64 in, float64 arithmetic.
 Every activation is written with operators that onnxruntime runs in both float
 and double; those whose ONNX operator lacks a double kernel there, or loses
 precision, are composed:
@@ -71,7 +78,9 @@ This module needs skl2onnx and onnx (and onnxruntime to run the result):
 """
 
 from functools import lru_cache
+from numbers import Real
 
+import narwhals as nw
 import numpy as np
 import scipy.special
 from numpy.polynomial import chebyshev
@@ -80,9 +89,12 @@ from sklearn.pipeline import Pipeline
 try:
     import skl2onnx
     from onnx import TensorProto
+    from skl2onnx._parse import _parse_sklearn_classifier
     from skl2onnx.common.data_types import (
+        BooleanTensorType,
         DoubleTensorType,
         FloatTensorType,
+        Int32TensorType,
         Int64TensorType,
         StringTensorType,
     )
@@ -99,10 +111,11 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 from ._estimators.classifier import ScratchMLPClassifier
 from ._estimators.regressor import ScratchMLPRegressor
 from ._estimators.tabular import TabularMLPClassifier, TabularMLPRegressor
+from ._input.categorical import _is_missing
 from .core.activations import SELU
 from .core.layers import SMOOTH_CLIP_CAP, from_record
 
-__all__ = ["to_onnx"]
+__all__ = ["frame_inputs", "to_onnx"]
 
 #: Options the classifier's converter accepts, as for scikit-learn's MLPClassifier.
 CLASSIFIER_OPTIONS = {
@@ -299,21 +312,25 @@ OUTPUT_CONVERTERS = {
 """ONNX form of each output activation (``out_activation_``)."""
 
 
-def _network(g, input_name, model):
+def _network(g, operator, model):
     """Add the forward pass; return the name of the output layer's activations.
 
-    The input is cast to the graph's type and, for categorical features, coded
-    as the estimator codes it (:func:`_network_input`); then each layer record
-    of ``layers_`` (what ``predict`` reads) becomes its operators, through
-    :data:`LAYER_CONVERTERS`.
+    One input tensor is cast to the graph's type and, for categorical features,
+    coded as the estimator codes it (:func:`_network_input`); one input per
+    column is put together in the same form (:func:`_columns_network_input`).
+    Then each layer record of ``layers_`` (what ``predict`` reads) becomes its
+    operators, through :data:`LAYER_CONVERTERS`.
     """
     if model.out_activation_ not in OUTPUT_CONVERTERS:
         raise NotImplementedError(
             f"Cannot convert out_activation_={model.out_activation_!r} to ONNX."
         )
-    a = g.node("Cast", input_name, to=g.proto)
-    if getattr(model, "is_categorical_", None) is not None:
-        a = _network_input(g, a, model)
+    if _takes_columns(operator):
+        a = _columns_network_input(g, operator, model)
+    else:
+        a = g.node("Cast", operator.inputs[0].full_name, to=g.proto)
+        if getattr(model, "is_categorical_", None) is not None:
+            a = _network_input(g, a, model)
     a = _layers(g, a, model.layers_)
     return OUTPUT_CONVERTERS[model.out_activation_](g, a)
 
@@ -495,20 +512,18 @@ LAYER_CONVERTERS = {
 
 
 def _network_input(g, X, model):
-    """The network's input from ``X``: its numeric columns, then each categorical
-    column's code, as the estimator codes it (``skscratch._input.categorical``).
+    """The network's input from one tensor ``X``: its numeric columns, then each
+    categorical column's code, as the estimator codes it (``skscratch._input.categorical``).
 
-    A value's code is found by comparing it with the categories: ``ArgMax`` over
-    ``[value == category for each category | isnan(value) if missing values are a
-    category | 0.5]`` is the first match, or the last slot, the unknown code.
+    Each code is :func:`_category_code` of the column in the graph's type.
     """
     mask = np.asarray(model.is_categorical_)
     for j, values in zip(np.flatnonzero(mask), model.categories_):
-        if np.asarray(values).dtype.kind != "f":
+        if _has_text(values):
             raise NotImplementedError(
-                f"Cannot convert categorical feature {j} to ONNX: its categories are "
-                "not numbers. The exported graph reads one numeric tensor; code the "
-                "categories as numbers (e.g. a pandas Categorical of integers) and refit."
+                f"Cannot convert categorical feature {j} to ONNX with one numeric input "
+                "tensor: its categories are text. Pass the table itself, e.g. "
+                "skscratch.onnx.to_onnx(model, X_frame[:1]), for one input per column."
             )
 
     def columns(indices):
@@ -516,25 +531,188 @@ def _network_input(g, X, model):
 
     parts = [columns(np.flatnonzero(~mask))]
     for j, values in zip(np.flatnonzero(mask), model.categories_):
-        column = columns([j])  # (n_samples, 1)
-        values = np.asarray(values, dtype=np.float64)
-        known = values[~np.isnan(values)]
-        slots = [g.node("Equal", column, g.const(known, shape=(1, -1)))]
-        if len(known) < len(values):
-            slots.append(g.node("IsNaN", column))
-        # A column of 0.5 (from IsNaN, which a NaN in the column cannot turn into NaN).
-        no = g.node("Cast", g.node("IsNaN", column), to=g.proto)
-        unknown = g.node("Add", g.node("Mul", no, g.const(0)), g.const(0.5))
-        matches = g.node("Concat", *(g.node("Cast", s, to=g.proto) for s in slots), axis=1)
-        code = g.node("ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1)
+        code = _category_code(g, columns([j]), values, g.dtype)
         parts.append(g.node("Cast", code, to=g.proto))  # (n_samples, 1)
     return g.node("Concat", *parts, axis=1)
 
 
+def _has_text(categories):
+    """Whether a categorical feature's categories are text (not numbers)."""
+    return np.asarray(categories).dtype.kind != "f"
+
+
+_PROTO = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
+
+
+def _category_code(g, column, values, dtype):
+    """Code of each value of ``column`` (n_samples, 1) among numeric categories.
+
+    ``column`` holds ``dtype`` (float32 or float64), in which the values are
+    compared with the categories ``values``: ``ArgMax`` over ``[value == category
+    for each category | isnan(value) if missing values are a category | 0.5]`` is
+    the first match, or the last slot, the unknown code. Returns int64 codes of
+    shape (n_samples, 1).
+    """
+    proto = _PROTO[np.dtype(dtype)]
+    values = np.asarray(values, dtype=np.float64)
+    known = values[~np.isnan(values)]
+    slots = [g.node("Equal", column, g.const(known, dtype=dtype, shape=(1, -1)))]
+    if len(known) < len(values):
+        slots.append(g.node("IsNaN", column))
+    # A column of 0.5 (from IsNaN, which a NaN in the column cannot turn into NaN).
+    no = g.node("Cast", g.node("IsNaN", column), to=proto)
+    unknown = g.node(
+        "Add", g.node("Mul", no, g.const(0, dtype=dtype)), g.const(0.5, dtype=dtype)
+    )
+    matches = g.node("Concat", *(g.node("Cast", s, to=proto) for s in slots), axis=1)
+    return g.node("ArgMax", g.node("Concat", matches, unknown, axis=1), axis=1)
+
+
+# ------------------------------------------------------ one input per column
+#: The input types a numeric column, or a categorical one of numbers, may have.
+_NUMBER_TYPES = (
+    FloatTensorType,
+    DoubleTensorType,
+    Int64TensorType,
+    Int32TensorType,
+    BooleanTensorType,
+)
+
+
+def _takes_columns(operator):
+    """Whether the operator's inputs are the table's columns rather than one tensor."""
+    return _are_columns(operator.inputs)
+
+
+def _are_columns(inputs):
+    """Whether ``inputs`` are columns: several of them, or a single text or boolean
+    one (the column of a one-feature model), which one numeric tensor cannot be."""
+    return len(inputs) > 1 or isinstance(
+        inputs[0].type, (StringTensorType, BooleanTensorType)
+    )
+
+
+def _input_columns(operator, model):
+    """The input variables in the order of the model's features, each checked.
+
+    With ``feature_names_in_`` the inputs are matched to the features by name,
+    else by position. Raises ValueError for a wrong count, name or shape and
+    TypeError for a type the feature cannot take (text for a numeric feature,
+    numbers for a feature whose categories are text).
+    """
+    inputs = list(operator.inputs)
+    n_features = model.n_features_in_
+    if len(inputs) != n_features:
+        raise ValueError(
+            f"The graph has {len(inputs)} inputs {[v.raw_name for v in inputs]}, but "
+            f"the model was fitted on {n_features} features: with one input per "
+            "column, give one for each."
+        )
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        by_name = {v.raw_name: v for v in inputs}
+        absent = [str(name) for name in names if name not in by_name]
+        if absent:
+            raise ValueError(
+                f"No input is named after the features {absent}: with one input per "
+                "column, the inputs are named after the columns the model was fitted "
+                f"on, {list(names)}; got {list(by_name)}."
+            )
+        inputs = [by_name[name] for name in names]
+    mask = getattr(model, "is_categorical_", None)
+    categories = iter(getattr(model, "categories_", []))
+    for j, variable in enumerate(inputs):
+        shape = variable.type.shape
+        if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != 1):
+            raise ValueError(
+                f"Input {variable.raw_name!r} has shape {shape}; with one input per "
+                "column, each has shape [None, 1]."
+            )
+        text = mask is not None and mask[j] and _has_text(next(categories))
+        allowed = (StringTensorType,) if text else _NUMBER_TYPES
+        if not isinstance(variable.type, allowed):
+            what = "text categories" if text else "numbers"
+            raise TypeError(
+                f"Input {variable.raw_name!r} is a {type(variable.type).__name__}, but "
+                f"feature {j} holds {what}: its input must be one of "
+                f"{[t.__name__ for t in allowed]}."
+            )
+    return inputs
+
+
+def _columns_network_input(g, operator, model):
+    """The network's input from one input per column, as ``encode_X`` makes it.
+
+    The numeric columns cast to the graph's type, then each categorical column's
+    code: text through an ONNX-ML ``LabelEncoder`` (:func:`_text_code`), numbers
+    (and booleans) compared with the categories in double (:func:`_category_code`),
+    which holds every input type's values exactly.
+    """
+    columns = _input_columns(operator, model)
+    mask = getattr(model, "is_categorical_", None)
+    mask = np.zeros(len(columns), dtype=bool) if mask is None else np.asarray(mask)
+    parts = [
+        g.node("Cast", v.full_name, to=g.proto)
+        for v, categorical in zip(columns, mask)
+        if not categorical
+    ]
+    categorical = [v for v, m in zip(columns, mask) if m]
+    for variable, values in zip(categorical, model.categories_):
+        if _has_text(values):
+            code = _text_code(g, variable, values)
+        else:
+            column = g.node("Cast", variable.full_name, to=TensorProto.DOUBLE)
+            code = _category_code(g, column, values, np.float64)
+        parts.append(g.node("Cast", code, to=g.proto))  # (n_samples, 1)
+    return parts[0] if len(parts) == 1 else g.node("Concat", *parts, axis=1)
+
+
+def _text_code(g, variable, values):
+    """Code of each string of ``variable`` among text categories: a ``LabelEncoder``.
+
+    Each category maps to its position, the empty string (how the graph reads a
+    missing value) to the missing values' code, ``len(values) - 1`` where the fit
+    saw missing values and the unknown code ``len(values)`` otherwise, as
+    ``predict`` codes them; any other string to the unknown code.
+    """
+    known = [value for value in values if isinstance(value, str)]
+    unknown = len(values)
+    if "" in known:
+        raise ValueError(
+            f"Categorical feature {variable.raw_name!r} has the empty string as a "
+            "category; the graph reads a missing text value as the empty string and "
+            "could not tell the two apart. Replace the empty strings (e.g. by "
+            "'(empty)') and refit."
+        )
+    missing = unknown - 1 if len(known) < len(values) else unknown
+    return g.node(
+        "LabelEncoder",
+        variable.full_name,
+        op_domain="ai.onnx.ml",
+        op_version=2,
+        keys_strings=[*known, ""],
+        values_int64s=[*range(len(known)), missing],
+        default_int64=unknown,
+    )
+
+
 def _graph_dtype(operator):
+    """The type the graph computes in: the input's for one tensor, else the model's."""
+    if _takes_columns(operator):
+        return _model_dtype(operator.raw_operator)
     return (
         np.float64 if isinstance(operator.inputs[0].type, DoubleTensorType) else np.float32
     )
+
+
+def _check_inputs(operator):
+    """The input types one tensor may have, or the columns' (:func:`_input_columns`)."""
+    if _takes_columns(operator):
+        _input_columns(operator, operator.raw_operator)
+    else:
+        check_input_and_output_types(
+            operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+        )
 
 
 def _is_multilabel(model):
@@ -564,10 +742,10 @@ def _class_labels(model):
 
 # ------------------------------------------------- shape calculators, converters
 def _classifier_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
-    check_input_and_output_types(
-        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+    check_input_and_output_numbers(
+        operator, input_count_range=[1, None], output_count_range=2
     )
+    _check_inputs(operator)
     model = operator.raw_operator
     n_samples = operator.inputs[0].get_first_dimension()
     n_classes = len(model.classes_)
@@ -597,7 +775,7 @@ def _convert_classifier(scope, operator, container):
     model = operator.raw_operator
     g = _Graph(scope, container, _graph_dtype(operator))
     label_name, proba_name = operator.outputs[0].full_name, operator.outputs[1].full_name
-    output = _network(g, operator.inputs[0].full_name, model)
+    output = _network(g, operator, model)
     to_float = g.dtype == np.float64 and _zipmap_follows(operator)
 
     def probabilities(proba):
@@ -638,10 +816,10 @@ def _convert_classifier(scope, operator, container):
 
 
 def _regressor_shapes(operator):
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
-    check_input_and_output_types(
-        operator, good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType]
+    check_input_and_output_numbers(
+        operator, input_count_range=[1, None], output_count_range=1
     )
+    _check_inputs(operator)
     model = operator.raw_operator
     n_samples = operator.inputs[0].get_first_dimension()
     output_type = (
@@ -653,11 +831,29 @@ def _regressor_shapes(operator):
 def _convert_regressor(scope, operator, container):
     model = operator.raw_operator
     g = _Graph(scope, container, _graph_dtype(operator))
-    output = _network(g, operator.inputs[0].full_name, model)
+    output = _network(g, operator, model)
     if hasattr(model, "target_scale_"):  # target_scaling: back to the units of y
         scale = g.const(model.target_scale_, shape=(1, -1))
         output = g.node("Add", g.node("Mul", output, scale), g.const(model.target_offset_))
     g.node("Identity", output, output=operator.outputs[0].full_name)
+
+
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's parser of classifiers, with ``zipmap="columns"``'s outputs typed
+    as the graph's probabilities where the inputs are columns.
+
+    skl2onnx types those outputs after the first input, which for columns may be
+    text, or float64 in a float32 model; the probabilities are of the model's type.
+    """
+    outputs = _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+    zipmap = scope.get_options(model, {"zipmap": True})["zipmap"]
+    if zipmap == "columns" and _are_columns(inputs):
+        proba_type = (
+            DoubleTensorType if _model_dtype(model) == np.float64 else FloatTensorType
+        )
+        for variable in outputs[1:]:
+            variable.type = proba_type(variable.type.shape)
+    return outputs
 
 
 skl2onnx.update_registered_converter(
@@ -666,6 +862,7 @@ skl2onnx.update_registered_converter(
     _classifier_shapes,
     _convert_classifier,
     options=CLASSIFIER_OPTIONS,
+    parser=_parse_classifier,
 )
 skl2onnx.update_registered_converter(
     ScratchMLPRegressor, "SkscratchMLPRegressor", _regressor_shapes, _convert_regressor
@@ -676,6 +873,7 @@ skl2onnx.update_registered_converter(
     _classifier_shapes,
     _convert_classifier,
     options=CLASSIFIER_OPTIONS,
+    parser=_parse_classifier,
 )
 skl2onnx.update_registered_converter(
     TabularMLPRegressor,
@@ -703,23 +901,50 @@ def to_onnx(
     """Convert a fitted skscratch model, or a pipeline holding one, to ONNX.
 
     A thin layer over :func:`skl2onnx.to_onnx`, which converts skscratch's
-    estimators too once this module is imported. Without ``X`` or
-    ``initial_types``, the input is one tensor named ``"X"`` of shape
-    (None, ``n_features_in_``), float64 if the network was fitted on float64
-    data and float32 otherwise.
+    estimators too once this module is imported. It chooses the graph's inputs
+    (unless ``initial_types`` are given):
+
+    * **One input per column** where the model has categorical features and
+      ``X`` is a dataframe (pandas or polars), and wherever a categorical
+      feature's categories are text (which one numeric tensor cannot hold),
+      from the model alone if ``X`` is None. Each input is named after its
+      column (``feature_names_in_``; ``"x0"``, ``"x1"`` ... for a model fitted
+      without names) and has shape (None, 1) and a type that depends on what
+      the column holds:
+
+      - numbers: the model's type, float32 or float64, NaN for a missing value
+        (taken as ``handle_missing`` takes it);
+      - text, and a Categorical of strings: string, the empty string for a
+        missing value (None, NaN, ``pd.NA``);
+      - booleans: bool where ``X``'s column has numpy's ``bool`` dtype (which
+        cannot hold missing values), else float64 as below;
+      - a Categorical of numbers, and other numeric categories: float64, in which
+        every value compares exactly with the fitted categories, NaN for a
+        missing value.
+
+      Unseen categories, and missing values where the fit saw none, get the
+      code ``predict`` gives them. The graph computes in the model's type, as
+      ``predict`` does on a table of that type. :func:`frame_inputs` turns a
+      table into these inputs.
+    * **One tensor** ``"X"`` of shape (None, ``n_features_in_``) otherwise: the
+      type of ``X`` (an array, or a dataframe turned into one), in which the
+      graph then computes; without ``X``, float64 if the network was fitted on
+      float64 data and float32 otherwise.
 
     Parameters
     ----------
     model : ScratchMLPClassifier, ScratchMLPRegressor or Pipeline
-        The fitted model. A pipeline's other steps need converters of their own
-        (skl2onnx has them for scikit-learn's transformers).
-    X : array-like of shape (n_samples, n_features), default=None
-        Sample input (one row is enough) from which skl2onnx infers the input's
-        name ``"X"``, type and width. The graph computes in this type: float32
-        or float64.
+        The fitted model (the Tabular estimators included). A pipeline's other
+        steps need converters of their own (skl2onnx has them for scikit-learn's
+        transformers); a pipeline takes one input per column only where its
+        first step is a skscratch estimator.
+    X : array-like or dataframe of shape (n_samples, n_features), default=None
+        Sample input (one row is enough), as the model was fitted on: the
+        table, whose columns' types decide the inputs' as said above, or an
+        array, from which skl2onnx infers the type and width of ``"X"``.
     initial_types : list of (str, skl2onnx type), default=None
         The inputs, e.g. ``[("X", FloatTensorType([None, 4]))]``, where ``X`` is
-        None.
+        None; or one ``(column name, type of shape [None, 1])`` per feature.
     target_opset : int or dict, default=None
         The ONNX opset to target; skl2onnx's latest supported one if None.
     options : dict, default=None
@@ -739,9 +964,17 @@ def to_onnx(
         The model; ``onnx_model.SerializeToString()`` gives the bytes that
         ``onnxruntime.InferenceSession`` loads.
 
+    Raises
+    ------
+    ValueError
+        Where ``X`` lacks a column the model was fitted on, or a text feature
+        has the empty string as a category (the graph reads missing text as
+        the empty string).
+
     See Also
     --------
     skl2onnx.to_onnx : The conversion this calls.
+    frame_inputs : A table as the graph's inputs.
 
     Examples
     --------
@@ -766,6 +999,9 @@ def to_onnx(
     >>> bool(np.allclose(proba, model.predict_proba(X), rtol=1e-9, atol=1e-12))
     True
     """
+    network = _first_network(model)
+    if initial_types is None and network is not None and _takes_table(network, X):
+        initial_types, X = _column_types(network, X), None
     if X is None and initial_types is None:
         n_features = getattr(model, "n_features_in_", None)
         if n_features is None:
@@ -785,3 +1021,244 @@ def to_onnx(
         name=name,
     )
     return onnx_model
+
+
+_NETWORKS = (ScratchMLPClassifier, ScratchMLPRegressor)
+
+
+def _first_network(model):
+    """The skscratch estimator that reads the graph's inputs, or None."""
+    if isinstance(model, Pipeline):
+        model = model.steps[0][1]
+    return model if isinstance(model, _NETWORKS) else None
+
+
+def _takes_table(network, X):
+    """Whether the graph takes one input per column (see :func:`to_onnx`)."""
+    if getattr(network, "is_categorical_", None) is None:
+        return False
+    return nw.dependencies.is_into_dataframe(X) or any(
+        _has_text(values) for values in network.categories_
+    )
+
+
+def _column_types(network, X):
+    """``initial_types`` of one input per column, as :func:`to_onnx` describes them."""
+    n_features = network.n_features_in_
+    names = getattr(network, "feature_names_in_", None)
+    frame = None
+    if X is not None and nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        columns = {str(name): name for name in frame.columns}
+        if names is None:
+            names = list(columns)
+        absent = [str(name) for name in names if str(name) not in columns]
+        if absent or len(columns) != n_features:
+            raise ValueError(
+                f"X has the columns {list(columns)}, but the model was fitted on "
+                f"{list(names)}: pass a sample of the table it was fitted on."
+            )
+    if names is None:
+        names = [f"x{j}" for j in range(n_features)]
+
+    def numpy_bool(name):
+        if frame is not None:
+            dtype = getattr(frame.get_column(columns[str(name)]).to_native(), "dtype", None)
+        else:
+            dtype = getattr(X, "dtype", None)
+        return isinstance(dtype, np.dtype) and dtype == np.bool_
+
+    number = DoubleTensorType if _model_dtype(network) == np.float64 else FloatTensorType
+    mask = network.is_categorical_
+    categories = iter(network.categories_)
+    types = []
+    for j, name in enumerate(names):
+        if not mask[j]:
+            column_type = number
+        elif _has_text(next(categories)):
+            column_type = StringTensorType
+        elif numpy_bool(name):
+            column_type = BooleanTensorType
+        else:
+            column_type = DoubleTensorType
+        types.append((str(name), column_type([None, 1])))
+    return types
+
+
+#: numpy's type for each ONNX input type that :func:`frame_inputs` fills.
+_INPUT_DTYPES = {
+    TensorProto.FLOAT: np.dtype(np.float32),
+    TensorProto.DOUBLE: np.dtype(np.float64),
+    TensorProto.INT64: np.dtype(np.int64),
+    TensorProto.INT32: np.dtype(np.int32),
+    TensorProto.BOOL: np.dtype(np.bool_),
+    TensorProto.STRING: np.dtype(object),
+}
+_RUNTIME_TYPES = {
+    "tensor(float)": TensorProto.FLOAT,
+    "tensor(double)": TensorProto.DOUBLE,
+    "tensor(int64)": TensorProto.INT64,
+    "tensor(int32)": TensorProto.INT32,
+    "tensor(bool)": TensorProto.BOOL,
+    "tensor(string)": TensorProto.STRING,
+}
+
+
+def frame_inputs(X, onnx_model):
+    """A table as the inputs of a graph that :func:`to_onnx` exported.
+
+    Each of the graph's inputs gets the column of its name (for a dataframe;
+    for an array, the column at its position), of shape (n_samples, 1) and of
+    the input's type, with missing values (None, NaN, ``pd.NA``) as the graph
+    reads them: NaN for numbers, the empty string for text. A graph that takes
+    one tensor gets the whole table, as numbers of its type.
+
+    Parameters
+    ----------
+    X : dataframe or array-like of shape (n_samples, n_features)
+        The table, as ``predict`` takes it: a pandas or polars dataframe, or an
+        array (of dtype object where it holds text).
+    onnx_model : onnx.ModelProto or onnxruntime.InferenceSession
+        The exported model, or a session that runs it.
+
+    Returns
+    -------
+    inputs : dict of str to ndarray
+        The ``input_feed`` of ``session.run``.
+
+    Raises
+    ------
+    ValueError
+        Where ``X`` lacks a column the graph takes, or holds a missing value
+        where the graph's input cannot (a boolean or integer input).
+    TypeError
+        Where a column holds values its input cannot take (numbers for a text
+        input, text for a numeric one), or ``onnx_model`` is neither.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> import pandas as pd
+    >>> from skscratch import ScratchMLPClassifier
+    >>> from skscratch.onnx import frame_inputs, to_onnx
+    >>> X = pd.DataFrame(
+    ...     {"size": [1.0, 2.5, None, 4.0, 0.5, 3.0] * 5,
+    ...      "colour": ["red", "blue", "red", None, "green", "blue"] * 5}
+    ... )
+    >>> y = [0, 1, 0, 1, 0, 1] * 5
+    >>> model = ScratchMLPClassifier(
+    ...     (4,), categorical_features="auto", handle_missing="indicator",
+    ...     solver="lbfgs", max_iter=50, random_state=0,
+    ... ).fit(X, y)
+    >>> onx = to_onnx(model, X[:1], options={"zipmap": False})
+    >>> [(i.name, i.type.tensor_type.elem_type) for i in onx.graph.input]
+    [('size', 11), ('colour', 8)]
+    >>> session = ort.InferenceSession(
+    ...     onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> X_new = pd.DataFrame({"size": [2.0, None], "colour": ["purple", None]})
+    >>> frame_inputs(X_new, session)["colour"].ravel().tolist()
+    ['purple', '']
+    >>> label, proba = session.run(None, frame_inputs(X_new, session))
+    >>> bool((label == model.predict(X_new)).all())
+    True
+    """
+    inputs = _graph_inputs(onnx_model)
+    if nw.dependencies.is_into_dataframe(X):
+        frame = nw.from_native(X, eager_only=True)
+        native_names = {str(name): name for name in frame.columns}
+        names = list(native_names)
+
+        def column(j):
+            return frame.get_column(native_names[names[j]]).to_numpy()
+
+    else:
+        X = X if hasattr(X, "shape") else np.asarray(X, dtype=object)  # a list of rows
+        if np.ndim(X) != 2:
+            raise ValueError(f"X must be a table of 2 dimensions; got shape {np.shape(X)}.")
+        names = [f"x{j}" for j in range(X.shape[1])]
+
+        def column(j):
+            return np.asarray(X[:, j])
+
+    input_names = [name for name, _, _ in inputs]
+    if len(inputs) == 1 and inputs[0][2][1:] != [1]:  # one tensor: the whole table
+        name, elem_type, _ = inputs[0]
+        values = [_as_input(column(j), elem_type, names[j]) for j in range(len(names))]
+        return {name: np.hstack(values)}
+    position = {name: j for j, name in enumerate(names)}
+    if all(name in position for name in input_names):
+        positions = [position[name] for name in input_names]
+    elif not nw.dependencies.is_into_dataframe(X) and len(inputs) == len(names):
+        positions = range(len(names))  # an array's columns, in the graph's order
+    else:
+        absent = [name for name in input_names if name not in position]
+        raise ValueError(
+            f"X has no column {absent}; the graph's inputs are {input_names} and X's "
+            f"columns {names}."
+        )
+    return {
+        name: _as_input(column(j), elem_type, names[j])
+        for (name, elem_type, _), j in zip(inputs, positions)
+    }
+
+
+def _graph_inputs(onnx_model):
+    """``[(name, onnx element type, shape)]`` of the graph's inputs."""
+    if hasattr(onnx_model, "get_inputs"):  # an onnxruntime session
+        return [
+            (i.name, _RUNTIME_TYPES.get(i.type, i.type), list(i.shape))
+            for i in onnx_model.get_inputs()
+        ]
+    graph = getattr(onnx_model, "graph", None)
+    if graph is None:
+        raise TypeError(
+            "onnx_model must be an onnx.ModelProto or an onnxruntime.InferenceSession; "
+            f"got {type(onnx_model).__name__}."
+        )
+    initializers = {tensor.name for tensor in graph.initializer}
+    return [
+        (
+            i.name,
+            i.type.tensor_type.elem_type,
+            [d.dim_value or None for d in i.type.tensor_type.shape.dim],
+        )
+        for i in graph.input
+        if i.name not in initializers
+    ]
+
+
+def _as_input(values, elem_type, name):
+    """One column's values as an input of ONNX type ``elem_type``, of shape (n, 1)."""
+    dtype = _INPUT_DTYPES.get(elem_type)
+    if dtype is None:
+        raise TypeError(
+            f"The graph's input for column {name!r} has type {elem_type}, which "
+            "frame_inputs cannot fill."
+        )
+    values = np.asarray(values)
+    missing = _is_missing(values)
+    present = values[~missing]
+    kind, accepted = {
+        "O": ("a text", str),
+        "b": ("a boolean", (bool, np.bool_)),
+    }.get(dtype.kind, ("a numeric", (Real, np.bool_)))
+    # An array of one type is checked by its first value, an object array by each.
+    sample = present if values.dtype.kind == "O" else present[:1].tolist()
+    wrong = next((v for v in sample if not isinstance(v, accepted)), None)
+    if wrong is not None:
+        raise TypeError(
+            f"Column {name!r} feeds {kind} input, but holds {type(wrong).__name__} "
+            f"values such as {wrong!r}."
+        )
+    if missing.any() and dtype.kind in "biu":
+        raise ValueError(
+            f"Column {name!r} has missing values, which the graph's {dtype} input "
+            "cannot hold. Export from a sample whose column can hold them (e.g. "
+            "pandas' nullable 'boolean' dtype), for an input of numbers with NaN."
+        )
+    out = np.empty(len(values), dtype=dtype)
+    out[~missing] = present
+    if missing.any():  # only where the type holds them (checked above)
+        out[missing] = "" if dtype.kind == "O" else np.nan
+    return out.reshape(-1, 1)

@@ -375,14 +375,6 @@ def test_embeddings_match_predict_with_unseen_and_missing_values(dtype):
     assert_allclose(proba[:30], unknown, rtol=RTOL[dtype], atol=PROBA_ATOL[dtype])
 
 
-def test_string_categories_are_refused_with_a_reason():
-    pd = pytest.importorskip("pandas")
-    X = pd.DataFrame({"x": np.arange(40.0), "c": pd.Categorical(["a", "b"] * 20)})
-    model = _fit(ScratchMLPClassifier((3,), max_iter=3), X, np.arange(40) % 2)
-    with pytest.raises(NotImplementedError, match="categories are not numbers"):
-        skscratch_onnx.to_onnx(model, initial_types=None)
-
-
 def test_export_uses_the_fitted_activations_not_a_changed_parameter():
     # set_params after fit changes the parameter, not the fitted model: the
     # graph must compute what predict computes.

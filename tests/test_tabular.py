@@ -469,12 +469,3 @@ def test_onnx_regressor_maps_back_to_the_units_of_y():
     model = fit_quietly(TabularMLPRegressor(**SMALL), X, y)
     (output,) = onnx_outputs(model, X)
     np.testing.assert_allclose(output.ravel(), model.predict(X), rtol=1e-9)
-
-
-def test_onnx_refuses_text_categories_with_a_reason():
-    pytest.importorskip("skl2onnx")
-    skscratch_onnx = pytest.importorskip("skscratch.onnx")
-    X, y = raw_frame()
-    model = fit_quietly(TabularMLPClassifier(**SMALL), X, y)
-    with pytest.raises(NotImplementedError, match="categories are not numbers"):
-        skscratch_onnx.to_onnx(model)

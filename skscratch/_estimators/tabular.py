@@ -165,9 +165,9 @@ class TabularMLPClassifier(ScratchMLPClassifier):
     The medians, spreads, missing-value columns and categories are learned
     in the first fit (``warm_start`` and ``partial_fit`` keep them); they
     are part of ``layers_`` (the input layers ``impute_missing`` and
-    ``robust_scale``) and of the ONNX graph. Text categories cannot be
-    exported to ONNX, whose graph reads one numeric tensor: code them as
-    numbers (a pandas Categorical of integers) to export.
+    ``robust_scale``) and of the ONNX graph, which, exported from a sample
+    of the table (``skscratch.onnx.to_onnx(model, X[:1])``), takes one input
+    per column, text included (``skscratch.onnx.frame_inputs`` feeds it a frame).
 
     Examples
     --------
@@ -282,7 +282,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
     -----
     The medians, spreads, missing-value columns and categories are learned
     in the first fit (``warm_start`` and ``partial_fit`` keep them); they
-    are part of ``layers_`` and of the ONNX graph (numeric categories only).
+    are part of ``layers_`` and of the ONNX graph (one input per column).
 
     Examples
     --------
