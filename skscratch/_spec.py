@@ -148,9 +148,13 @@ class TrainingConfig:
 def training_config(est, n_samples):
     """The :class:`TrainingConfig` of ``est``'s parameters for a fit on ``n_samples``.
 
-    Checks the per-layer parameters (ValueError or TypeError naming the
-    parameter), and warns when ``batch_size`` exceeds ``n_samples``.
+    The fields that hold a parameter as given come from the parameter table
+    (its ``config`` column); the others are resolved here. Checks the
+    per-layer parameters (ValueError or TypeError naming the parameter), and
+    warns when ``batch_size`` exceeds ``n_samples``.
     """
+    from ._parameters import config_copies  # the table imports SOLVERS from here
+
     solver = SOLVERS[est.solver]
     hidden = hidden_layer_sizes(est.hidden_layer_sizes)
     n_hidden = len(hidden)
@@ -159,38 +163,21 @@ def training_config(est, n_samples):
     scheduled = est.solver == "sgd" or callable(est.learning_rate)
     scheduled = scheduled or est.learning_rate in SCHEDULES_FOR_EVERY_SOLVER
     return TrainingConfig(
-        solver=est.solver,
+        **config_copies(est),  # the parameters it holds as given
         stochastic=solver.stochastic,
         decoupled_weight_decay=solver.decoupled_weight_decay,
         hidden_layer_sizes=tuple(hidden),
         activations=tuple(per_hidden_layer_activations(est.activation, n_hidden)),
         dropout=tuple(per_hidden_layer_dropout(est.dropout, n_hidden)),
         batch_norm=tuple(per_hidden_layer_flags(est.batch_norm, n_hidden, "batch_norm")),
-        residual=bool(est.residual),
-        feature_scale=bool(est.feature_scale),
         numeric_embedding=numeric_embedding(est),
-        numeric_embedding_frequencies=int(est.numeric_embedding_frequencies),
-        numeric_embedding_sigma=float(est.numeric_embedding_sigma),
-        numeric_embedding_dim=int(est.numeric_embedding_dim),
-        parametrization=est.parametrization,
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
-        embedding_dim=est.embedding_dim,
-        alpha=float(est.alpha),
         batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
         learning_rate=est.learning_rate if scheduled else "constant",
-        learning_rate_init=float(est.learning_rate_init),
-        power_t=float(est.power_t),
         optimizer_arguments=MappingProxyType(
             {name: getattr(est, param) for name, param in solver.arguments.items()}
         ),
-        max_iter=int(est.max_iter),
-        max_fun=int(est.max_fun),
-        tol=float(est.tol),
-        n_iter_no_change=est.n_iter_no_change,
-        shuffle=bool(est.shuffle),
-        verbose=bool(est.verbose),
         early_stopping=bool(est.early_stopping) and solver.stochastic,
-        validation_fraction=float(est.validation_fraction),
     )
 
 
@@ -333,15 +320,15 @@ def learned_input_layers(config, n_columns, embedding=None):
 
 def _load_previous(net, previous):
     """Start ``net`` from an earlier fit's layer records; ValueError if they differ."""
+    from ._parameters import LAYER_SHAPING  # the table imports SOLVERS from here
+
     try:
         net.load_records(previous)
     except ValueError:
         raise ValueError(
             f"The previous fit's layers ({describe(previous)}) are not those this call "
             f"needs ({describe(net.records())}); warm_start and partial_fit must keep "
-            "hidden_layer_sizes, batch_norm, residual, embedding_dim, feature_scale, "
-            "numeric_embedding (and its frequencies and dim), parametrization and the "
-            "number of features and outputs."
+            f"{', '.join(LAYER_SHAPING)} and the number of features and outputs."
         ) from None
 
 
