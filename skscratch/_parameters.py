@@ -20,11 +20,25 @@ The ``__init__`` signatures stay explicit, as scikit-learn reads them
 (``get_params``, ``clone``); ``tests/test_parameters.py`` holds them, the
 docstrings and the constraints to this table.
 
-A new parameter is an entry here, a line in each estimator's signature (the
-Tabular ones too), and the code that uses it: with ``config=`` it reaches
-the training loops as the :class:`~skscratch._spec.TrainingConfig` field of
-its name (add the field there). This module is long because it is the
-parameters' reference text.
+To add a parameter:
+
+1. its :class:`Parameter` here, at the place it takes in the signatures
+   (``only=`` for one estimator kind; ``recipe=(value, why)`` for a Tabular
+   default of its own; ``shapes_layers=True`` if changing it changes the
+   layers' shapes);
+2. a line in the signature of each estimator that takes it: the drop-in
+   classifier and regressor and the Tabular ones (``_tabular.py``, reading a
+   recipe default from ``DEFAULTS``); the test names a line that is missing,
+   out of place or of another default;
+3. the code that uses it, reading ``est.<name>``; or, for the training loops,
+   ``config=float`` (``int``, ``bool``, :func:`_as_given`) and the
+   :class:`~skscratch._spec.TrainingConfig` field of its name, which
+   :func:`~skscratch._spec.training_config` then fills.
+
+A new allowed value of a parameter whose values are a registry's names (a
+solver, an activation, a schedule, a loss ...) is the registry's entry, and
+its mention in the parameter's ``doc`` (a test checks). The module is long
+because it holds the parameters' reference text.
 """
 
 import dataclasses
