@@ -1,7 +1,7 @@
 """The estimator machinery shared by the classifier and the regressor.
 
-:class:`BaseScratchMLP` holds scikit-learn's MLP parameters and validates
-them and the data. One fit's set-up path: ``_fit`` (a private copy, committed
+:class:`BaseScratchMLP` validates the parameters (:mod:`skscratch._estimators.parameters`)
+and the data. One fit's set-up path: ``_fit`` (a private copy, committed
 at the end) -> ``_train`` -> ``_training_data`` (the task encodes the
 targets) -> :func:`~skscratch._training.config.training_config` ->
 :func:`~skscratch._training.config.build` -> a training loop of
@@ -16,13 +16,11 @@ import inspect
 import math
 import threading
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -31,7 +29,6 @@ from .._input.categorical import (
     embedding_dims,
     fill_unknown_rows,
 )
-from .._input.input_layers import SCALINGS
 from .._input.stage import InputStage, input_ops
 from .._training.config import (
     SOLVERS,
@@ -43,12 +40,10 @@ from .._training.config import (
 from .._training.loops import TrainingData, fit_lbfgs, fit_stochastic
 from .._training.state import TrainingState
 from .._training.stopping import Validation
-from .._utils.sklearn_compat import Interval, Options, StrOptions, check_sample_weight
+from .._utils.sklearn_compat import check_sample_weight
 from ..callbacks import Hooks, check_callbacks
-from ..core import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import to_numpy
-from ..core.layers import PERIODIC_VARIANTS
-from ..core.mlp import PARAMETRIZATIONS
 from ..core.network import layers_from_records, predict_chunked
 from .model import (
     LayerArrays,
@@ -56,6 +51,7 @@ from .model import (
     records_from_legacy,
     set_dense_arrays,
 )
+from .parameters import constraints
 
 # Held while a fit snapshots an estimator's attributes and while it commits
 # its fitted ones: a few dictionary operations, so one lock serves every estimator.
@@ -76,135 +72,9 @@ def _check_validation_given(X_val, y_val, sample_weight_val):
 class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
-    _parameter_constraints: ClassVar[dict] = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), "array-like"],
-        "solver": [StrOptions(set(SOLVERS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [
-            StrOptions(
-                {"constant", "invscaling", "adaptive", "cosine", "coslog4", "one_cycle"}
-            ),
-            callable,
-        ],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "callbacks": [None, list],
-        "categorical_features": ["array-like", StrOptions({"from_dtype", "auto"}), None],
-        "embedding_dim": [None, Interval(Integral, 1, None, closed="left"), "array-like"],
-        "batch_norm": ["boolean", "array-like"],
-        "residual": ["boolean"],
-        "feature_scale": ["boolean"],
-        "numeric_embedding": [None, StrOptions(set(PERIODIC_VARIANTS))],
-        "numeric_embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
-        "numeric_embedding_sigma": [Interval(Real, 0, None, closed="neither")],
-        "numeric_embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "parametrization": [StrOptions(set(PARAMETRIZATIONS))],
-        "validation_scoring": [None, StrOptions(set(get_scorer_names())), callable],
-        "handle_missing": [StrOptions({"error", "indicator"})],
-        "numeric_scaling": [StrOptions(set(SCALINGS)), None],
-    }
-
-    @abstractmethod
-    def __init__(
-        self,
-        hidden_layer_sizes,
-        activation,
-        solver,
-        alpha,
-        batch_size,
-        learning_rate,
-        learning_rate_init,
-        power_t,
-        max_iter,
-        shuffle,
-        random_state,
-        tol,
-        verbose,
-        warm_start,
-        momentum,
-        nesterovs_momentum,
-        early_stopping,
-        validation_fraction,
-        beta_1,
-        beta_2,
-        epsilon,
-        n_iter_no_change,
-        max_fun,
-        dropout,
-        callbacks,
-        categorical_features,
-        embedding_dim,
-        batch_norm,
-        residual,
-        feature_scale,
-        numeric_embedding,
-        numeric_embedding_frequencies,
-        numeric_embedding_sigma,
-        numeric_embedding_dim,
-        parametrization,
-        validation_scoring,
-        handle_missing,
-        numeric_scaling,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.callbacks = callbacks
-        self.categorical_features = categorical_features
-        self.embedding_dim = embedding_dim
-        self.batch_norm = batch_norm
-        self.residual = residual
-        self.feature_scale = feature_scale
-        self.numeric_embedding = numeric_embedding
-        self.numeric_embedding_frequencies = numeric_embedding_frequencies
-        self.numeric_embedding_sigma = numeric_embedding_sigma
-        self.numeric_embedding_dim = numeric_embedding_dim
-        self.parametrization = parametrization
-        self.validation_scoring = validation_scoring
-        self.handle_missing = handle_missing
-        self.numeric_scaling = numeric_scaling
+    #: The parameters both estimator kinds take (from the table, :mod:`.parameters`);
+    #: each subclass has its own dict, with its kind's parameters.
+    _parameter_constraints: ClassVar[dict] = constraints()
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod

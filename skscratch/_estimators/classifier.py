@@ -1,6 +1,5 @@
 """ScratchMLPClassifier: class labels in, probabilities and labels out."""
 
-from numbers import Real
 from typing import ClassVar
 
 import numpy as np
@@ -9,11 +8,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._input.stage import InputStage
-from .._utils.sklearn_compat import Interval, StrOptions
 from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import ops_for
 from .base import BaseScratchMLP
 from .docstrings import fill
+from .parameters import constraints, store
 from .tasks import MULTILABEL, ClassificationTask, class_probabilities, decode_labels
 
 
@@ -28,22 +27,6 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     Parameters
     ----------
     {parameters}
-    label_smoothing : float in [0, 1), default=0.0
-        The log-loss is taken against ``(1 - eps) y + eps / K`` in place of
-        the one-hot targets ``y`` (``eps`` = label_smoothing; ``K`` the number
-        of classes for several classes, 2 for each logistic output: two
-        classes, or each label of a multilabel target). The output delta
-        stays ``softmax(z) - y_smoothed``; no target asks for a probability
-        of exactly 0 or 1, so the logits stay bounded (RealMLP-TD uses
-        0.1). ``loss_``, ``loss_curve_`` and ``validation_loss`` are this
-        smoothed loss, the objective training minimises, whose least value
-        is the smoothed targets' entropy, not 0. Not in scikit-learn's MLP.
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``: a dict
-        ``{label: weight}``, or 'balanced' for ``n_samples / (n_classes *
-        count(label))``. Not in scikit-learn's MLP. 'balanced' is not available
-        to ``partial_fit``.
-
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -76,13 +59,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     True
     """
 
-    __doc__ = fill(__doc__)
+    __doc__ = fill(__doc__, "classifier")
 
-    _parameter_constraints: ClassVar[dict] = {
-        **BaseScratchMLP._parameter_constraints,
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [None, StrOptions({"balanced"}), dict],
-    }
+    _parameter_constraints: ClassVar[dict] = constraints("classifier")
 
     def __init__(
         self,
@@ -128,48 +107,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         numeric_scaling=None,
         class_weight=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            callbacks=callbacks,
-            categorical_features=categorical_features,
-            embedding_dim=embedding_dim,
-            batch_norm=batch_norm,
-            residual=residual,
-            feature_scale=feature_scale,
-            numeric_embedding=numeric_embedding,
-            numeric_embedding_frequencies=numeric_embedding_frequencies,
-            numeric_embedding_sigma=numeric_embedding_sigma,
-            numeric_embedding_dim=numeric_embedding_dim,
-            parametrization=parametrization,
-            validation_scoring=validation_scoring,
-            handle_missing=handle_missing,
-            numeric_scaling=numeric_scaling,
-        )
-        self.label_smoothing = label_smoothing
-        self.class_weight = class_weight
+        store(self, locals())
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None

@@ -5,10 +5,10 @@ from typing import ClassVar
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from .._utils.sklearn_compat import StrOptions
 from ..core.backend import ops_for, to_numpy
 from .base import BaseScratchMLP
 from .docstrings import fill
+from .parameters import constraints, store
 from .tasks import RegressionTask
 
 #: The fitted attributes of ``target_scaling``.
@@ -25,27 +25,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson', 'huber'}, default='squared_error'
-        The loss to minimise. 'poisson' needs non-negative targets and predicts
-        ``exp`` of the last layer, so predictions are always positive. 'huber'
-        (not in scikit-learn's MLP) is quadratic up to a residual of 1 and
-        linear beyond, so outliers pull less.
-
     {parameters}
-    target_scaling : {'standard'} or None, default=None
-        Not in scikit-learn's MLP. 'standard': the network fits standardized
-        targets, ``(y - target_offset_) / target_scale_`` with each output's
-        mean and standard deviation in the first fit (for 'poisson': the mean
-        as the scale, no offset, so targets stay non-negative), and
-        ``predict`` maps its outputs back; as a
-        :class:`~sklearn.compose.TransformedTargetRegressor` with a
-        :class:`~sklearn.preprocessing.StandardScaler` does, without the
-        wrapper. Targets of any scale (prices, counts in the thousands) then
-        train as fast as those of unit scale, and the learning rate, ``tol``
-        and Huber's threshold of 1 keep their meaning; ``loss_`` and the
-        validation loss are those of the standardized targets. None: the
-        targets as given.
-
     Attributes
     ----------
     target_offset_, target_scale_ : ndarray of shape (n_outputs,)
@@ -79,13 +59,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     True
     """
 
-    __doc__ = fill(__doc__)
+    __doc__ = fill(__doc__, "regressor")
 
-    _parameter_constraints: ClassVar[dict] = {
-        **BaseScratchMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "huber"})],
-        "target_scaling": [StrOptions({"standard"}), None],
-    }
+    _parameter_constraints: ClassVar[dict] = constraints("regressor")
 
     def __init__(
         self,
@@ -131,48 +107,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         numeric_scaling=None,
         target_scaling=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            callbacks=callbacks,
-            categorical_features=categorical_features,
-            embedding_dim=embedding_dim,
-            batch_norm=batch_norm,
-            residual=residual,
-            feature_scale=feature_scale,
-            numeric_embedding=numeric_embedding,
-            numeric_embedding_frequencies=numeric_embedding_frequencies,
-            numeric_embedding_sigma=numeric_embedding_sigma,
-            numeric_embedding_dim=numeric_embedding_dim,
-            parametrization=parametrization,
-            validation_scoring=validation_scoring,
-            handle_missing=handle_missing,
-            numeric_scaling=numeric_scaling,
-        )
-        self.loss = loss
-        self.target_scaling = target_scaling
+        store(self, locals())
 
     def fit(
         self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None

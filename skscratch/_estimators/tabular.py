@@ -2,10 +2,11 @@
 
 They are :class:`~skscratch.ScratchMLPClassifier` and
 :class:`~skscratch.ScratchMLPRegressor` with other defaults: those of
-:data:`RECIPE`, the one place where the recipe is written down (each value
-with its reason). A raw table goes straight in: a pandas or polars dataframe
-(or a numpy array) with numeric columns, text, boolean and Categorical
-columns, and missing values; the network's own input layers impute and
+:data:`RECIPE`, each value with its reason, written down once in the
+parameter table (:mod:`skscratch._estimators.parameters`, each entry's ``recipe``). A
+raw table goes straight in: a pandas or polars dataframe (or a numpy array)
+with numeric columns, text, boolean and Categorical columns, and missing
+values; the network's own input layers impute and
 indicate the missing numbers and scale the numeric columns
 (:mod:`skscratch._input.input_layers`), and an embedding table per categorical column
 turns categories into vectors. Every parameter of the drop-in classes is a
@@ -14,117 +15,22 @@ ingredient, and the benchmark (``benchmarks/bench_tabular.py``) measures the
 recipe as it is written here.
 """
 
-import re
-import textwrap
-
 from .classifier import ScratchMLPClassifier
 from .docstrings import fill
+from .parameters import recipe, store
 from .regressor import ScratchMLPRegressor
 
-#: The recipe: each default that differs from scikit-learn's, with its reason.
-#: The Tabular estimators' signatures read their defaults from here.
-RECIPE = {
-    "hidden_layer_sizes": (
-        (256, 256),
-        "two wide layers: room for interactions between columns; dropout and early "
-        "stopping hold the capacity in check on small tables",
-    ),
-    "solver": (
-        "adamw",
-        "Adam with decoupled weight decay (alpha): the decay does not depend on the "
-        "gradient's scale, as an L2 term under Adam does (Loshchilov & Hutter, 2019)",
-    ),
-    "learning_rate": (
-        "cosine",
-        "annealed to 0 over max_iter epochs: large steps first, small ones to settle",
-    ),
-    "batch_size": (
-        64,
-        "more steps per epoch than 200 on tables of a few thousand rows, and the noise "
-        "of small batches regularizes",
-    ),
-    "dropout": (
-        0.2,
-        "a regularizer for the wide layers (0.2 rather than 0.1: better on three of "
-        "the four tuning sets)",
-    ),
-    "early_stopping": (
-        "auto",
-        "10% of the rows held out (stratified for classification); training stops when "
-        "their score stalls for n_iter_no_change epochs (below) and keeps the best "
-        "epoch's weights; 'auto' "
-        "rather than True so that tables of under 20 rows and partial_fit train "
-        "without it instead of raising",
-    ),
-    "n_iter_no_change": (
-        20,
-        "early stopping waits 20 epochs without a better validation score (not 10): "
-        "the held-out tenth of a small table is noisy, and the best epoch is kept",
-    ),
-    "categorical_features": (
-        "auto",
-        "text, boolean and Categorical columns are categories, each with an embedding "
-        "table: no one-hot encoding to set up",
-    ),
-    "handle_missing": (
-        "indicator",
-        "missing numbers are taken, as gradient boosting takes them: the median stands "
-        "in, and an indicator column tells the network the value was missing",
-    ),
-    "numeric_scaling": (
-        "smooth_clip",
-        "raw columns need no scaler: median and interquartile range, then outliers "
-        "squashed smoothly into (-3, 3) (RealMLP-TD's preprocessing)",
-    ),
-    "numeric_embedding": (
-        "pbld",
-        "each numeric column becomes 4 columns, cos(2 pi c x + phi) of 16 learned "
-        "frequencies through a learned map, beside x itself (RealMLP-TD's PBLD "
-        "embedding): the piece that helped most on the tuning sets (R^2 of concrete "
-        "0.885 -> 0.901)",
-    ),
-}
+#: The recipe: each default that differs from the drop-in estimators', with its
+#: reason (the ``recipe`` of the parameter table, :mod:`skscratch._estimators.parameters`).
+RECIPE = recipe()
 
-#: The regressor's further ingredient.
+#: The regressor's further ingredients.
 REGRESSION_RECIPE = {
-    "target_scaling": (
-        "standard",
-        "the network fits standardized targets, so prices and counts in the "
-        "thousands train as fast as targets of unit scale (RealMLP-TD does the same)",
-    ),
+    name: why for name, why in recipe("regressor").items() if name not in RECIPE
 }
 
-#: The defaults alone.
+#: The defaults alone; the Tabular estimators' signatures read theirs from here.
 DEFAULTS = {name: value for name, (value, _) in {**RECIPE, **REGRESSION_RECIPE}.items()}
-
-
-def _recipe_docstring(docstring, recipe):
-    """``docstring`` with the recipe's defaults in its parameter lines, and the recipe.
-
-    The parameter descriptions are the drop-in class's (one text for both);
-    each parameter of ``recipe`` gets its default here. A ``{recipe}`` line
-    becomes the list of the recipe's values and reasons.
-    """
-    for name, (value, _) in recipe.items():
-        header = re.search(rf"\n    {name} : .*?default=[^\n]*", docstring, re.DOTALL)
-        start = header.start() + header.group().rindex("default=")
-        docstring = docstring[:start] + f"default={value!r}" + docstring[header.end() :]
-    recipe = "".join(
-        textwrap.fill(
-            f"* ``{name}={value!r}``: {why}.",
-            width=80,
-            initial_indent="    ",
-            subsequent_indent="      ",
-        )
-        + "\n"
-        for name, (value, why) in recipe.items()
-    )
-    return docstring.replace("    {recipe}\n", recipe + "\n")
-
-
-def _arguments(constructor_locals):
-    """A constructor's arguments, from its ``locals()``, for the parent's constructor."""
-    return {k: v for k, v in constructor_locals.items() if k not in ("self", "__class__")}
 
 
 class TabularMLPClassifier(ScratchMLPClassifier):
@@ -142,11 +48,6 @@ class TabularMLPClassifier(ScratchMLPClassifier):
     Parameters
     ----------
     {parameters}
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``: a dict
-        ``{label: weight}``, or 'balanced' for ``n_samples / (n_classes *
-        count(label))``. 'balanced' is not available to ``partial_fit``.
-
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -188,7 +89,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
     True
     """
 
-    __doc__ = _recipe_docstring(fill(__doc__), RECIPE)
+    __doc__ = fill(__doc__, "classifier", tabular=True)
 
     def __init__(
         self,
@@ -234,7 +135,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         numeric_scaling=DEFAULTS["numeric_scaling"],
         class_weight=None,
     ):
-        super().__init__(**_arguments(locals()))
+        store(self, locals())
 
 
 class TabularMLPRegressor(ScratchMLPRegressor):
@@ -251,20 +152,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
     {recipe}
     Parameters
     ----------
-    loss : {'squared_error', 'poisson', 'huber'}, default='squared_error'
-        The loss to minimise. 'poisson' needs non-negative targets and predicts
-        ``exp`` of the last layer. 'huber' is quadratic up to a residual of 1
-        and linear beyond.
-
     {parameters}
-    target_scaling : {'standard'} or None, default='standard'
-        'standard': the network fits standardized targets, ``(y -
-        target_offset_) / target_scale_`` with each output's mean and standard
-        deviation in the first fit (for 'poisson': the mean as the scale, no
-        offset), and ``predict`` maps its outputs back. ``loss_`` and the
-        validation loss are those of the standardized targets. None: the
-        targets as given.
-
     Attributes
     ----------
     target_offset_, target_scale_ : ndarray of shape (n_outputs,)
@@ -303,7 +191,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
     True
     """
 
-    __doc__ = _recipe_docstring(fill(__doc__), {**RECIPE, **REGRESSION_RECIPE})
+    __doc__ = fill(__doc__, "regressor", tabular=True)
 
     def __init__(
         self,
@@ -349,4 +237,4 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         numeric_scaling=DEFAULTS["numeric_scaling"],
         target_scaling=DEFAULTS["target_scaling"],
     ):
-        super().__init__(**_arguments(locals()))
+        store(self, locals())

@@ -37,6 +37,9 @@ SMOOTH_CLIP = 3.0
 #: numeric_scaling -> the clip of its RobustScale layer.
 SCALINGS = {"robust": None, "smooth_clip": SMOOTH_CLIP}
 
+#: handle_missing -> the input layer that takes missing values (None: refused).
+MISSING_VALUES = {"error": None, "indicator": ImputeMissing}
+
 #: Columns of a sparse X made dense at once to compute their statistics.
 _SPARSE_BLOCK = 256
 
@@ -63,9 +66,10 @@ def input_layers(X, n_numeric, handle_missing, numeric_scaling):
     center, spread, has_missing = numeric_statistics(X, n_numeric)
     n_codes = X.shape[1] - n_numeric
     layers = []
-    if handle_missing == "indicator":
+    impute = MISSING_VALUES[handle_missing]
+    if impute is not None:
         indicate = np.flatnonzero(has_missing)
-        layers.append(ImputeMissing(n_numeric, indicate, n_codes, fill=center))
+        layers.append(impute(n_numeric, indicate, n_codes, fill=center))
         n_codes += len(indicate)  # the indicators pass through the scaling
     if numeric_scaling is not None:
         factor = np.where(spread > 0, 1.0 / (spread + SPREAD_EPS), 0.0)
@@ -142,7 +146,8 @@ def _kinds(n_numeric, handle_missing, numeric_scaling):
     """``[(kind, clip)]`` of the input layers that :func:`input_layers` makes."""
     if n_numeric == 0:
         return []
-    kinds = [(ImputeMissing.kind, None)] if handle_missing == "indicator" else []
+    impute = MISSING_VALUES[handle_missing]
+    kinds = [] if impute is None else [(impute.kind, None)]
     if numeric_scaling is not None:
         kinds.append((RobustScale.kind, SCALINGS[numeric_scaling]))
     return kinds

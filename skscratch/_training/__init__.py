@@ -1,7 +1,7 @@
 """Training: from the estimator's parameters to a trained network.
 
-The training configuration and the solver registry, building the network
-and its optimizer (``config.py``); the epoch loops, which see the
+The solver registry (``solvers.py``); the training configuration, building
+the network and its optimizer (``config.py``); the epoch loops, which see the
 configuration, the network and the hooks, never the estimator
 (``loops.py``); the bookkeeping a fit fills (``state.py``); the built-in stop
 rules as callbacks (``stopping.py``); and :func:`~skscratch.check_gradients`
@@ -9,6 +9,7 @@ rules as callbacks (``stopping.py``); and :func:`~skscratch.check_gradients`
 
 May import: :mod:`skscratch.core`, :mod:`skscratch.callbacks`,
 :mod:`skscratch._input` (``check_gradients`` reads X as the fitted model
-does), :mod:`skscratch._utils` and scikit-learn; never the estimators (a fit passes
-what the loops need as arguments).
+does), :mod:`skscratch._utils`, scikit-learn, and of the estimators only their
+parameter table (``config.py`` copies the parameters it marks); the loops
+never see an estimator (a fit passes what they need as arguments).
 """

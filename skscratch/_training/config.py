@@ -21,8 +21,9 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .._estimators.parameters import LAYER_SHAPING, config_copies
 from .._utils.warnings import warn
-from ..core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
+from ..core import Network, make_schedule
 from ..core.backend import ops_for
 from ..core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
 from ..core.mlp import (
@@ -34,49 +35,7 @@ from ..core.mlp import (
     stack_layers,
 )
 from ..core.network import describe
-
-
-@dataclasses.dataclass(frozen=True)
-class Solver:
-    """A solver's optimizer and traits.
-
-    Attributes
-    ----------
-    optimizer : class or None
-        The step-by-step optimizer of :mod:`skscratch.core.optimizers`; None
-        for L-BFGS, which minimises the full-batch loss through scipy.
-    arguments : mapping
-        Optimizer constructor argument -> estimator parameter it takes.
-    decoupled_weight_decay : bool
-        The optimizer decays the weights itself, by ``alpha``, instead of an
-        L2 term in the loss (AdamW).
-    """
-
-    optimizer: object
-    arguments: MappingProxyType = dataclasses.field(default_factory=dict)
-    decoupled_weight_decay: bool = False
-
-    @property
-    def stochastic(self):
-        """Mini-batch epochs (and ``partial_fit``), not one full-batch minimisation."""
-        return self.optimizer is not None
-
-
-_ADAM = MappingProxyType({"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"})
-
-#: Solver name -> :class:`Solver`.
-SOLVERS = {
-    "lbfgs": Solver(None),
-    "sgd": Solver(
-        SGD, MappingProxyType({"momentum": "momentum", "nesterov": "nesterovs_momentum"})
-    ),
-    "adam": Solver(Adam, _ADAM),
-    "adamw": Solver(AdamW, MappingProxyType({**_ADAM, "weight_decay": "alpha"}), True),
-    "rmsprop": Solver(RMSprop, MappingProxyType({"rho": "beta_2", "epsilon": "epsilon"})),
-}
-
-#: The solvers that train in mini-batch epochs (and offer ``partial_fit``).
-STOCHASTIC_SOLVERS = tuple(name for name, solver in SOLVERS.items() if solver.stochastic)
+from .solvers import SOLVERS, STOCHASTIC_SOLVERS, Solver  # noqa: F401 (re-exported)
 
 #: learning_rate values that apply to every stochastic solver (skscratch's
 #: additions, and a callable); scikit-learn applies its own schedules
@@ -148,8 +107,10 @@ class TrainingConfig:
 def training_config(est, n_samples):
     """The :class:`TrainingConfig` of ``est``'s parameters for a fit on ``n_samples``.
 
-    Checks the per-layer parameters (ValueError or TypeError naming the
-    parameter), and warns when ``batch_size`` exceeds ``n_samples``.
+    The fields that hold a parameter as given come from the parameter table
+    (its ``config`` column); the others are resolved here. Checks the
+    per-layer parameters (ValueError or TypeError naming the parameter), and
+    warns when ``batch_size`` exceeds ``n_samples``.
     """
     solver = SOLVERS[est.solver]
     hidden = hidden_layer_sizes(est.hidden_layer_sizes)
@@ -159,38 +120,21 @@ def training_config(est, n_samples):
     scheduled = est.solver == "sgd" or callable(est.learning_rate)
     scheduled = scheduled or est.learning_rate in SCHEDULES_FOR_EVERY_SOLVER
     return TrainingConfig(
-        solver=est.solver,
+        **config_copies(est),  # the parameters it holds as given
         stochastic=solver.stochastic,
         decoupled_weight_decay=solver.decoupled_weight_decay,
         hidden_layer_sizes=tuple(hidden),
         activations=tuple(per_hidden_layer_activations(est.activation, n_hidden)),
         dropout=tuple(per_hidden_layer_dropout(est.dropout, n_hidden)),
         batch_norm=tuple(per_hidden_layer_flags(est.batch_norm, n_hidden, "batch_norm")),
-        residual=bool(est.residual),
-        feature_scale=bool(est.feature_scale),
         numeric_embedding=numeric_embedding(est),
-        numeric_embedding_frequencies=int(est.numeric_embedding_frequencies),
-        numeric_embedding_sigma=float(est.numeric_embedding_sigma),
-        numeric_embedding_dim=int(est.numeric_embedding_dim),
-        parametrization=est.parametrization,
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
-        embedding_dim=est.embedding_dim,
-        alpha=float(est.alpha),
         batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
         learning_rate=est.learning_rate if scheduled else "constant",
-        learning_rate_init=float(est.learning_rate_init),
-        power_t=float(est.power_t),
         optimizer_arguments=MappingProxyType(
             {name: getattr(est, param) for name, param in solver.arguments.items()}
         ),
-        max_iter=int(est.max_iter),
-        max_fun=int(est.max_fun),
-        tol=float(est.tol),
-        n_iter_no_change=est.n_iter_no_change,
-        shuffle=bool(est.shuffle),
-        verbose=bool(est.verbose),
         early_stopping=bool(est.early_stopping) and solver.stochastic,
-        validation_fraction=float(est.validation_fraction),
     )
 
 
@@ -339,9 +283,7 @@ def _load_previous(net, previous):
         raise ValueError(
             f"The previous fit's layers ({describe(previous)}) are not those this call "
             f"needs ({describe(net.records())}); warm_start and partial_fit must keep "
-            "hidden_layer_sizes, batch_norm, residual, embedding_dim, feature_scale, "
-            "numeric_embedding (and its frequencies and dim), parametrization and the "
-            "number of features and outputs."
+            f"{', '.join(LAYER_SHAPING)} and the number of features and outputs."
         ) from None
 
 

@@ -23,10 +23,15 @@ from .backend import NUMPY
 
 
 class Loss:
-    """Base class: a per-sample loss and the output activation it pairs with."""
+    """Base class: a per-sample loss and the output activation it pairs with.
+
+    ``regression``: whether it fits real-valued targets (a regressor's
+    ``loss``), rather than labels.
+    """
 
     name = None
     out_activation = None
+    regression = False
 
     def per_sample(self, y, z, ops=NUMPY):
         """Loss of each sample, summed over outputs, from logits ``z``."""
@@ -64,6 +69,7 @@ class SquaredError(Loss):
     """Half squared error ``0.5 * sum_k (z_k - y_k)**2``, identity output."""
 
     name = "squared_error"
+    regression = True
     out_activation = Identity
 
     def per_sample(self, y, z, ops=NUMPY):
@@ -74,6 +80,7 @@ class Poisson(Loss):
     """Half Poisson deviance ``y log(y / mu) - y + mu`` with ``mu = exp(z)``."""
 
     name = "poisson"
+    regression = True
     out_activation = Exp
 
     def per_sample(self, y, z, ops=NUMPY):
@@ -126,6 +133,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    regression = True
     out_activation = Identity
     delta_threshold = 1.0
 
@@ -144,3 +152,6 @@ class Huber(Loss):
 
 LOSSES = {cls.name: cls for cls in (SquaredError, Poisson, LogLoss, BinaryLogLoss, Huber)}
 """Losses by name."""
+
+REGRESSION_LOSSES = tuple(name for name, cls in LOSSES.items() if cls.regression)
+"""The names of the losses of real-valued targets."""

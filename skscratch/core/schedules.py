@@ -5,7 +5,7 @@ epochs, :class:`PlannedSchedule`, at their first epoch's rate); after every
 epoch the training loop calls :meth:`ConstantSchedule.epoch_end`, and when the
 loss stops improving it calls :meth:`ConstantSchedule.on_plateau`, whose answer
 decides whether training stops. :func:`make_schedule` builds one from the estimators'
-``learning_rate`` parameter.
+``learning_rate`` parameter, by its name in :data:`SCHEDULES`.
 """
 
 import numpy as np
@@ -199,6 +199,18 @@ class CallableSchedule(ConstantSchedule):
         self.learning_rate = self.learning_rate_init * value
 
 
+#: ``learning_rate`` name -> the schedule it makes, from ``(learning_rate_init,
+#: power_t, max_iter)``; the names are the estimators' allowed values.
+SCHEDULES = {
+    "constant": lambda init, power_t, max_iter: ConstantSchedule(init),
+    "invscaling": lambda init, power_t, max_iter: InvScalingSchedule(init, power_t),
+    "adaptive": lambda init, power_t, max_iter: AdaptiveSchedule(init),
+    "cosine": lambda init, power_t, max_iter: CosineSchedule(init, max_iter),
+    "coslog4": lambda init, power_t, max_iter: CoslogSchedule(init, max_iter, n_cycles=4),
+    "one_cycle": lambda init, power_t, max_iter: OneCycleSchedule(init, max_iter),
+}
+
+
 def make_schedule(learning_rate, learning_rate_init, power_t=0.5, max_iter=200):
     """The schedule named ``learning_rate``, or a :class:`CallableSchedule` for a callable.
 
@@ -206,6 +218,7 @@ def make_schedule(learning_rate, learning_rate_init, power_t=0.5, max_iter=200):
     ----------
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'coslog4', \
 'one_cycle'} or callable
+        A name of :data:`SCHEDULES`; another name gives the constant schedule.
     learning_rate_init : float
     power_t : float, default=0.5
         Exponent of 'invscaling'.
@@ -214,14 +227,5 @@ def make_schedule(learning_rate, learning_rate_init, power_t=0.5, max_iter=200):
     """
     if callable(learning_rate):
         return CallableSchedule(learning_rate_init, learning_rate)
-    if learning_rate == "invscaling":
-        return InvScalingSchedule(learning_rate_init, power_t)
-    if learning_rate == "adaptive":
-        return AdaptiveSchedule(learning_rate_init)
-    if learning_rate == "cosine":
-        return CosineSchedule(learning_rate_init, max_iter)
-    if learning_rate == "coslog4":
-        return CoslogSchedule(learning_rate_init, max_iter, n_cycles=4)
-    if learning_rate == "one_cycle":
-        return OneCycleSchedule(learning_rate_init, max_iter)
-    return ConstantSchedule(learning_rate_init)
+    make = SCHEDULES.get(learning_rate, SCHEDULES["constant"])
+    return make(learning_rate_init, power_t, max_iter)
