@@ -52,7 +52,6 @@ __all__ = [
     "copy_weights",
     "epochs_without_improvement",
     "fit_data",
-    "notify",
     "restore_weights",
 ]
 
@@ -110,32 +109,6 @@ def check_callbacks(callbacks):
         if not any(callable(getattr(callback, hook, None)) for hook in HOOKS):
             raise TypeError(f"Callback {callback!r} has none of the methods {HOOKS}.")
     return callbacks
-
-
-def notify(callbacks, hook, estimator, *args):
-    """Call ``hook`` on every callback that has it; True if one of them asked to stop.
-
-    Every callback is called, also after one has asked to stop.
-
-    Parameters
-    ----------
-    callbacks : list
-    hook : {"on_fit_begin", "on_epoch_begin", "on_epoch_end", "on_fit_end"}
-    estimator : estimator
-        Passed to the hook first.
-    *args
-        Passed after the estimator (the epoch's record for ``on_epoch_end``).
-
-    Returns
-    -------
-    stop : bool
-    """
-    stop = False
-    for callback in callbacks:
-        method = getattr(callback, hook, None)
-        if method is not None:
-            stop = bool(method(estimator, *args)) or stop
-    return stop
 
 
 class Hooks:

@@ -28,8 +28,7 @@ from skscratch import (
     to_numpy,
 )
 from skscratch.callbacks import Callback
-from skscratch.core.backend import ops_for
-from skscratch.core.backend import to_numpy as array_to_numpy
+from skscratch.core.backend import array_to_numpy, ops_for
 
 pytestmark = [
     pytest.mark.skipif(

@@ -13,9 +13,9 @@ from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratch.callbacks import (
     Callback,
     EarlyStopping,
+    Hooks,
     ProgressBar,
     copy_weights,
-    notify,
     restore_weights,
 )
 
@@ -308,7 +308,7 @@ def test_callback_base_class_hooks_do_nothing(data):
     assert OnlyEnd.ended == 1 and est.n_iter_ == 3  # the default on_epoch_end never stops
 
 
-def test_notify_calls_every_callback_and_reports_a_stop():
+def test_hooks_call_every_callback_and_report_a_stop():
     calls = []
 
     class Hook(Callback):
@@ -319,10 +319,10 @@ def test_notify_calls_every_callback_and_reports_a_stop():
             calls.append((self.stop, record))
             return self.stop
 
-    assert notify([Hook(True), Hook(False)], "on_epoch_end", None, "r") is True
-    assert calls == [(True, "r"), (False, "r")]
-    assert notify([Hook(False)], "on_epoch_end", None, "r") is False
-    assert notify([object()], "on_fit_begin", None) is False  # hooks are optional
+    assert Hooks([Hook(True), Hook(False)])("on_epoch_end", "r") is True
+    assert calls == [(True, "r"), (False, "r")]  # called after a stop too
+    assert Hooks([Hook(False)])("on_epoch_end", "r") is False
+    assert Hooks([object()])("on_fit_begin") is False  # hooks are optional
 
 
 def test_text_progress_line_leaves_no_stray_characters():

@@ -233,3 +233,10 @@ def test_failing_learning_rate_callable_leaves_model_unchanged(iris):
         est.fit(*iris)  # fails in the middle of training, at epoch 2
     np.testing.assert_array_equal(est.predict_proba(iris[0]), proba)
     assert est.n_iter_ == 10
+
+
+def test_an_unknown_schedule_name_is_refused_with_the_names():
+    # It used to give the constant schedule, silently.
+    match = r"Unknown learning-rate schedule 'cosin'.*'cosine'"
+    with pytest.raises(ValueError, match=match):
+        make_schedule("cosin", 0.1)

@@ -14,10 +14,10 @@ from skscratch._training.loops import TrainingData
 from skscratch._training.state import TrainingState
 from skscratch._training.stopping import (
     DivergenceGuard,
-    EarlyStopping,
     NoImprovement,
     Validation,
     ValidationMonitor,
+    ValidationNoImprovement,
     stochastic_rules,
     training_split,
 )
@@ -76,7 +76,7 @@ def test_early_stopping_keeps_the_best_scoring_weights():
         net,
         state,
     )
-    rule = EarlyStopping(_config(), state, make_schedule("constant", 0.1), net)
+    rule = ValidationNoImprovement(_config(), state, make_schedule("constant", 0.1), net)
     scores = []
     for weight in (1.0, 0.1, 2.0):
         net.params[...] = weight
@@ -95,7 +95,7 @@ def test_a_diverged_epoch_scores_nan():
     net = Network((2, 1), [], "squared_error")
     validation = Validation(None, np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2), None)
     monitor = ValidationMonitor(validation, net, state)
-    rule = EarlyStopping(_config(), state, make_schedule("constant", 0.1), net)
+    rule = ValidationNoImprovement(_config(), state, make_schedule("constant", 0.1), net)
     state.diverged = True  # as the guard marks it
     record = _record(np.inf)
     monitor.on_epoch_end(None, record)
@@ -127,7 +127,7 @@ def test_rules_in_order_guard_first():
     assert [type(rule) for rule in rules] == [
         DivergenceGuard,
         ValidationMonitor,
-        EarlyStopping,
+        ValidationNoImprovement,
     ]
     assert rules[0] is guard
     guard, rules = stochastic_rules(_config(), state, net, None, np.ones((2, 2)))

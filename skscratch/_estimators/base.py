@@ -43,7 +43,7 @@ from .._training.stopping import Validation
 from .._utils.sklearn_compat import check_sample_weight
 from ..callbacks import Hooks, check_callbacks
 from ..core import OUTPUT_ACTIVATIONS
-from ..core.backend import to_numpy
+from ..core.backend import array_to_numpy
 from ..core.network import layers_from_records, predict_chunked
 from .model import (
     LayerArrays,
@@ -258,7 +258,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, np_dtype)
         vars(self).update(task.attributes(ops))
         if sample_weight is not None:  # on the host, where the weights are prepared
-            sample_weight = to_numpy(
+            sample_weight = array_to_numpy(
                 check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
@@ -282,7 +282,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             X_val, y_val, ops = InputStage(self).validation(task, X_val, y_val, data.X)
             Y_val = task.encode_validation(y_val, data.Y.shape[1])
             if sample_weight_val is not None:
-                sample_weight_val = to_numpy(
+                sample_weight_val = array_to_numpy(
                     check_sample_weight(sample_weight_val, X_val, ensure_non_negative=True)
                 )
         except ValueError as error:

@@ -15,8 +15,7 @@ import copy
 import numpy as np
 
 from ..core.activations import HIDDEN_ACTIVATIONS, Identity
-from ..core.backend import is_array_api_obj
-from ..core.backend import to_numpy as backend_to_numpy
+from ..core.backend import array_to_numpy, is_array_api_obj
 from ..core.layers import Dense, Embedding, to_record, walk_records
 
 
@@ -177,7 +176,7 @@ def _on_host(value):
     if isinstance(value, np.ndarray) or value is None or isinstance(value, (str, bytes)):
         return value
     if is_array_api_obj(value):
-        return backend_to_numpy(value)
+        return array_to_numpy(value)
     if isinstance(value, dict):
         return {key: _on_host(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):

@@ -5,7 +5,7 @@ from typing import ClassVar
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from ..core.backend import ops_for, to_numpy
+from ..core.backend import array_to_numpy, ops_for
 from .base import BaseScratchMLP
 from .docstrings import fill
 from .parameters import constraints, store
@@ -190,7 +190,7 @@ default=None
         """``(target_offset_, target_scale_)`` of the fitted model on the host, or None."""
         if not hasattr(self, "target_scale_"):
             return None
-        return to_numpy(self.target_offset_), to_numpy(self.target_scale_)
+        return array_to_numpy(self.target_offset_), array_to_numpy(self.target_scale_)
 
     def predict(self, X):
         """Predict target values.

@@ -26,7 +26,7 @@ The numeric columns are the first ones of the network's input; category codes
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.backend import to_numpy
+from ..core.backend import array_to_numpy
 from ..core.layers import ImputeMissing, RobustScale, from_record
 from ..preprocessing import SPREAD_EPS, robust_statistics
 
@@ -91,7 +91,7 @@ def numeric_statistics(X, n_numeric):
     has_missing : ndarray of bool of shape (n_numeric,)
     """
     if not sp.issparse(X):
-        numeric = to_numpy(X[:, :n_numeric])
+        numeric = array_to_numpy(X[:, :n_numeric])
         return (*robust_statistics(numeric), np.isnan(numeric).any(axis=0))
     X = X.tocsc()
     blocks = [

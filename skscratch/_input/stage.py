@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..core.backend import NUMPY, is_array_api_obj, ops_for, to_numpy
+from ..core.backend import NUMPY, array_to_numpy, is_array_api_obj, ops_for
 from ..core.layers import ImputeMissing
 from .categorical import (
     encode_X,
@@ -93,7 +93,7 @@ class InputStage:
         """
         est = self.estimator
         ops = input_ops(X)
-        y = to_numpy(y) if input_ops(y) is not NUMPY else y
+        y = array_to_numpy(y) if input_ops(y) is not NUMPY else y
         allow_nan = self.allows_nan(first_fit=reset)
         finite = "allow-nan" if allow_nan else True
         X_network = self._categorical_X(X, reset, allow_nan)
@@ -120,7 +120,7 @@ class InputStage:
                 y_numeric=task.y_numeric,
                 reset=reset,
             )
-            y = to_numpy(y)
+            y = array_to_numpy(y)
             if reset:
                 est.categories_, est._category_counts = [], []
         if sp.issparse(X):
@@ -216,7 +216,7 @@ class InputStage:
             f"Inputs passed to {type(self.estimator).__name__}.{method}() must use the "
             "same namespace and the same device as those passed to fit(). The model was "
             f"fitted in {_where(fitted)}; X is in {_where(given)}. Move X there, or the "
-            "model to numpy with skscratch.to_numpy(model) (then predict on numpy X)."
+            "model to numpy with skscratch.array_to_numpy(model) (then predict on numpy X)."
         )
 
     # ---------------------------------------------------------------- helpers
@@ -232,7 +232,7 @@ class InputStage:
         """
         est = self.estimator
         if is_array_api_obj(X) and not isinstance(X, np.ndarray):
-            X = to_numpy(X)  # torch, CuPy ... (with array API dispatch on or off)
+            X = array_to_numpy(X)  # torch, CuPy ... (with array API dispatch on or off)
         if reset:
             est.is_categorical_ = resolve_categorical_features(X, est.categorical_features)
         mask = getattr(est, "is_categorical_", None)

@@ -14,7 +14,7 @@ they do (and replace one: early stopping on another score is a callback, see
 - :class:`NoImprovement`: the training loss has not improved by ``tol`` for
   ``n_iter_no_change`` epochs (or, with the 'adaptive' schedule, the rate is
   lowered instead);
-- :class:`EarlyStopping`: the same on the validation score, ending with the
+- :class:`ValidationNoImprovement`: the same on the validation score, ending with the
   weights of the best-scoring epoch.
 
 They read the :class:`~skscratch._training.state.TrainingState` and work on the
@@ -163,13 +163,13 @@ def stochastic_rules(config, state, net, schedule, X, validation=None):
         Also consulted after training, by :func:`check_predictions`.
     rules : list of Callback
         ``guard`` first, then the validation monitor (with a validation set),
-        then :class:`EarlyStopping` or :class:`NoImprovement`.
+        then :class:`ValidationNoImprovement` or :class:`NoImprovement`.
     """
     guard = DivergenceGuard(net, state, X, config.stochastic)
     rules = [guard]
     if validation is not None:
         rules.append(ValidationMonitor(validation, net, state))
-    rule = EarlyStopping if config.early_stopping else NoImprovement
+    rule = ValidationNoImprovement if config.early_stopping else NoImprovement
     rules.append(rule(config, state, schedule, net))
     return guard, rules
 
@@ -314,7 +314,7 @@ class NoImprovement(Callback):
         return False
 
 
-class EarlyStopping(NoImprovement):
+class ValidationNoImprovement(NoImprovement):
     """Stop when the validation score has not improved by ``tol`` for a while,
     and end with the weights of the best-scoring epoch.
 

@@ -1,6 +1,8 @@
 """The numpy back-propagation engine behind skscratch's estimators; public API.
 
-It imports numpy, scipy and threadpoolctl only, never scikit-learn. A network,
+It imports numpy, scipy and threadpoolctl, and array-api-compat where it is
+installed (for arrays of other libraries, :mod:`skscratch.core.backend`);
+never scikit-learn. A network,
 a loss and an optimizer are all a training loop needs: one step is
 ``loss_gradient`` (forward pass, loss, backward pass into ``network.grad``)
 then ``optimizer.step``.

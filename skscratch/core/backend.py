@@ -543,7 +543,7 @@ class ArrayAPIOps:
         return self.xp.asarray(a, dtype=dtype, device=self.device)
 
     def to_host(self, a):
-        return to_numpy(a)
+        return array_to_numpy(a)
 
     def astype(self, a, dtype):
         return self.xp.astype(a, self.dtype(dtype), copy=False)
@@ -599,7 +599,7 @@ def is_array_api_obj(a):
     return array_api_compat.is_array_api_obj(a) and not scipy.sparse.issparse(a)
 
 
-def to_numpy(a):
+def array_to_numpy(a):
     """A numpy array of ``a``, from any namespace and device (a copy off the host)."""
     if isinstance(a, np.ndarray) or array_api_compat is None:
         return np.asarray(a)

@@ -218,14 +218,23 @@ def make_schedule(learning_rate, learning_rate_init, power_t=0.5, max_iter=200):
     ----------
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'coslog4', \
 'one_cycle'} or callable
-        A name of :data:`SCHEDULES`; another name gives the constant schedule.
+        A name of :data:`SCHEDULES`.
     learning_rate_init : float
     power_t : float, default=0.5
         Exponent of 'invscaling'.
     max_iter : int, default=200
         Epochs that 'cosine', 'coslog4' and 'one_cycle' span.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a schedule's.
     """
     if callable(learning_rate):
         return CallableSchedule(learning_rate_init, learning_rate)
-    make = SCHEDULES.get(learning_rate, SCHEDULES["constant"])
-    return make(learning_rate_init, power_t, max_iter)
+    if learning_rate not in SCHEDULES:
+        raise ValueError(
+            f"Unknown learning-rate schedule {learning_rate!r}; the schedules are "
+            f"{sorted(SCHEDULES)}, or a callable factor(epoch)."
+        )
+    return SCHEDULES[learning_rate](learning_rate_init, power_t, max_iter)
