@@ -77,3 +77,28 @@ def test_the_task_scores_from_logits_as_predict_proba_does(z):
         np.testing.assert_allclose(score, expected, rtol=1e-12)
     else:  # z = 700: expit(-700) is below float64's smallest number
         assert score == expected
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_onnx_graph_gives_predict_proba_at_large_logits(dtype):
+    skscratch_onnx = pytest.importorskip("skscratch.onnx")
+    ort = pytest.importorskip("onnxruntime")
+    X, y = _confident_data()
+    X = X.astype(dtype)
+    model = ScratchMLPClassifier(
+        (8,), learning_rate_init=0.05, max_iter=30, random_state=0
+    ).fit(X, y)
+    logits = np.abs(model._logits(X))
+    small = (logits > 40) & (logits < 80)  # expit(-z) > 0 where 1 - expit(z) is 0
+    assert small.any()
+    onx = skscratch_onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    _, proba = session.run(None, {"X": X})
+    expected = model.predict_proba(X)
+    rows = small.ravel()
+    assert (expected[rows].min(axis=1) > 0).all()
+    assert (proba[rows].min(axis=1) > 0).all()
+    tolerance = 1e-9 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(proba, expected, rtol=tolerance)

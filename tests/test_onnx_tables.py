@@ -211,7 +211,7 @@ def test_zipmap_outputs_with_column_inputs(dtype, zipmap):
     X_new = new_table(dtype)
     for first in ["tier", "city"]:
         order = [first, *(c for c in X_new.columns if c != first)]
-        types = dict(skscratch_onnx._column_types(model, X_new[:1]))
+        types = dict(skscratch_onnx.frames._column_types(model, X_new[:1]))
         onx = skscratch_onnx.to_onnx(
             model,
             initial_types=[(c, types[c]) for c in order],
@@ -331,7 +331,7 @@ def test_text_categories_in_one_numeric_tensor_are_refused_with_a_reason():
 def test_wrong_column_inputs_are_refused_with_a_reason():
     model, _ = fitted("tabular-classifier", np.float64)
     X, _ = table(5, seed=0, dtype=np.float64)
-    types = skscratch_onnx._column_types(model, X[:1])
+    types = skscratch_onnx.frames._column_types(model, X[:1])
     with pytest.raises(ValueError, match=r"No input is named after the features \['age'\]"):
         skscratch_onnx.to_onnx(
             model, initial_types=[("years", t) if n == "age" else (n, t) for n, t in types]
