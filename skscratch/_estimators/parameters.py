@@ -10,9 +10,10 @@ field it feeds (``config``). From it come:
 * each estimator's ``_parameter_constraints`` (:func:`constraints`);
 * the Parameters sections of the four docstrings, and the Tabular ones'
   recipe (:func:`parameters_section`, :func:`recipe_section`, through
-  :func:`skscratch._docstrings.fill`);
-* the Tabular recipe and defaults (:func:`recipe`; ``skscratch._tabular.RECIPE``);
-* the plain copies of :func:`skscratch._spec.training_config`
+  :func:`skscratch._estimators.docstrings.fill`);
+* the Tabular recipe and defaults (:func:`recipe`;
+  ``skscratch._estimators.tabular.RECIPE``);
+* the plain copies of :func:`skscratch._training.config.training_config`
   (:func:`config_copies`), and the parameters its warm-start error names
   (:data:`LAYER_SHAPING`).
 
@@ -27,13 +28,13 @@ To add a parameter:
    default of its own; ``shapes_layers=True`` if changing it changes the
    layers' shapes);
 2. a line in the signature of each estimator that takes it: the drop-in
-   classifier and regressor and the Tabular ones (``_tabular.py``, reading a
+   classifier and regressor and the Tabular ones (``_estimators/tabular.py``, reading a
    recipe default from ``DEFAULTS``); the test names a line that is missing,
    out of place or of another default;
 3. the code that uses it, reading ``est.<name>``; or, for the training loops,
    ``config=float`` (``int``, ``bool``, :func:`_as_given`) and the
-   :class:`~skscratch._spec.TrainingConfig` field of its name, which
-   :func:`~skscratch._spec.training_config` then fills.
+   :class:`~skscratch._training.config.TrainingConfig` field of its name, which
+   :func:`~skscratch._training.config.training_config` then fills.
 
 A new allowed value of a parameter whose values are a registry's names (a
 solver, an activation, a schedule, a loss ...) is the registry's entry, and
@@ -81,7 +82,7 @@ class Parameter:
         The Tabular estimators' default and the reason for it; None: the
         drop-in default.
     config : callable or None, default=None
-        For a parameter that :class:`~skscratch._spec.TrainingConfig` holds
+        For a parameter that :class:`~skscratch._training.config.TrainingConfig` holds
         as given: the conversion of its value into the field of its name
         (``float``, ``int``, ``bool``, :func:`_as_given`). None: the
         configuration does not copy it (it resolves it, or never reads it).
@@ -842,7 +843,7 @@ def recipe(estimator=None):
 
 
 def config_copies(est):
-    """The :class:`~skscratch._spec.TrainingConfig` fields that copy a parameter
+    """The :class:`~skscratch._training.config.TrainingConfig` fields that copy a parameter
     of ``est``, converted."""
     return {p.name: p.config(getattr(est, p.name)) for p in PARAMETERS if p.config}
 

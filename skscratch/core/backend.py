@@ -1,5 +1,8 @@
 """The one seam between the core and the array library it computes in.
 
+(Over 600 lines because both sides of the seam, numpy's functions and the
+array API's, stand here one beside the other, function by function.)
+
 The core's arithmetic is written once, against an ``ops`` object:
 
 * for numpy arrays, ``ops`` is :data:`NUMPY`, whose functions are numpy's own

@@ -1,5 +1,8 @@
 """A network: a sequence of layers, their flat parameter vector, and the loss.
 
+(Over 600 lines because the one batch's path, the flat vectors it writes and
+the chunked prediction that reads them are one piece a reader follows together.)
+
 One batch through :meth:`Network.loss_gradient`::
 
     a = X
