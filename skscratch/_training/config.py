@@ -70,6 +70,10 @@ class TrainingConfig:
         The :class:`~skscratch.core.layers.PeriodicEmbedding` variant, with
         ``numeric_embedding_frequencies``, ``numeric_embedding_dim`` and
         ``numeric_embedding_sigma``; None for none.
+    ema_decay : float or None
+        The decay of the moving average of the weights that a stochastic
+        fit predicts with (:class:`~skscratch.core.averaging.WeightAverage`);
+        None for none, and for 'lbfgs'.
     """
 
     solver: str
@@ -102,6 +106,7 @@ class TrainingConfig:
     verbose: bool
     early_stopping: bool
     validation_fraction: float
+    ema_decay: object = None
 
 
 def training_config(est, n_samples):
@@ -135,7 +140,17 @@ def training_config(est, n_samples):
             {name: getattr(est, param) for name, param in solver.arguments.items()}
         ),
         early_stopping=bool(est.early_stopping) and solver.stochastic,
+        ema_decay=ema_decay(est, solver),
     )
+
+
+def ema_decay(est, solver):
+    """``ema_decay`` as a float for a stochastic solver; None without one or for lbfgs.
+
+    An estimator of a version without the parameter reads as None.
+    """
+    decay = getattr(est, "ema_decay", None)
+    return None if decay is None or not solver.stochastic else float(decay)
 
 
 def numeric_embedding(est):
@@ -320,9 +335,29 @@ def make_optimizer(config, net):
     kwargs = dict(config.optimizer_arguments)
     if solver.decoupled_weight_decay:
         kwargs["decay_slice"] = slice(0, net.n_coef)  # the weights precede the biases
+    if solver.hidden_matrices:
+        kwargs["matrices"] = hidden_matrices(net)
     return solver.optimizer(
         net.params.shape[0], schedule, dtype=net.dtype, ops=net.ops, **kwargs
     )
+
+
+def hidden_matrices(net):
+    """``[(slice, shape)]`` of the weight matrices that Muon orthogonalizes.
+
+    Every dense layer's ``W`` but the output layer's, the first layer's
+    included (it reads the data or the embeddings as a hidden layer reads
+    its input), as in Gorishniy et al. (2026): the output layer, the
+    embeddings, the feature scales, the biases and the batch normalizations
+    take AdamW's step. A matrix with a side of 1 (one input column, one
+    unit) is left to AdamW too: orthogonalizing a vector only normalizes it.
+    """
+    hidden = {id(layer) for layer in net.dense_layers[:-1]}
+    return [
+        (where, shape)
+        for layer, name, where, shape in net.param_layout()
+        if id(layer) in hidden and name == "W" and min(shape) > 1
+    ]
 
 
 def check_memory(config, layers, dtype):
@@ -336,6 +371,8 @@ def check_memory(config, layers, dtype):
     n_params = count_parameters(layers)
     widths = sum(leaf.n_out for layer in layers for leaf in layer.leaves())
     vectors = 4 if config.stochastic else 22
+    if config.ema_decay is not None:
+        vectors += 3  # the average, and two copies of the trained weights
     itemsize = np.dtype(dtype).itemsize
     needed = (vectors * n_params + 3 * config.batch_size * widths) * itemsize
     available = _physical_memory()

@@ -23,6 +23,7 @@ import numpy as np
 
 from .._utils.warnings import convergence, warn
 from ..core import minimize_lbfgs
+from ..core.averaging import WeightAverage
 from ..core.blas import numpy_blas_threads_for
 from .stopping import (
     ValidationMonitor,
@@ -130,7 +131,7 @@ def _stopped_by_callback(result):
 def fit_stochastic(
     config, task, net, optimizer, data, rng, state, hooks, incremental=False
 ):
-    """Mini-batch training with a stochastic solver (sgd, adam, adamw, rmsprop).
+    """Mini-batch training with a stochastic solver (sgd, adam, adamw, rmsprop, muon).
 
     Parameters
     ----------
@@ -151,6 +152,14 @@ def fit_stochastic(
 
     Notes
     -----
+    With ``config.ema_decay`` the network holds the moving average of the
+    weights (:class:`~skscratch.core.averaging.WeightAverage`) from the end
+    of each epoch until the next begins: the hooks (validation score, early
+    stopping's best epoch, the user's callbacks) and the fitted model see
+    the average, and the optimizer steps on from the weights it reached,
+    which ``partial_fit`` keeps beside its state (a warm start starts from
+    the fitted, averaged weights, with a new optimizer and a new average).
+
     A KeyboardInterrupt (Ctrl-C) during training ends it with a warning, as
     in scikit-learn, keeping the weights and bookkeeping of the epochs
     completed before it (the optimizer's moments, which the interrupted
@@ -159,8 +168,12 @@ def fit_stochastic(
     re-raised. Raises ValueError when the first epoch already diverges (see
     :func:`~skscratch._training.stopping.raise_nonfinite`).
     """
+    average = weight_average(config, net)
     if incremental and state._optimizer_state is not None:
         optimizer.load_state_dict(state._optimizer_state)
+        saved = state._optimizer_state.get("weight_average")
+        if average is not None and saved is not None:
+            average.load_state_dict(saved)
     train, validation = training_split(config, task, data, rng)
     if validation is not None and validation.rows is not None:
         hooks.hold_out(validation.rows)  # for the callbacks' fit_data
@@ -180,7 +193,9 @@ def fit_stochastic(
         try:
             for _ in range(config.max_iter):
                 done = state.checkpoint()
-                if _epoch(config, net, optimizer, batches, train.alpha, rng, state, hooks):
+                if _epoch(
+                    config, net, optimizer, batches, train.alpha, rng, state, hooks, average
+                ):
                     break
                 if incremental:
                     break
@@ -199,14 +214,32 @@ def fit_stochastic(
     hooks("on_fit_end")
     check_predictions(net, train.X, guard.fallback)
     state._optimizer_state = None if optimizer is None else optimizer.state_dict()
+    if average is not None and optimizer is not None and not state.diverged:
+        state._optimizer_state["weight_average"] = average.state_dict()
 
 
-def _epoch(config, net, optimizer, batches, alpha, rng, state, hooks):
-    """One epoch and its hooks; True when training should stop."""
+def weight_average(config, net):
+    """The moving average of ``net``'s weights and state that ``config.ema_decay``
+    asks for, or None."""
+    if config.ema_decay is None:
+        return None
+    return WeightAverage((net.params, net.state), config.ema_decay, net.ops)
+
+
+def _epoch(config, net, optimizer, batches, alpha, rng, state, hooks, average=None):
+    """One epoch and its hooks; True when training should stop.
+
+    With a weight ``average``, the epoch trains from the weights the optimizer
+    reached, and the average stands in for them during ``on_epoch_end``.
+    """
+    if average is not None:
+        average.take_back()
     hooks("on_epoch_begin")
     batches.shuffle(rng)
     started, learning_rate = time.perf_counter(), optimizer.learning_rate
-    loss = run_epoch(net, optimizer, batches, alpha)
+    loss = run_epoch(net, optimizer, batches, alpha, average)
+    if average is not None:
+        average.swap_in()
     state.end_epoch(loss, batches.n_samples, config.verbose)
     stop = hooks("on_epoch_end", state.record_epoch(loss, learning_rate, started))
     if state.diverged:
@@ -300,8 +333,11 @@ class Batches:
             yield X_batch, Y_batch, sw_batch, float(host_sw[idx].sum())
 
 
-def run_epoch(net, optimizer, batches, alpha):
+def run_epoch(net, optimizer, batches, alpha, average=None):
     """One pass over the batches; returns the mean loss, or the first non-finite one.
+
+    A weight ``average`` (:class:`~skscratch.core.averaging.WeightAverage`)
+    takes in the weights after every step.
 
     The mean weights each batch's loss by its number of rows, also with
     ``sample_weight``, as scikit-learn's MLP does: the same ``loss_curve_``,
@@ -319,4 +355,6 @@ def run_epoch(net, optimizer, batches, alpha):
         accumulated = accumulated + batch_loss * Y_batch.shape[0]
         n_rows += Y_batch.shape[0]
         optimizer.step(net.params, net.grad)
+        if average is not None:
+            average.update()
     return float(accumulated / n_rows) if n_rows else math.nan  # no weight to train on

@@ -10,6 +10,7 @@ import dataclasses
 from types import MappingProxyType
 
 from ..core import SGD, Adam, AdamW, RMSprop
+from ..core.muon import Muon
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,11 +27,15 @@ class Solver:
     decoupled_weight_decay : bool
         The optimizer decays the weights itself, by ``alpha``, instead of an
         L2 term in the loss (AdamW).
+    hidden_matrices : bool
+        The optimizer takes the hidden weight matrices apart (``matrices=``,
+        from :func:`~skscratch._training.config.hidden_matrices`): Muon.
     """
 
     optimizer: object
     arguments: MappingProxyType = dataclasses.field(default_factory=dict)
     decoupled_weight_decay: bool = False
+    hidden_matrices: bool = False
 
     @property
     def stochastic(self):
@@ -49,6 +54,19 @@ SOLVERS = {
     "adam": Solver(Adam, _ADAM),
     "adamw": Solver(AdamW, MappingProxyType({**_ADAM, "weight_decay": "alpha"}), True),
     "rmsprop": Solver(RMSprop, MappingProxyType({"rho": "beta_2", "epsilon": "epsilon"})),
+    "muon": Solver(
+        Muon,
+        MappingProxyType(
+            {
+                **_ADAM,
+                "weight_decay": "alpha",
+                "momentum": "momentum",
+                "nesterov": "nesterovs_momentum",
+            }
+        ),
+        decoupled_weight_decay=True,
+        hidden_matrices=True,
+    ),
 }
 
 #: The solvers that train in mini-batch epochs (and offer ``partial_fit``).

@@ -223,6 +223,22 @@ class Network:
         self._workspace = None
         self._l2_scratch = None
 
+    def param_layout(self):
+        """Where each parameter lies in :attr:`params` (and :attr:`grad`).
+
+        Returns
+        -------
+        layout : list of (Layer, str, slice, tuple)
+            ``(layer, name, where, shape)``: ``params[where]`` is the
+            parameter ``name`` of the leaf ``layer``, row-major, of ``shape``,
+            in packing order.
+        """
+        layout, start = [], 0
+        for (layer, name, shape, _), size in zip(*_param_entries(self.leaves)):
+            layout.append((layer, name, slice(start, start + size), tuple(shape)))
+            start += size
+        return layout
+
     @property
     def n_layers(self):
         """Number of layers of units, input and output included (scikit-learn's count)."""
@@ -644,14 +660,7 @@ def _pack_params(layers, dtype, ops=NUMPY):
     params, grad : ndarray
     n_weights : int
     """
-    entries = [
-        (layer, name, shape, group)
-        for group in (WEIGHTS, BIASES)
-        for layer in layers
-        for name, shape, kind in layer.param_shapes()
-        if kind == group
-    ]
-    sizes = [int(np.prod(shape)) for _, _, shape, _ in entries]
+    entries, sizes = _param_entries(layers)
     n_weights = sum(size for size, entry in zip(sizes, entries) if entry[3] == WEIGHTS)
     params = ops.zeros(sum(sizes), dtype)
     grad = ops.zeros(sum(sizes), dtype)
@@ -659,6 +668,19 @@ def _pack_params(layers, dtype, ops=NUMPY):
     for layer in layers:
         layer.bind(views[0][id(layer)], views[1][id(layer)])
     return params, grad, n_weights
+
+
+def _param_entries(layers):
+    """``[(layer, name, shape, group)]`` of the parameters in packing order (by
+    group, weights before biases, each group in layer order), and their sizes."""
+    entries = [
+        (layer, name, shape, group)
+        for group in (WEIGHTS, BIASES)
+        for layer in layers
+        for name, shape, kind in layer.param_shapes()
+        if kind == group
+    ]
+    return entries, [int(np.prod(shape)) for _, _, shape, _ in entries]
 
 
 def _pack_state(layers, dtype, ops=NUMPY):
