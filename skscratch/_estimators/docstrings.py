@@ -9,12 +9,13 @@ SHARED_ATTRIBUTES = """\
 
     best_loss_ : float or None
         The lowest training loss seen (the stochastic solvers 'sgd', 'adam',
-        'adamw', 'rmsprop', without early stopping); None with early stopping.
+        'adamw', 'rmsprop', 'muon', without early stopping); None with early
+        stopping.
         'lbfgs' models have no ``best_loss_``.
 
     loss_curve_ : list of float
         The loss after each epoch (the stochastic solvers 'sgd', 'adam',
-        'adamw', 'rmsprop') or iteration ('lbfgs').
+        'adamw', 'rmsprop', 'muon') or iteration ('lbfgs').
 
     validation_scores_ : list of float or None
         The validation score (accuracy, R^2, or ``validation_scoring``'s) after

@@ -162,12 +162,21 @@ PARAMETERS = (
         "solver",
         default="adam",
         constraint=[StrOptions(set(SOLVERS))],
-        type="{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop'}",
+        type="{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'muon'}",
         doc="""
             The weight optimizer: scipy's quasi-Newton L-BFGS-B (full batch; often
             best on small data), mini-batch stochastic gradient descent, Adam, and
-            skscratch's AdamW (Adam with decoupled weight decay ``alpha``) and
-            RMSprop (decay rate ``beta_2``).
+            skscratch's AdamW (Adam with decoupled weight decay ``alpha``),
+            RMSprop (decay rate ``beta_2``) and Muon (Jordan et al., 2024): the
+            momentum (``momentum``, ``nesterovs_momentum``) of each hidden weight
+            matrix, every dense layer's but the output layer's, orthogonalized by
+            5 Newton-Schulz iterations and scaled by ``0.2 * sqrt(max(rows,
+            columns))`` so that a step moves the weights about as much as AdamW's
+            at the same ``learning_rate_init`` (Liu et al., 2025); AdamW's step
+            for the output layer, embeddings, scales and biases; the decoupled
+            decay ``alpha`` for all weights. Each step costs 15 products of the
+            matrix's smaller side squared by its larger side: more than a batch's
+            forward and backward pass for batches smaller than the layers.
         """,
         recipe=(
             "adamw",
@@ -187,7 +196,7 @@ PARAMETERS = (
         doc="""
             Strength of the L2 penalty on the weights (not the biases). It is
             divided by the sum of sample weights of the batch, as in scikit-learn.
-            With 'adamw' it is instead the decoupled weight decay: each step
+            With 'adamw' and 'muon' it is instead the decoupled weight decay: each step
             shrinks the weights by ``learning_rate * alpha``, and the loss has no
             penalty term.
         """,
@@ -200,7 +209,8 @@ PARAMETERS = (
         type="int or 'auto'",
         doc="""
             Mini-batch size of the stochastic solvers ('sgd', 'adam', 'adamw',
-            'rmsprop'); 'auto' means ``min(200, n_samples)``. Ignored by 'lbfgs'.
+            'rmsprop', 'muon'); 'auto' means ``min(200, n_samples)``. Ignored by
+            'lbfgs'.
         """,
         recipe=(
             64,
@@ -253,7 +263,7 @@ PARAMETERS = (
         type="float",
         doc="""
             Initial step size of the stochastic solvers ('sgd', 'adam', 'adamw',
-            'rmsprop'). Ignored by 'lbfgs'.
+            'rmsprop', 'muon'). Ignored by 'lbfgs'.
         """,
         config=float,
     ),
@@ -274,7 +284,7 @@ PARAMETERS = (
         type="int",
         doc="""
             Maximum number of epochs (the stochastic solvers 'sgd', 'adam',
-            'adamw', 'rmsprop') or iterations ('lbfgs').
+            'adamw', 'rmsprop', 'muon') or iterations ('lbfgs').
         """,
         config=int,
     ),
@@ -285,7 +295,7 @@ PARAMETERS = (
         type="bool",
         doc="""
             Whether to shuffle the samples every epoch (the stochastic solvers
-            'sgd', 'adam', 'adamw', 'rmsprop').
+            'sgd', 'adam', 'adamw', 'rmsprop', 'muon').
         """,
         config=bool,
     ),
@@ -340,7 +350,7 @@ PARAMETERS = (
         constraint=[Interval(Real, 0, 1, closed="both")],
         type="float",
         doc="""
-            Momentum of 'sgd', in [0, 1].
+            Momentum of 'sgd', and of the hidden weight matrices of 'muon', in [0, 1].
         """,
     ),
     Parameter(
@@ -349,7 +359,7 @@ PARAMETERS = (
         constraint=["boolean"],
         type="bool",
         doc="""
-            Use Nesterov's momentum ('sgd' with ``momentum > 0``).
+            Use Nesterov's momentum ('sgd' and 'muon' with ``momentum > 0``).
         """,
     ),
     Parameter(
@@ -360,16 +370,16 @@ PARAMETERS = (
         doc="""
             Hold out ``validation_fraction`` of the training data, stop when its
             score stalls, and keep the weights that scored best (the stochastic
-            solvers 'sgd', 'adam', 'adamw', 'rmsprop'; 'lbfgs' ignores it). For
-            a single-label classifier the hold-out is stratified where every class
-            can have a place in both parts, and drawn at random otherwise. With a
-            validation set given to ``fit`` (``X_val``, ``y_val``), that set is
-            scored instead and nothing is held out. The score is accuracy or R^2,
-            or that of ``validation_scoring``. 'auto' (skscratch's) stops
-            early wherever True could without an error: in ``fit`` when the
-            hold-out leaves at least 2 validation samples and 1 training sample
-            (or ``X_val`` is given), and not in ``partial_fit``, whose epoch then
-            trains on every row given.
+            solvers 'sgd', 'adam', 'adamw', 'rmsprop', 'muon'; 'lbfgs' ignores
+            it). For a single-label classifier the hold-out is stratified where
+            every class can have a place in both parts, and drawn at random
+            otherwise. With a validation set given to ``fit`` (``X_val``,
+            ``y_val``), that set is scored instead and nothing is held out. The
+            score is accuracy or R^2, or that of ``validation_scoring``. 'auto'
+            (skscratch's) stops early wherever True could without an error: in
+            ``fit`` when the hold-out leaves at least 2 validation samples and 1
+            training sample (or ``X_val`` is given), and not in ``partial_fit``,
+            whose epoch then trains on every row given.
         """,
         recipe=(
             "auto",
@@ -399,7 +409,8 @@ PARAMETERS = (
         constraint=[Interval(Real, 0, 1, closed="left")],
         type="float",
         doc="""
-            Decay rate of the first-moment estimate of 'adam' and 'adamw', in [0, 1).
+            Decay rate of the first-moment estimate of 'adam' and 'adamw' (and of
+            Muon's, for the parameters outside its matrices), in [0, 1).
         """,
     ),
     Parameter(
@@ -408,8 +419,9 @@ PARAMETERS = (
         constraint=[Interval(Real, 0, 1, closed="left")],
         type="float",
         doc="""
-            Decay rate of the second-moment estimate of 'adam' and 'adamw', and
-            of the squared-gradient average of 'rmsprop', in [0, 1).
+            Decay rate of the second-moment estimate of 'adam', 'adamw' and
+            Muon's AdamW part, and of the squared-gradient average of
+            'rmsprop', in [0, 1).
         """,
     ),
     Parameter(
@@ -418,7 +430,8 @@ PARAMETERS = (
         constraint=[Interval(Real, 0, None, closed="neither")],
         type="float",
         doc="""
-            Numerical-stability constant of 'adam', 'adamw' and 'rmsprop'.
+            Numerical-stability constant of 'adam', 'adamw', 'rmsprop' and
+            Muon's AdamW part.
         """,
     ),
     Parameter(
@@ -430,7 +443,7 @@ PARAMETERS = (
             Training stops once more than ``n_iter_no_change`` consecutive epochs
             have not improved on the best loss (or validation score) so far by
             ``tol``; see ``tol``. Every stochastic solver ('sgd', 'adam', 'adamw',
-            'rmsprop').
+            'rmsprop', 'muon').
         """,
         recipe=(
             20,
@@ -758,6 +771,29 @@ PARAMETERS = (
             outliers squashed smoothly into (-3, 3) (RealMLP-TD's preprocessing)
             """,
         ),
+    ),
+    Parameter(
+        "ema_decay",
+        default=None,
+        constraint=[None, Interval(Real, 0, 1, closed="left")],
+        type="float or None",
+        doc="""
+            Predict with an exponential moving average of the weights, in [0, 1)
+            (the stochastic solvers; 'lbfgs' ignores it). After every optimizer
+            step the average takes in the weights ``W``, ``E <- ema_decay * E +
+            (1 - ema_decay) * W``, and is divided by ``1 - ema_decay ** t``
+            after ``t`` steps (Adam's bias correction), so that it weighs the
+            last ``1 / (1 - ema_decay)`` steps or so and not the random start:
+            0.99 averages about the last 100 steps. The fitted ``coefs_`` and
+            ``intercepts_``, the validation score of ``early_stopping`` (and the
+            epoch it keeps), and the model that callbacks see at the end of each
+            epoch are the average, while training steps on from the weights it
+            reached. ``partial_fit`` keeps those weights and the average for
+            its next call; a warm start begins from the fitted (averaged)
+            weights with a new average. Batch normalization's running
+            statistics are averaged alike. 0 keeps the last step's weights, as
+            None (scikit-learn's) does.
+        """,
     ),
     Parameter(
         "class_weight",
