@@ -21,7 +21,7 @@ from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop")
+SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop", "muon")
 STOCHASTIC = ("adam", "sgd", "adamw", "rmsprop")
 
 

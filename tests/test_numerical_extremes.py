@@ -21,7 +21,7 @@ from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratch.core import LOSSES
 from skscratch.core.activations import Exp, Logistic, Softmax
 
-SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop")
+SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop", "muon")
 STOCHASTIC = ("adam", "sgd", "adamw", "rmsprop")
 
 

@@ -18,7 +18,7 @@ from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop")
+SOLVERS = ("adam", "sgd", "lbfgs", "adamw", "rmsprop", "muon")
 TASKS = ("binary", "multiclass", "multilabel", "regression", "multi-output regression")
 
 
