@@ -17,11 +17,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skscratch import ScratchMLPClassifier, ScratchMLPRegressor, TabularMLPClassifier
-from skscratch._spec import hidden_matrices, training_config
+from skscratch._training.config import hidden_matrices, training_config
 from skscratch.callbacks import Callback
 from skscratch.core import AdamW
 from skscratch.core.averaging import WeightAverage
-from skscratch.core.backend import to_numpy
+from skscratch.core.backend import array_to_numpy as to_numpy
 from skscratch.core.muon import RMS_MATCH, Muon, newton_schulz
 from skscratch.core.schedules import ConstantSchedule
 
