@@ -28,9 +28,11 @@ True
 """
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .averaging import WeightAverage
 from .layers import LAYERS
 from .lbfgs import minimize_lbfgs
 from .losses import LOSSES
+from .muon import Muon
 from .network import Network, layers_from_records, predict_chunked
 from .optimizers import SGD, Adam, AdamW, RMSprop
 from .schedules import make_schedule
@@ -44,6 +46,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "RMSprop",
+    "Muon",
+    "WeightAverage",
     "Network",
     "make_schedule",
     "layers_from_records",
