@@ -8,7 +8,7 @@ Training moves the weights ``theta_t`` step by step; with a decay ``d`` in
 and the average is ``E_t / w_t`` (``w_t = 1 - d**t``: Adam's bias
 correction), the mean of the steps' weights with weights ``d**(t - s)``: the
 last ``1 / (1 - d)`` steps or so count, and the starting weights not at all.
-The training loop (``skscratch/_training.py``) predicts, scores the
+The training loop (``skscratch/_training/loops.py``) predicts, scores the
 validation set and ends with the average, while the optimizer keeps stepping
 from the weights it reached.
 
