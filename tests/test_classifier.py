@@ -43,6 +43,7 @@ EXTENSIONS = {
     "label_smoothing": 0.0,
     "handle_missing": "error",
     "numeric_scaling": None,
+    "ensemble_size": 1,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

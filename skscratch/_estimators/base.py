@@ -125,6 +125,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "validation_scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "handle_missing": [StrOptions({"error", "indicator"})],
         "numeric_scaling": [StrOptions(set(SCALINGS)), None],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     @abstractmethod
@@ -168,6 +169,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         validation_scoring,
         handle_missing,
         numeric_scaling,
+        ensemble_size,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -207,6 +209,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.validation_scoring = validation_scoring
         self.handle_missing = handle_missing
         self.numeric_scaling = numeric_scaling
+        self.ensemble_size = ensemble_size
 
     # ------------------------------------------------------- subclass contract
     @abstractmethod

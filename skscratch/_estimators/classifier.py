@@ -126,6 +126,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         label_smoothing=0.0,
         handle_missing="error",
         numeric_scaling=None,
+        ensemble_size=1,
         class_weight=None,
     ):
         super().__init__(
@@ -167,6 +168,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             validation_scoring=validation_scoring,
             handle_missing=handle_missing,
             numeric_scaling=numeric_scaling,
+            ensemble_size=ensemble_size,
         )
         self.label_smoothing = label_smoothing
         self.class_weight = class_weight

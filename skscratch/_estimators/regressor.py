@@ -129,6 +129,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         validation_scoring=None,
         handle_missing="error",
         numeric_scaling=None,
+        ensemble_size=1,
         target_scaling=None,
     ):
         super().__init__(
@@ -170,6 +171,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
             validation_scoring=validation_scoring,
             handle_missing=handle_missing,
             numeric_scaling=numeric_scaling,
+            ensemble_size=ensemble_size,
         )
         self.loss = loss
         self.target_scaling = target_scaling

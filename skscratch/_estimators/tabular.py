@@ -232,6 +232,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         label_smoothing=0.0,
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
+        ensemble_size=1,
         class_weight=None,
     ):
         super().__init__(**_arguments(locals()))
@@ -347,6 +348,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         validation_scoring=None,
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
+        ensemble_size=1,
         target_scaling=DEFAULTS["target_scaling"],
     ):
         super().__init__(**_arguments(locals()))

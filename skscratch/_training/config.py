@@ -25,8 +25,10 @@ from .._utils.warnings import warn
 from ..core import SGD, Adam, AdamW, Network, RMSprop, make_schedule
 from ..core.backend import ops_for
 from ..core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
+from ..core.losses import LOSSES
 from ..core.mlp import (
     check_residual_widths,
+    ensemble_layers,
     init_factors,
     per_hidden_layer_activations,
     per_hidden_layer_dropout,
@@ -75,6 +77,11 @@ SOLVERS = {
     "rmsprop": Solver(RMSprop, MappingProxyType({"rho": "beta_2", "epsilon": "epsilon"})),
 }
 
+#: The variant of the estimators' ensemble (``ensemble_size``): TabM-mini's
+#: fork and heads around shared hidden layers, or "full", an adapter per hidden
+#: layer too (:func:`~skscratch.core.mlp.ensemble_layers`).
+ENSEMBLE_VARIANT = "mini"
+
 #: The solvers that train in mini-batch epochs (and offer ``partial_fit``).
 STOCHASTIC_SOLVERS = tuple(name for name, solver in SOLVERS.items() if solver.stochastic)
 
@@ -111,6 +118,9 @@ class TrainingConfig:
         The :class:`~skscratch.core.layers.PeriodicEmbedding` variant, with
         ``numeric_embedding_frequencies``, ``numeric_embedding_dim`` and
         ``numeric_embedding_sigma``; None for none.
+    ensemble_size : int
+        The members of the ensemble inside the network (1: none), of
+        :data:`ENSEMBLE_VARIANT`.
     """
 
     solver: str
@@ -127,6 +137,7 @@ class TrainingConfig:
     numeric_embedding_sigma: float
     numeric_embedding_dim: int
     parametrization: str
+    ensemble_size: int
     init_fallback: str
     embedding_dim: object
     alpha: float
@@ -173,6 +184,7 @@ def training_config(est, n_samples):
         numeric_embedding_sigma=float(est.numeric_embedding_sigma),
         numeric_embedding_dim=int(est.numeric_embedding_dim),
         parametrization=est.parametrization,
+        ensemble_size=int(est.ensemble_size),
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
         embedding_dim=est.embedding_dim,
         alpha=float(est.alpha),
@@ -257,6 +269,10 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs
         Layers without parameters that prepare the data's numeric columns
         (:mod:`skscratch._input.input_layers`), placed first of all.
 
+    With ``config.ensemble_size`` above 1 the layers after the inputs and
+    embeddings (which the members share) are made an ensemble's
+    (:func:`~skscratch.core.mlp.ensemble_layers`).
+
     Returns
     -------
     net : Network
@@ -275,6 +291,11 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs
         config.residual,
         parametrization=config.parametrization,
     )
+    if config.ensemble_size > 1:
+        output_activation = LOSSES[loss].out_activation
+        layers = ensemble_layers(
+            layers, config.ensemble_size, output_activation, ENSEMBLE_VARIANT
+        )
     layers[:0] = front
     ops = ops_for(X)
     dtype = ops.numpy_dtype(X.dtype)
@@ -340,8 +361,8 @@ def _load_previous(net, previous):
             f"The previous fit's layers ({describe(previous)}) are not those this call "
             f"needs ({describe(net.records())}); warm_start and partial_fit must keep "
             "hidden_layer_sizes, batch_norm, residual, embedding_dim, feature_scale, "
-            "numeric_embedding (and its frequencies and dim), parametrization and the "
-            "number of features and outputs."
+            "numeric_embedding (and its frequencies and dim), parametrization, "
+            "ensemble_size and the number of features and outputs."
         ) from None
 
 
@@ -392,7 +413,10 @@ def check_memory(config, layers, dtype):
     size) plus one batch of activations.
     """
     n_params = count_parameters(layers)
-    widths = sum(leaf.n_out for layer in layers for leaf in layer.leaves())
+    widths, rows = 0, 1  # units per sample (an ensemble's layers hold k rows of each)
+    for layer in layers:
+        rows = layer.rows_out(rows, True)
+        widths += rows * sum(leaf.n_out for leaf in layer.leaves())
     vectors = 4 if config.stochastic else 22
     itemsize = np.dtype(dtype).itemsize
     needed = (vectors * n_params + 3 * config.batch_size * widths) * itemsize
