@@ -1,15 +1,33 @@
-"""An ensemble inside one network (TabM's BatchEnsemble): skscratch.core.layers.ensemble.
+"""An ensemble inside one network (TabM's BatchEnsemble): skscratch.core.layers.ensemble
+and the estimators' ``ensemble_size``.
 
 The layers' forward steps are their formulas and their backward steps the
 derivatives (central differences); in a network the loss is the mean of the
 members' losses and prediction the average of their outputs, whatever the
-loss, the batch size or the chunks of prediction.
+loss, the batch size or the chunks of prediction. Through the estimators:
+check_gradients, pickle, skops, partial_fit, warm starts, ONNX and the array
+API (array-api-strict), for both variants (TabM-mini's and the full one).
 """
+
+import pickle
+import warnings
 
 import numpy as np
 import pytest
+import sklearn
+from helpers import ARRAY_API_DISPATCH_REFUSAL
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import skscratch._training.config as training_config
 import skscratch.core.network as network_module
+from skscratch import (
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+    TabularMLPClassifier,
+    check_gradients,
+)
 from skscratch._training.gradient_check import central_differences
 from skscratch.core import HIDDEN_ACTIVATIONS, Network
 from skscratch.core.activations import OUTPUT_ACTIVATIONS, Identity
@@ -367,3 +385,345 @@ def test_misplaced_ensemble_layers_are_refused():
         ensemble_size([fork, EnsembleOutput(4, 3, 2, softmax)])
     with pytest.raises(ValueError, match="averages through softmax, but the loss"):
         Network.from_layers([EnsembleFork(4, K), heads], "squared_error")
+
+
+def test_weighted_running_statistics_are_those_of_duplicated_rows():
+    # fit_state (L-BFGS's statistics) copies the row shares for each member.
+    net = _ensemble_net("log_loss", "full", n_out=3, batch_norm=True)
+    X = np.random.RandomState(5).normal(size=(6, 4))
+    net.fit_state(X, np.array([1.0, 2.0, 1.0, 1.0, 3.0, 1.0]))
+    weighted = net.state.copy()
+    net.fit_state(X[[0, 1, 1, 2, 3, 4, 4, 4, 5]])
+    np.testing.assert_allclose(weighted, net.state, rtol=1e-12)
+
+
+# ----------------------------------------------------------------- the estimators
+cut_short = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(params=["mini", "full"])
+def variant(request, monkeypatch):
+    """The estimators' ensemble variant (a module constant), both ways."""
+    monkeypatch.setattr(training_config, "ENSEMBLE_VARIANT", request.param)
+    return request.param
+
+
+def _data(n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 4))
+    return X, X[:, 0] + 0.5 * X[:, 1] ** 2
+
+
+def _labels(kind, X):
+    if kind == "multilabel":
+        return (X[:, :3] > 0).astype(int)
+    bins = [0.0] if kind == "binary" else [-0.5, 0.5]
+    return np.digitize(X[:, 0] + X[:, 1], bins)
+
+
+def _member_outputs(model, X, loss):
+    """Each member's output on ``X``, from the fitted layers in a training pass
+    (no dropout in these models; the running statistics left alone)."""
+    net = Network.from_layers(layers_from_records(model.layers_), loss)
+    net.load_records(model.layers_)
+    logits = net.forward(X, Mode(True, None, None)).copy()
+    return [net.output_activation.forward(block.copy()) for block in _blocks(logits, 4)]
+
+
+@cut_short
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_predict_proba_is_the_average_of_the_members_probabilities(kind, variant):
+    X, _ = _data()
+    y = _labels(kind, X)
+    model = ScratchMLPClassifier((8, 8), ensemble_size=4, max_iter=30, random_state=0)
+    model.fit(X, y)
+    kinds = [record["kind"] for record in model.layers_]
+    middle = "ensemble_dense" if variant == "full" else "dense"
+    assert kinds == ["ensemble_fork", middle, middle, "ensemble_output"]
+    n_outputs = model.n_outputs_
+    assert [W.shape for W in model.coefs_] == [(4, 8), (8, 8), (4, 8, n_outputs)]
+    assert len(model.coefs_) == len(model.intercepts_) == model.n_layers_ - 1
+    loss = "log_loss" if model.out_activation_ == "softmax" else "binary_log_loss"
+    average = np.mean(_member_outputs(model, X, loss), axis=0)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba[:, -average.shape[1] :], average, rtol=1e-12)
+    log_proba = model.predict_log_proba(X)
+    np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-12)
+    if kind == "multiclass":
+        np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(1)])
+
+
+@cut_short
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_predict_is_the_average_of_the_members_predictions(loss, variant):
+    X, y = _data()
+    y = np.exp(y / 4) if loss == "poisson" else np.column_stack([y, X[:, 2]])
+    model = ScratchMLPRegressor(
+        loss, hidden_layer_sizes=(8,), ensemble_size=4, max_iter=30, random_state=0
+    ).fit(X, y)
+    average = np.mean(_member_outputs(model, X, loss), axis=0)
+    np.testing.assert_allclose(model.predict(X), average.squeeze(), rtol=1e-12)
+
+
+def test_the_validation_score_is_the_averaged_models(variant):
+    X, _ = _data(120)
+    y = _labels("multiclass", X)
+    model = ScratchMLPClassifier(
+        (8,),
+        ensemble_size=4,
+        early_stopping=True,
+        validation_scoring="neg_log_loss",
+        n_iter_no_change=np.inf,
+        max_iter=15,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[:90], y[:90], X_val=X[90:], y_val=y[90:])
+    kept = -log_loss(y[90:], model.predict_proba(X[90:]))
+    assert kept == pytest.approx(model.best_validation_score_, rel=1e-12)
+    assert model.history_[-1]["validation_loss"] > 0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ScratchMLPClassifier((5, 4), activation="tanh", ensemble_size=3),
+        lambda: ScratchMLPClassifier(
+            (5, 5), activation="tanh", batch_norm=True, residual=True, ensemble_size=3
+        ),
+        lambda: ScratchMLPRegressor(
+            hidden_layer_sizes=(5,),
+            activation="gelu",
+            alpha=0.1,
+            parametrization="ntk",
+            ensemble_size=3,
+        ),
+        lambda: TabularMLPClassifier(
+            (6, 6), activation="tanh", batch_size="auto", ensemble_size=3
+        ),
+    ],
+    ids=["classifier", "batch-norm-residual", "regressor-ntk", "tabular"],
+)
+def test_check_gradients(make, variant):
+    X, y = _data(30)
+    if isinstance(make(), ScratchMLPClassifier):
+        y = _labels("multiclass", X)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    assert check_gradients(make(), X, y, weights, max_params=300) < 1e-6
+
+
+def test_check_gradients_with_categories_and_embeddings(variant):
+    pd = pytest.importorskip("pandas")
+    X, y = _data(40)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["c"] = np.where(X[:, 2] > 0, "hi", "lo")
+    frame.loc[::7, "a"] = np.nan
+    model = TabularMLPClassifier((6,), activation="tanh", batch_size=20, ensemble_size=3)
+    assert check_gradients(model, frame, _labels("binary", X), max_params=300) < 1e-6
+
+
+@cut_short
+def test_pickle_and_skops_give_the_same_predictions():
+    X, y = _data()
+    model = ScratchMLPClassifier((8,), ensemble_size=4, max_iter=10, random_state=0)
+    model.fit(X, _labels("multiclass", X))
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    skops_io = pytest.importorskip("skops.io")
+    data = skops_io.dumps(model)
+    loaded = skops_io.loads(data, trusted=skops_io.get_untrusted_types(data=data))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@cut_short
+def test_partial_fit_is_fit_epoch_by_epoch(variant):
+    X, y = _data()
+    y = _labels("multiclass", X)
+    params = dict(ensemble_size=4, shuffle=False, random_state=0, n_iter_no_change=np.inf)
+    fitted = ScratchMLPClassifier((8,), max_iter=3, **params).fit(X, y)
+    stepped = ScratchMLPClassifier((8,), **params)
+    for _ in range(3):
+        stepped.partial_fit(X, y, classes=[0, 1, 2])
+    for mine, theirs in zip(stepped.layers_, fitted.layers_):
+        for name, array in mine["params"].items():
+            np.testing.assert_allclose(array, theirs["params"][name], rtol=1e-12)
+
+
+@cut_short
+def test_a_warm_start_continues_the_members_and_keeps_their_number(variant):
+    X, y = _data()
+    params = dict(
+        solver="sgd", momentum=0.0, shuffle=False, random_state=0, n_iter_no_change=np.inf
+    )
+    straight = ScratchMLPRegressor(
+        hidden_layer_sizes=(8,), ensemble_size=4, max_iter=4, **params
+    ).fit(X, y)
+    warm = ScratchMLPRegressor(
+        hidden_layer_sizes=(8,), ensemble_size=4, max_iter=2, warm_start=True, **params
+    )
+    warm.fit(X, y).fit(X, y)
+    np.testing.assert_allclose(warm.predict(X), straight.predict(X), rtol=1e-12)
+    warm.set_params(ensemble_size=8)
+    with pytest.raises(ValueError, match="must keep .*ensemble_size"):
+        warm.fit(X, y)
+    # Another parametrization is another map of the same arrays: refused too.
+    warm.set_params(ensemble_size=4, parametrization="ntk")
+    with pytest.raises(ValueError, match="must keep .*parametrization"):
+        warm.fit(X, y)
+
+
+@cut_short
+def test_a_sparse_X_gives_the_dense_model():
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = _data()
+    X[np.abs(X) < 0.7] = 0.0
+    params = dict(hidden_layer_sizes=(8,), ensemble_size=3, max_iter=5, random_state=0)
+    dense = ScratchMLPRegressor(**params).fit(X, y)
+    sparse = ScratchMLPRegressor(**params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(
+        sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-10
+    )
+
+
+@pytest.mark.parametrize("value", [0, 2.5, "4"])
+def test_an_ensemble_size_that_is_not_a_positive_integer_is_refused(value):
+    X, y = _data()
+    with pytest.raises(ValueError, match="'ensemble_size' parameter"):
+        ScratchMLPRegressor(ensemble_size=value).fit(X, y)
+
+
+# ------------------------------------------------------------------------ ONNX
+@cut_short
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize(
+    "kind", ["binary", "multiclass", "multilabel", "regression", "poisson"]
+)
+def test_onnx_matches_predict(kind, dtype, variant):
+    pytest.importorskip("onnxruntime")
+    skscratch_onnx = pytest.importorskip("skscratch.onnx")
+    import onnxruntime as ort
+
+    X, y = _data(80)
+    X = X.astype(dtype)
+    params = dict(ensemble_size=4, max_iter=20, random_state=0, parametrization="ntk")
+    if kind in ("regression", "poisson"):
+        loss = "poisson" if kind == "poisson" else "squared_error"
+        y = np.exp(y / 4) if kind == "poisson" else np.column_stack([y, X[:, 2]])
+        model = ScratchMLPRegressor(loss, hidden_layer_sizes=(8, 8), **params).fit(X, y)
+    else:
+        model = ScratchMLPClassifier((8, 8), **params).fit(X, _labels(kind, X))
+    onx = skscratch_onnx.to_onnx(
+        model,
+        X[:1],
+        options={"zipmap": False} if kind not in ("regression", "poisson") else None,
+    )
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    outputs = session.run(None, {session.get_inputs()[0].name: X})
+    rtol = {np.float32: 1e-5, np.float64: 1e-9}[dtype]
+    if kind in ("regression", "poisson"):
+        expected = model.predict(X).reshape(len(X), -1)
+        np.testing.assert_allclose(
+            outputs[0], expected, rtol=rtol, atol=rtol * np.abs(expected).max()
+        )
+    else:
+        label, proba = outputs
+        np.testing.assert_allclose(proba, model.predict_proba(X), rtol=rtol, atol=rtol / 10)
+        np.testing.assert_array_equal(label, model.predict(X))
+
+
+@cut_short
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_onnx_of_a_tabular_model_with_categories_missing_values_and_embeddings(dtype):
+    pytest.importorskip("onnxruntime")
+    skscratch_onnx = pytest.importorskip("skscratch.onnx")
+    import onnxruntime as ort
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[:, 1] = rng.randint(0, 6, 200)  # integer codes of a categorical feature
+    X[::9, 0] = np.nan
+    y = (np.sin(X[:, 1]) + np.nan_to_num(X[:, 0]) > 0).astype(int)
+    model = TabularMLPClassifier(
+        (8, 8), categorical_features=[1], ensemble_size=4, max_iter=10, random_state=0
+    ).fit(X.astype(dtype), y)
+    X_new = X[:50].astype(dtype)
+    X_new[:5, 1] = 40  # an unseen code
+    onx = skscratch_onnx.to_onnx(model, options={"zipmap": False})
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    label, proba = session.run(None, {session.get_inputs()[0].name: X_new})
+    rtol = {np.float32: 1e-5, np.float64: 1e-9}[dtype]
+    np.testing.assert_allclose(proba, model.predict_proba(X_new), rtol=rtol, atol=rtol / 10)
+    np.testing.assert_array_equal(label, model.predict(X_new))
+
+
+# ------------------------------------------------------------------- array API
+@cut_short
+@pytest.mark.parametrize(
+    "device, dtype", [("CPU_DEVICE", np.float64), ("device1", np.float32)]
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ScratchMLPClassifier((8,), ensemble_size=3, max_iter=6, random_state=0),
+        lambda: ScratchMLPRegressor(
+            "poisson",
+            hidden_layer_sizes=(6, 6),
+            ensemble_size=3,
+            batch_norm=True,
+            dropout=0.2,
+            max_iter=6,
+            random_state=0,
+        ),
+    ],
+    ids=["classifier", "poisson-batch-norm-dropout"],
+)
+def test_the_same_model_on_array_api_strict(make, device, dtype, variant):
+    if ARRAY_API_DISPATCH_REFUSAL is not None:
+        pytest.skip(ARRAY_API_DISPATCH_REFUSAL)
+    xp = pytest.importorskip("array_api_strict")
+    from skscratch.core.backend import ops_for
+    from skscratch.core.backend import to_numpy as array_to_numpy
+
+    X, y = _data(50)
+    if isinstance(make(), ScratchMLPClassifier):
+        y = _labels("multiclass", X)
+    else:
+        y = np.exp(y / 4)
+    X = X.astype(dtype)
+    reference = make().fit(X, y)
+    on = lambda a: xp.asarray(a, device=xp.Device(device))  # noqa: E731
+    with sklearn.config_context(array_api_dispatch=True):
+        model = make().fit(on(X), on(y))
+        predicted = (
+            model.predict_proba(on(X))
+            if hasattr(model, "classes_")
+            else model.predict(on(X))
+        )
+    assert ops_for(predicted) == ops_for(on(X))
+    expected = (
+        reference.predict_proba(X) if hasattr(model, "classes_") else reference.predict(X)
+    )
+    tol = {np.float64: 1e-9, np.float32: 1e-4}[dtype]
+    np.testing.assert_allclose(array_to_numpy(predicted), expected, rtol=tol, atol=tol)
+
+
+# ------------------------------------------------------ scikit-learn's own checks
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(
+    [
+        ScratchMLPClassifier((16,), ensemble_size=4, max_iter=100),
+        ScratchMLPRegressor(
+            hidden_layer_sizes=(16,), solver="lbfgs", ensemble_size=4, max_iter=100
+        ),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    name = getattr(check, "func", check).__name__
+    if name == "check_array_api_input" and ARRAY_API_DISPATCH_REFUSAL is not None:
+        pytest.skip(ARRAY_API_DISPATCH_REFUSAL)
+    check(estimator)
