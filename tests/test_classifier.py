@@ -44,6 +44,7 @@ EXTENSIONS = {
     "handle_missing": "error",
     "numeric_scaling": None,
     "ema_decay": None,
+    "ensemble_size": 1,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

@@ -21,7 +21,7 @@ from skscratch._training.config import hidden_matrices, training_config
 from skscratch.callbacks import Callback
 from skscratch.core import AdamW
 from skscratch.core.averaging import WeightAverage
-from skscratch.core.backend import array_to_numpy as to_numpy
+from skscratch.core.backend import array_to_numpy
 from skscratch.core.muon import RMS_MATCH, Muon, newton_schulz
 from skscratch.core.schedules import ConstantSchedule
 
@@ -391,7 +391,7 @@ def test_array_api_strict_gives_numpys_model(params):
             reference.partial_fit(X, y)
     fitted = zip(model.coefs_ + model.intercepts_, reference.coefs_ + reference.intercepts_)
     for ours, theirs in fitted:
-        assert_allclose(to_numpy(ours), theirs, rtol=1e-9, atol=1e-12)
+        assert_allclose(array_to_numpy(ours), theirs, rtol=1e-9, atol=1e-12)
     assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-9)
 
 

@@ -123,6 +123,7 @@ CHANGES = {
     ),
     "numeric_embedding_dim": ({"numeric_embedding": "plr"}, {"numeric_embedding_dim": 3}),
     "parametrization": ({}, {"parametrization": "ntk"}),
+    "ensemble_size": ({}, {"ensemble_size": 2}),
 }
 
 

@@ -36,6 +36,7 @@ EXTENSIONS = {
     "handle_missing": "error",
     "numeric_scaling": None,
     "ema_decay": None,
+    "ensemble_size": 1,
     "target_scaling": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,

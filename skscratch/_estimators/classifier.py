@@ -106,6 +106,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         handle_missing="error",
         numeric_scaling=None,
         ema_decay=None,
+        ensemble_size=1,
         class_weight=None,
     ):
         store(self, locals())

@@ -16,7 +16,17 @@ import numpy as np
 
 from ..core.activations import HIDDEN_ACTIVATIONS, Identity
 from ..core.backend import array_to_numpy, is_array_api_obj
-from ..core.layers import Dense, Embedding, to_record, walk_records
+from ..core.layers import LAYERS, Dense, Embedding, Layer, to_record, walk_records
+
+
+def dense_records(records):
+    """The records of every dense layer (nested ones too) in forward order: those
+    of kind "dense" and of its subclasses' kinds (an ensemble's layers)."""
+    return [
+        record
+        for record in walk_records(records)
+        if issubclass(LAYERS.get(record["kind"], Layer), Dense)
+    ]
 
 
 def records_of_kind(records, kind):
@@ -34,7 +44,7 @@ class LayerArrays(list):
     """
 
     def __init__(self, records, name, attribute):
-        self._records = records_of_kind(records, "dense")
+        self._records = dense_records(records)
         self._name, self._attribute = name, attribute
         super().__init__(_dense_array(record, name) for record in self._records)
 
@@ -71,7 +81,7 @@ def set_dense_arrays(records, name, arrays, attribute):
     ValueError
         When the number of arrays or a shape differs from the model's.
     """
-    dense = records_of_kind(records, "dense")
+    dense = dense_records(records)
     arrays = list(arrays)
     if len(arrays) != len(dense):
         raise ValueError(

@@ -796,6 +796,29 @@ PARAMETERS = (
         """,
     ),
     Parameter(
+        "ensemble_size",
+        default=1,
+        constraint=[Interval(Integral, 1, None, closed="left")],
+        type="int",
+        doc="""
+            The number ``k`` of members of an ensemble trained inside one
+            network (TabM-mini, Gorishniy et al., ICLR 2025): every batch is
+            copied ``k`` times, member ``m``'s copy scaled column by column by
+            ``r_m`` (random signs at the start), then all members run through
+            the same hidden layers (shared weights; their own dropout masks)
+            into an output layer of their own. The loss is the mean of the
+            members' losses, and ``predict``, ``predict_proba`` and the
+            validation score average their outputs (probabilities for a
+            classifier, predictions for a regressor). A step costs about ``k``
+            times the arithmetic of one network. ``r`` is penalised by
+            ``alpha`` like the weights. ``coefs_`` then ends with the heads'
+            weights, of shape ``(k, n_units, n_outputs)``. 1: one network, as
+            scikit-learn's.
+        """,
+        config=int,
+        shapes_layers=True,
+    ),
+    Parameter(
         "class_weight",
         default=None,
         only="classifier",

@@ -106,6 +106,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         handle_missing="error",
         numeric_scaling=None,
         ema_decay=None,
+        ensemble_size=1,
         target_scaling=None,
     ):
         store(self, locals())

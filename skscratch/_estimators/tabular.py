@@ -134,6 +134,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
         ema_decay=None,
+        ensemble_size=1,
         class_weight=None,
     ):
         store(self, locals())
@@ -237,6 +238,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
         ema_decay=None,
+        ensemble_size=1,
         target_scaling=DEFAULTS["target_scaling"],
     ):
         store(self, locals())

@@ -26,8 +26,10 @@ from .._utils.warnings import warn
 from ..core import Network, make_schedule
 from ..core.backend import ops_for
 from ..core.layers import Embedding, FeatureScale, PeriodicEmbedding, count_parameters
+from ..core.losses import LOSSES
 from ..core.mlp import (
     check_residual_widths,
+    ensemble_layers,
     init_factors,
     per_hidden_layer_activations,
     per_hidden_layer_dropout,
@@ -36,6 +38,11 @@ from ..core.mlp import (
 )
 from ..core.network import describe
 from .solvers import SOLVERS, STOCHASTIC_SOLVERS, Solver  # noqa: F401 (re-exported)
+
+#: The variant of the estimators' ensemble (``ensemble_size``): TabM-mini's
+#: fork and heads around shared hidden layers, or "full", an adapter per hidden
+#: layer too (:func:`~skscratch.core.mlp.ensemble_layers`).
+ENSEMBLE_VARIANT = "mini"
 
 #: learning_rate values that apply to every stochastic solver (skscratch's
 #: additions, and a callable); scikit-learn applies its own schedules
@@ -74,6 +81,9 @@ class TrainingConfig:
         The decay of the moving average of the weights that a stochastic
         fit predicts with (:class:`~skscratch.core.averaging.WeightAverage`);
         None for none, and for 'lbfgs'.
+    ensemble_size : int
+        The members of the ensemble inside the network (1: none), of
+        :data:`ENSEMBLE_VARIANT`.
     """
 
     solver: str
@@ -90,6 +100,7 @@ class TrainingConfig:
     numeric_embedding_sigma: float
     numeric_embedding_dim: int
     parametrization: str
+    ensemble_size: int
     init_fallback: str
     embedding_dim: object
     alpha: float
@@ -216,6 +227,10 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs
         Layers without parameters that prepare the data's numeric columns
         (:mod:`skscratch._input.input_layers`), placed first of all.
 
+    With ``config.ensemble_size`` above 1 the layers after the inputs and
+    embeddings (which the members share) are made an ensemble's
+    (:func:`~skscratch.core.mlp.ensemble_layers`).
+
     Returns
     -------
     net : Network
@@ -234,6 +249,11 @@ def build(config, X, n_outputs, loss, rng, embedding=None, previous=None, inputs
         config.residual,
         parametrization=config.parametrization,
     )
+    if config.ensemble_size > 1:
+        output_activation = LOSSES[loss].out_activation
+        layers = ensemble_layers(
+            layers, config.ensemble_size, output_activation, ENSEMBLE_VARIANT
+        )
     layers[:0] = front
     ops = ops_for(X)
     dtype = ops.numpy_dtype(X.dtype)
@@ -369,7 +389,10 @@ def check_memory(config, layers, dtype):
     size) plus one batch of activations.
     """
     n_params = count_parameters(layers)
-    widths = sum(leaf.n_out for layer in layers for leaf in layer.leaves())
+    widths, rows = 0, 1  # units per sample (an ensemble's layers hold k rows of each)
+    for layer in layers:
+        rows = layer.rows_out(rows, True)
+        widths += rows * sum(leaf.n_out for leaf in layer.leaves())
     vectors = 4 if config.stochastic else 22
     if config.ema_decay is not None:
         vectors += 3  # the average, and two copies of the trained weights

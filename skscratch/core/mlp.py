@@ -20,6 +20,11 @@ Inside :func:`extra_hidden_layers`, each hidden layer ends with the layers it
 is given: the way a layer kind from outside skscratch enters the estimators'
 networks.
 
+:func:`ensemble_layers` makes such a list ``k`` members of an ensemble
+inside one network (TabM's BatchEnsemble): a fork in front, a head per
+member at the end, and in the full variant rank-1 adapters on every hidden
+dense layer.
+
 Two parametrizations of the dense layers (:data:`PARAMETRIZATIONS`):
 "standard", ``z = a_in @ W + b`` with Glorot's uniform draw
 (:func:`init_factors`, scikit-learn's), and "ntk", ``z = (a_in @ W) / sqrt(n_in)
@@ -33,10 +38,22 @@ import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, Identity
 from .backend import NUMPY
-from .layers import Activation, BatchNorm, Dense, Dropout, Residual
+from .layers import (
+    Activation,
+    BatchNorm,
+    Dense,
+    Dropout,
+    EnsembleDense,
+    EnsembleFork,
+    EnsembleOutput,
+    Residual,
+)
 
 #: The parametrizations of the dense layers.
 PARAMETRIZATIONS = ("standard", "ntk")
+
+#: The variants of :func:`ensemble_layers`: TabM's names, without the prefix.
+ENSEMBLE_VARIANTS = ("mini", "full")
 
 #: What :func:`extra_hidden_layers` adds to each hidden layer: ``make(width)``
 #: functions, empty outside its ``with`` block.
@@ -142,6 +159,80 @@ def hidden_layer(n_in, n_out, activation, rate, batch_norm, rng, weight_scale=1.
         layers.append(Dropout(n_out, rate, rng))
     layers.extend(make(n_out) for make in _extra_hidden_layers)
     return layers
+
+
+def ensemble_layers(layers, n_members, output_activation, variant="mini"):
+    """The layers of a multi-layer perceptron made ``n_members`` members of an ensemble.
+
+    The members share every weight matrix and differ by their adapters
+    (TabM's BatchEnsemble, :mod:`~skscratch.core.layers.ensemble`): an
+    :class:`~skscratch.core.layers.EnsembleFork` copies the batch for each
+    member and scales member ``m``'s copy by ``r_m``; the output layer
+    becomes an :class:`~skscratch.core.layers.EnsembleOutput`, a head per
+    member, averaged at prediction. With ``variant="mini"`` (TabM-mini) the
+    hidden layers stay as they are, shared by every member; with "full"
+    (TabM) each hidden dense layer becomes an
+    :class:`~skscratch.core.layers.EnsembleDense` with its own ``s_m`` and
+    ``b_m`` per member (and ``r_m``, but for the first, whose ``r`` is the
+    fork's).
+
+    Parameters
+    ----------
+    layers : list of Layer
+        A multi-layer perceptron's layers (:func:`mlp_layers`,
+        :func:`stack_layers`), the last a :class:`~skscratch.core.layers.Dense`
+        output layer.
+    n_members : int
+        ``k``, at least 1 (1 gives a single member, with the adapters).
+    output_activation : activation class
+        The loss's output activation, which prediction averages through.
+    variant : {"mini", "full"}, default="mini"
+
+    Returns
+    -------
+    layers : list of Layer
+
+    Examples
+    --------
+    >>> from skscratch.core.activations import Softmax
+    >>> from skscratch.core.mlp import ensemble_layers, mlp_layers
+    >>> layers = ensemble_layers(mlp_layers((4, 8, 3), "relu"), 16, Softmax, "full")
+    >>> [type(layer).__name__ for layer in layers]
+    ['EnsembleFork', 'EnsembleDense', 'EnsembleOutput']
+    """
+    if variant not in ENSEMBLE_VARIANTS:
+        raise ValueError(
+            f"Unknown ensemble variant {variant!r}; choose from {ENSEMBLE_VARIANTS}."
+        )
+    *hidden, output = layers
+    first = True
+
+    def member_layer(layer):
+        nonlocal first
+        if isinstance(layer, Residual):
+            return Residual([member_layer(inner) for inner in layer.sublayers])
+        if variant == "full" and type(layer) is Dense:
+            adapted = EnsembleDense(
+                layer.n_in,
+                layer.n_out,
+                n_members,
+                layer.activation,
+                bias=layer.bias,
+                input_scale=not first,
+                weight_scale=layer.weight_scale,
+            )
+            first = False
+            return adapted
+        return layer
+
+    heads = EnsembleOutput(
+        output.n_in,
+        output.n_out,
+        n_members,
+        output_activation,
+        weight_scale=output.weight_scale,
+    )
+    return [EnsembleFork(layers[0].n_in, n_members), *map(member_layer, hidden), heads]
 
 
 @contextlib.contextmanager

@@ -32,15 +32,18 @@ from .activations import Identity
 from .backend import NUMPY, is_array_api_obj, ops_for
 from .layers import (
     BIASES,
+    LAYERS,
     PREDICTING,
     STATE_MOMENTUM,
     WEIGHTS,
     Activation,
     Dense,
     Dropout,
+    Layer,
     Mode,
     backward_pass,
     check_chain,
+    ensemble_size,
     forward_pass,
     from_record,
     to_record,
@@ -203,6 +206,12 @@ class Network:
         if not isinstance(last, Dense) or last.activation is not Identity:
             raise ValueError("The last layer must be a Dense layer with no activation.")
         check_chain(layers)
+        self.n_members = ensemble_size(layers)
+        if self.n_members > 1 and last.output_activation is not LOSSES[loss].out_activation:
+            raise ValueError(
+                f"The ensemble averages through {last.output_activation.name}, but the "
+                f"loss {loss!r} pairs with {LOSSES[loss].out_activation.name}."
+            )
         self.layers = layers
         for layer in layers:  # their input is the data, or made from it alone
             layer.needs_input_grad = False
@@ -311,11 +320,11 @@ class Network:
                     if array is not None:  # no bias before a batch normalization
                         draw = random_state.uniform(-bound, bound, array.shape)
                         array[...] = self.ops.asarray(draw, dtype=self.dtype)
-        # Other layers (embeddings, batch norms) set theirs after the dense
-        # layers, so that the dense layers' draw stays scikit-learn's.
+        # Other layers (embeddings, batch norms, an ensemble's adapters) set
+        # theirs after the dense layers' draw, so that it stays scikit-learn's
+        # (a plain Dense layer's initialize does nothing).
         for layer in self.leaves:
-            if not isinstance(layer, Dense):
-                layer.initialize(random_state, *_off_numpy(self.ops))
+            layer.initialize(random_state, *_off_numpy(self.ops))
 
     def set_weights(self, coefs, intercepts):
         """Copy per-layer weights and biases (e.g. a fitted ``coefs_``) into ``params``."""
@@ -390,8 +399,9 @@ class Network:
 
         Returns
         -------
-        logits : ndarray of shape (n_samples, layer_sizes[-1])
-            A buffer that the next call overwrites.
+        logits : ndarray of shape (n_samples * n_members, layer_sizes[-1])
+            A buffer that the next call overwrites; for an ensemble, each
+            member's logits in turn (:mod:`~skscratch.core.layers.ensemble`).
         """
         self._buffers = self._batch_buffers(X.shape[0])
         mode = Mode(True, None, STATE_MOMENTUM) if mode is None else mode
@@ -432,7 +442,9 @@ class Network:
         The loss is the sample-weighted mean of the per-sample loss plus the
         L2 penalty ``alpha / 2 * ||W||**2 / sum(sample_weight)`` (biases are
         not penalised), as in scikit-learn. With dropout, each call draws new
-        masks.
+        masks. For an ensemble of ``k`` members the targets and weights are
+        copied for each member's rows, and the data term is the mean over
+        the ``k n`` rows: the mean of the members' losses.
 
         Parameters
         ----------
@@ -460,19 +472,22 @@ class Network:
         else:
             sw_sum = float(sample_weight.sum()) if weight_sum is None else weight_sum
             mode = None
+        ops, k = self.ops, self.n_members
+        if k > 1:  # every member's rows
+            y, sample_weight = _member_rows(y, k, ops), _member_rows(sample_weight, k, ops)
+        rows_sum = k * sw_sum  # the weight of the k n rows
         if mode is None:
-            shares = None if sample_weight is None else sample_weight / sw_sum
+            shares = None if sample_weight is None else sample_weight / rows_sum
             mode = Mode(True, shares if self.state.shape[0] else None, state_momentum)
-        ops = self.ops
         logits = self.forward(X, mode)
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight, ops)
         ones = self._buffers[-1].ones  # the output layer is dense
         weights = ones if sample_weight is None else sample_weight
-        loss = ops.dot_value(weights, losses) / sw_sum
+        loss = ops.dot_value(weights, losses) / rows_sum
         if alpha:
             W = self.params[: self.n_coef]
             loss = loss + 0.5 * alpha * ops.dot_value(W, W) / sw_sum
-        delta *= 1.0 / sw_sum
+        delta *= 1.0 / rows_sum
         self.backward(delta, alpha / sw_sum)
         return loss
 
@@ -487,6 +502,8 @@ class Network:
         if not self.state.shape[0]:
             return
         shares = None if sample_weight is None else sample_weight / sample_weight.sum()
+        if shares is not None and self.n_members > 1:
+            shares = _member_rows(shares, self.n_members, self.ops) / self.n_members
         self.forward(X, Mode(True, shares, 1.0))
 
     def _batch_buffers(self, n_rows):
@@ -498,17 +515,14 @@ class Network:
         """
         ws = self._workspace
         if ws is None or ws.capacity < n_rows:
-            buffers = [
-                layer.buffers(n_rows, self.dtype, True, *_off_numpy(self.ops))
-                for layer in self.layers
-            ]
+            buffers = _layer_buffers(self.layers, n_rows, self.dtype, True, self.ops)
             ws = self._workspace = types.SimpleNamespace(
                 capacity=n_rows, full=buffers, head=None
             )
         if n_rows == ws.capacity:
             return ws.full
         if ws.head is None or ws.head[0] != n_rows:
-            ws.head = (n_rows, [_first_rows(buf, n_rows) for buf in ws.full])
+            ws.head = (n_rows, [_first_rows(buf, n_rows, ws.capacity) for buf in ws.full])
         return ws.head[1]
 
     # ---------------------------------------------------------------- prediction
@@ -576,17 +590,37 @@ def predict_chunked(layers, output_activation, X):
     n_samples = X.shape[0]
     ops = ops_for(X)
     dtype = ops.result_dtype(X, layers[-1].W)
-    widest = max(layer.n_out for layer in layers)
+    # Units per sample: an ensemble's layers hold k rows of each.
+    widest, rows = 0, 1
+    for layer in layers:
+        rows = layer.rows_out(rows, False)
+        widest = max(widest, layer.n_out * rows)
     chunk = max(1, min(n_samples, PREDICT_CHUNK_ELEMENTS // widest))
     output = ops.empty((n_samples, layers[-1].n_out), dtype)
-    buffers = [layer.buffers(chunk, dtype, False, *_off_numpy(ops)) for layer in layers]
+    buffers = _layer_buffers(layers, chunk, dtype, False, ops)
     for start in range(0, n_samples, chunk):
         X_chunk = ops.rows(X, slice(start, min(start + chunk, n_samples)))
         n = X_chunk.shape[0]
-        chunk_buffers = buffers if n == chunk else [_first_rows(b, n) for b in buffers]
+        chunk_buffers = (
+            buffers if n == chunk else [_first_rows(b, n, chunk) for b in buffers]
+        )
         logits = forward_pass(layers, X_chunk, chunk_buffers, PREDICTING)
         output[start : start + n, ...] = output_activation.forward(logits, ops)
     return output
+
+
+def _layer_buffers(layers, n_rows, dtype, training, ops):
+    """Every layer's buffers for a batch of ``n_rows``, each for the rows it takes."""
+    buffers = []
+    for layer in layers:
+        buffers.append(layer.buffers(n_rows, dtype, training, *_off_numpy(ops)))
+        n_rows = layer.rows_out(n_rows, training)
+    return buffers
+
+
+def _member_rows(array, k, ops):
+    """``array`` (targets, weights) once for each member's rows; None stays None."""
+    return None if array is None else ops.concat([array] * k, axis=0)
 
 
 def _off_numpy(ops):
@@ -627,7 +661,8 @@ def _signature(entry):
         for group in ("params", "state")
     }
     signature = (record["kind"], depth, shapes["params"], shapes["state"])
-    if record["kind"] == "dense":  # W means another map under another parametrization
+    if issubclass(LAYERS.get(record["kind"], Layer), Dense):
+        # W means another map under another parametrization
         signature += ({"weight_scale": record["config"].get("weight_scale", 1.0)},)
     return signature
 
@@ -715,15 +750,22 @@ class _DefaultEmpty(dict):
         return {}
 
 
-def _first_rows(buf, n_rows):
-    """The same buffers, cut to their first ``n_rows`` rows (those of held layers too)."""
+def _first_rows(buf, n_rows, capacity):
+    """The same buffers of a batch of ``capacity`` rows, cut to the first ``n_rows``
+    (those of held layers too).
+
+    An array of ``capacity`` rows keeps ``n_rows``; one of ``k`` times as many
+    (an ensemble's wide batch, ``k`` blocks of ``capacity`` rows) keeps ``k
+    n_rows``, ``k`` blocks of ``n_rows``, which the layers read as the smaller
+    batch's blocks.
+    """
     if isinstance(buf, list):
-        return [_first_rows(b, n_rows) for b in buf]
+        return [_first_rows(b, n_rows, capacity) for b in buf]
     fields = {}
     for key, value in vars(buf).items():
         if isinstance(value, np.ndarray) or is_array_api_obj(value):
-            value = value[:n_rows, ...]
+            value = value[: value.shape[0] * n_rows // capacity, ...]
         elif isinstance(value, (list, types.SimpleNamespace)):
-            value = _first_rows(value, n_rows)
+            value = _first_rows(value, n_rows, capacity)
         fields[key] = value
     return types.SimpleNamespace(**fields)

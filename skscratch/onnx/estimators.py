@@ -27,7 +27,7 @@ from .layers import _logits, _network
 
 
 def _is_multilabel(model):
-    return model.out_activation_ == "logistic" and model.coefs_[-1].shape[1] > 1
+    return model.out_activation_ == "logistic" and model.coefs_[-1].shape[-1] > 1
 
 
 def _class_labels(model):
@@ -139,7 +139,7 @@ def _regressor_shapes(operator):
     output_type = (
         DoubleTensorType if _graph_dtype(operator) == np.float64 else FloatTensorType
     )
-    operator.outputs[0].type = output_type(shape=[n_samples, model.coefs_[-1].shape[1]])
+    operator.outputs[0].type = output_type(shape=[n_samples, model.coefs_[-1].shape[-1]])
 
 
 def _convert_regressor(scope, operator, container):

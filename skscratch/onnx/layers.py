@@ -199,6 +199,74 @@ def _robust_scale(g, a, record):
     return g.node("Concat", u, _columns(g, a, np.arange(k, k + n_passthrough)), axis=1)
 
 
+def _ensemble_members(g, a, k, width):
+    """The wide ``(k n, width)`` batch as ``(k, n, width)``, one block per member."""
+    return g.node("Reshape", a, g.const([k, -1, width], dtype=np.int64))
+
+
+def _ensemble_fork(g, a, record):
+    """``k`` copies of the rows, member ``m``'s times ``r_m``, stacked into ``k n`` rows."""
+    r = record["params"]["r"]
+    k, width = r.shape
+    rows = g.node("Unsqueeze", a, g.const([0], dtype=np.int64))  # (1, n, width)
+    copies = g.node("Mul", rows, g.const(r, shape=(k, 1, width)))  # (k, n, width)
+    return g.node("Reshape", copies, g.const([-1, width], dtype=np.int64))
+
+
+def _ensemble_dense(g, a, record):
+    """Each member's ``f(c ((a_m * r_m) @ W) * s_m + b_m)``, on its block of rows."""
+    config, params = record["config"], record["params"]
+    k, n_out = config["n_members"], config["n_out"]
+    a = _ensemble_members(g, a, k, config["n_in"])
+    if "r" in params:
+        a = g.node("Mul", a, g.const(params["r"], shape=(k, 1, -1)))
+    z = g.node("MatMul", a, g.const(params["W"], shape=params["W"].shape))
+    z = g.node("Mul", z, g.const(params["s"], shape=(k, 1, n_out)))
+    scale = config.get("weight_scale", 1.0)
+    if scale != 1.0:
+        z = g.node("Mul", z, g.const(scale))
+    if "b" in params:
+        z = g.node("Add", z, g.const(params["b"], shape=(k, 1, n_out)))
+    z = g.node("Reshape", z, g.const([-1, n_out], dtype=np.int64))
+    return _activation(g, z, config["activation"])
+
+
+def _ensemble_output(g, a, record):
+    """Each member's head, then the logits whose output activation is their average.
+
+    As :meth:`~skscratch.core.layers.EnsembleOutput.average`: the mean for the
+    identity; else the log of the mean output (``log p - log(1 - p)`` for the
+    logistic), which the estimator's output activation turns back into the mean.
+    The mean over the members is one MatMul with a row of ``1 / k``.
+    """
+    config, params = record["config"], record["params"]
+    k, n_out, W = config["n_members"], config["n_out"], params["W"]
+    z = g.node(
+        "MatMul", _ensemble_members(g, a, k, config["n_in"]), g.const(W, shape=W.shape)
+    )
+    scale = config.get("weight_scale", 1.0)
+    if scale != 1.0:
+        z = g.node("Mul", z, g.const(scale))
+    z = g.node("Add", z, g.const(params["b"], shape=(k, 1, n_out)))  # (k, n, n_out)
+    name = config["output_activation"]
+    if name != "identity":
+        z = (
+            g.node("Softmax", z, axis=2)
+            if name == "softmax"
+            else OUTPUT_CONVERTERS[name](g, z)
+        )
+    flat = g.node("Reshape", z, g.const([k, -1], dtype=np.int64))
+    mean = g.node("MatMul", g.const(np.full((1, k), 1.0 / k)), flat)
+    mean = g.node("Reshape", mean, g.const([-1, n_out], dtype=np.int64))
+    if name == "identity":
+        return mean
+    if name == "logistic":
+        return g.node(
+            "Sub", g.node("Log", mean), g.node("Log", g.node("Sub", g.const(1), mean))
+        )
+    return g.node("Log", mean)
+
+
 LAYER_CONVERTERS = {
     "dense": _dense,
     "activation": lambda g, a, record: _activation(g, a, record["config"]["activation"]),
@@ -210,5 +278,8 @@ LAYER_CONVERTERS = {
     "periodic_embedding": _periodic_embedding,
     "impute_missing": _impute_missing,
     "robust_scale": _robust_scale,
+    "ensemble_fork": _ensemble_fork,
+    "ensemble_dense": _ensemble_dense,
+    "ensemble_output": _ensemble_output,
 }
 """The ONNX operators of each layer kind (:data:`skscratch.core.layers.LAYERS`)."""

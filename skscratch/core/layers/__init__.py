@@ -17,7 +17,10 @@ side, in the user guide's symbols:
 * :mod:`~skscratch.core.layers.numeric_embedding`: :class:`PeriodicEmbedding`;
 * :mod:`~skscratch.core.layers.inputs`: :class:`ImputeMissing`,
   :class:`RobustScale`;
-* :mod:`~skscratch.core.layers.residual`: :class:`Residual`.
+* :mod:`~skscratch.core.layers.residual`: :class:`Residual`;
+* :mod:`~skscratch.core.layers.ensemble`: :class:`EnsembleFork`,
+  :class:`EnsembleDense`, :class:`EnsembleOutput` (an ensemble inside one
+  network, TabM's BatchEnsemble).
 
 Every name is imported here too (``from skscratch.core.layers import Dense``).
 A new kind of layer is a class decorated with :func:`register_layer`, in the
@@ -42,6 +45,7 @@ from .base import (
 from .categorical_embedding import Embedding
 from .dense import Activation, Dense, FeatureScale, activation_bound
 from .dropout import Dropout
+from .ensemble import EnsembleDense, EnsembleFork, EnsembleOutput, ensemble_size
 from .inputs import SMOOTH_CLIP_CAP, ImputeMissing, RobustScale
 from .normalization import BatchNorm
 from .numeric_embedding import PERIODIC_VARIANTS, PeriodicEmbedding
@@ -80,4 +84,8 @@ __all__ = [
     "RobustScale",
     "SMOOTH_CLIP_CAP",
     "Residual",
+    "EnsembleFork",
+    "EnsembleDense",
+    "EnsembleOutput",
+    "ensemble_size",
 ]

@@ -22,6 +22,11 @@ Every layer has the same interface, so a network is a list of them:
 * ``backward(grad, buf)`` takes ``dL/d(output)``, writes the layer's
   parameter gradients and returns ``dL/d(input)`` (None for the first layer,
   whose input is the data);
+* ``rows_out(n_rows, training)`` is the number of rows of the output for
+  ``n_rows`` rows in: the same for every layer but an ensemble's fork (``k``
+  copies of the batch) and output (back to ``n_rows / k`` at prediction),
+  :mod:`~skscratch.core.layers.ensemble`; the network sizes each layer's
+  buffers by the rows it takes;
 * ``output_bound(bound)`` bounds ``|output|`` given a bound on ``|input|``;
 * ``initialize(random_state)`` sets the starting parameters and state of a
   layer that :meth:`Network.initialize
@@ -150,6 +155,11 @@ class Layer:
     def backward(self, grad, buf):
         """Write the parameter gradients; return ``dL/d(input)`` from ``dL/d(output)``."""
         raise NotImplementedError
+
+    def rows_out(self, n_rows, training):
+        """The rows of the output for ``n_rows`` rows of input (the same, but
+        for an ensemble's fork and output)."""
+        return n_rows
 
     def output_bound(self, bound, ops=NUMPY):
         """A bound on ``|output|`` for inputs with ``|a_in| <= bound``."""
