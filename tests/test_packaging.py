@@ -61,12 +61,29 @@ def _imports(tree):
     return found
 
 
+def _guarded_by_package(path):
+    """The modules that the ``__init__`` of ``path``'s package (or of a package
+    above it, inside skscratch) imports in a ``try`` block: every module of the
+    package is imported after that guard, which fails with the install hint."""
+    guarded = set()
+    folder = path.parent
+    while folder != PACKAGE and PACKAGE in folder.parents:
+        init = folder / "__init__.py"
+        if init.is_file() and init != path:
+            tree = ast.parse(init.read_text(), filename=str(init))
+            guarded |= {module for module, optional in _imports(tree) if optional}
+        folder = folder.parent
+    return guarded
+
+
 def _third_party_imports():
     """``{distribution: (optional, [files])}`` for what skscratch's modules import."""
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
+        guarded = _guarded_by_package(path)
         for module, optional in _imports(tree):
+            optional = optional or module in guarded
             if module in sys.stdlib_module_names or module == "skscratch":
                 continue
             name = canonicalize_name(DISTRIBUTIONS.get(module, module))
