@@ -233,6 +233,8 @@ def _resolve_skscratch(app, env, node, contnode):
 
     * a public path to a re-exported object, or an inherited method named from
       the class that inherits it (see :func:`_canonical`);
+    * a path relative to the package of the module that names it
+      (``layers.to_record`` in :mod:`skscratch.core.network`);
     * a short name in a docstring or a summary line (the API page's tables of
       first lines) that Sphinx looked up in the wrong context: ``make_schedule``
       is taken to mean the one documented object of skscratch whose dotted name
@@ -247,8 +249,18 @@ def _resolve_skscratch(app, env, node, contnode):
     if target.startswith("skscratch."):
         candidates.append(_canonical(target))
     else:
+        target = target.lstrip(".")
         if module and cls and module.startswith("skscratch"):
             candidates.append(_canonical(f"{module}.{cls}.{target}"))
+        if module and module.startswith("skscratch"):
+            # A name relative to the module's package or one above it
+            # (``layers.to_record`` in skscratch.core.network), through the
+            # package's public re-export.
+            parts = module.split(".")
+            candidates += [
+                _canonical(".".join([*parts[:cut], target]))
+                for cut in range(len(parts) - 1, 0, -1)
+            ]
         matches = [
             name
             for name in domain.objects
