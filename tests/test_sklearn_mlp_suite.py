@@ -50,7 +50,7 @@ DESELECTED = {
 }
 
 #: Tests that fail by a deliberate improvement over scikit-learn, with the reason
-#: (README.md, "Differences from scikit-learn", says the same). Strict: should
+#: (docs/differences.rst says the same). Strict: should
 #: one pass, the entry must go.
 ALLOWED_FAILURES = {
     "test_early_stopping_stratified": (
