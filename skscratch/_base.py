@@ -50,6 +50,7 @@ from ._model import (
     records_from_legacy,
     set_dense_arrays,
 )
+from ._sklearn_callbacks import CallbackSupport, sklearn_fit_task
 from ._spec import SOLVERS, STOCHASTIC_SOLVERS, build, embedding_layer, training_config
 from ._state import TrainingState
 from ._stopping import Validation
@@ -118,7 +119,7 @@ def _check_validation_given(X_val, y_val, sample_weight_val):
         raise ValueError("sample_weight_val was given without X_val and y_val.")
 
 
-class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
+class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
     _parameter_constraints: ClassVar[dict] = {
@@ -368,14 +369,17 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         interrupt before the first epoch ended) leaves a previously fitted
         model as it was, and two fits of one estimator in two threads cannot
         end with attributes of both. The callbacks see the copy, the model
-        being trained.
+        being trained; so do scikit-learn's (``set_callbacks``), through
+        :func:`~skscratch._sklearn_callbacks.sklearn_fit_task`.
         """
         with _COMMIT_LOCK:
             snapshot = dict(self.__dict__)
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
         callbacks = check_callbacks(self.callbacks)
-        work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
+        with sklearn_fit_task(work, X, y, sample_weight, incremental) as sklearn_hooks:
+            callbacks += sklearn_hooks
+            work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
             name: value for name, value in work.__dict__.items() if name not in params
