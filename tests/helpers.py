@@ -1,6 +1,7 @@
 """Helpers shared by several test modules (imported as ``helpers``: pytest puts
 tests/ on sys.path)."""
 
+import functools
 import inspect
 from pathlib import Path
 
@@ -44,6 +45,31 @@ if ARRAY_API_DISPATCH_REFUSAL is not None:
 needs_array_api_dispatch = pytest.mark.skipif(
     ARRAY_API_DISPATCH_REFUSAL is not None, reason=str(ARRAY_API_DISPATCH_REFUSAL)
 )
+
+
+@functools.cache
+def torch_device_refusal(device):
+    """Why torch cannot put an array on ``device`` here (torch's error), or None.
+
+    None also where torch is not installed (the tests skip on that themselves).
+    PyPI's torch is built with CUDA, and scikit-learn's array API checks skip
+    the ``cuda`` device only for a torch built without it: on a machine with no
+    GPU driver they fail at their first array, with torch's ``AcceleratorError:
+    CUDA error: CUDA driver version is insufficient for CUDA runtime version``.
+    The same call here gives the same error, for their skip to say.
+    """
+    try:
+        import torch
+    except ImportError:
+        return None
+    try:
+        torch.asarray(np.zeros(1), device=device)  # as scikit-learn's checks move X
+    except Exception as error:  # AcceleratorError, RuntimeError ...: whatever torch raises
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return (
+            f"torch cannot use device {device!r} here: {type(error).__name__}: {first_line}"
+        )
+    return None
 
 
 def same_weights(a, b):

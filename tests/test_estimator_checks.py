@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import ARRAY_API_DISPATCH_REFUSAL
+from helpers import ARRAY_API_DISPATCH_REFUSAL, torch_device_refusal
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skscratch import (
@@ -157,8 +157,26 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible(estimator, check):
     # scikit-learn's array API checks switch dispatch on, which it refuses with
-    # SciPy older than 1.14 (the floors): they skip there, with its reason.
+    # SciPy older than 1.14 (the floors): they skip there, with its reason. On
+    # torch's CUDA device, which PyPI's torch is built for, they skip with
+    # torch's error where torch cannot use it (no GPU driver).
     name = getattr(check, "func", check).__name__
     if name == "check_array_api_input" and ARRAY_API_DISPATCH_REFUSAL is not None:
         pytest.skip(ARRAY_API_DISPATCH_REFUSAL)
+    options = getattr(check, "keywords", {})
+    if name.startswith("check_array_api") and _on_torch_cuda(options):
+        refusal = torch_device_refusal("cuda")
+        if refusal is not None:
+            pytest.skip(refusal)
     check(estimator)
+
+
+def _on_torch_cuda(options):
+    """Whether the options of an array API check put an array on torch's CUDA
+    device: its ``array_namespace`` and ``device_name`` (``device`` in older
+    scikit-learn), or a ``NamespaceAndDevice`` pair of the mixed-input checks.
+    (scikit-learn skips its other torch devices itself where they are missing.)"""
+    pairs = [(options.get("array_namespace"), options.get("device_name"))]
+    pairs.append((options.get("array_namespace"), options.get("device")))
+    pairs += [(v.xp, v.device) for v in options.values() if hasattr(v, "xp")]
+    return ("torch", "cuda") in pairs

@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._callbacks.sklearn_callback import CallbackSupport, sklearn_fit_task
 from .._callbacks.support import fitting
 from .._input.categorical import (
     embedding_dims,
@@ -69,7 +70,7 @@ def _check_validation_given(X_val, y_val, sample_weight_val):
         raise ValueError("sample_weight_val was given without X_val and y_val.")
 
 
-class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
+class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
     """Base class of the skscratch MLPs; use a subclass."""
 
     #: The parameters both estimator kinds take (from the table, :mod:`.parameters`);
@@ -115,14 +116,19 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         interrupt before the first epoch ended) leaves a previously fitted
         model as it was, and two fits of one estimator in two threads cannot
         end with attributes of both. The callbacks see the copy, the model
-        being trained.
+        being trained; so do scikit-learn's (``set_callbacks``), through
+        :func:`~skscratch._callbacks.sklearn_callback.sklearn_fit_task`.
         """
         with _COMMIT_LOCK:
             snapshot = dict(self.__dict__)
         work = object.__new__(type(self))
         work.__dict__.update(snapshot)
         callbacks = check_callbacks(self.callbacks)
-        with fitting(work, X, y, validation):  # the data callbacks read (fit_data)
+        with (
+            fitting(work, X, y, validation),  # the data callbacks read (fit_data)
+            sklearn_fit_task(work, X, y, sample_weight, incremental) as sklearn_hooks,
+        ):
+            callbacks += sklearn_hooks  # scikit-learn's callbacks, as skscratch's
             work._train(X, y, sample_weight, incremental, classes, callbacks, validation)
         params = set(self._get_param_names())
         fitted = {
