@@ -120,3 +120,20 @@ def test_the_import_scan_tells_required_from_optional():
         ("onnx", True),
         ("matplotlib", True),
     ]
+
+
+def test_ci_runs_the_readme_commands_exactly():
+    # The README's two set-up lines are what a new user pastes; .ci/run must run
+    # those very lines, so that CI fails where they would.
+    root = PACKAGE.parent
+    readme, ci = root / "README.md", root / ".ci" / "run"
+    if not (readme.is_file() and ci.is_file()):
+        pytest.skip("not a checkout of skscratch")
+    commands = [
+        line
+        for line in readme.read_text().splitlines()
+        if line.startswith("pip install ") and "&& python -m " in line
+    ]
+    assert len(commands) == 2, commands  # the demo, and the tests
+    ci_lines = {line.strip() for line in ci.read_text().splitlines()}
+    assert [c for c in commands if c not in ci_lines] == []
