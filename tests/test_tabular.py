@@ -26,6 +26,7 @@ from skscratch import (
     check_gradients,
 )
 from skscratch._estimators.tabular import DEFAULTS, RECIPE, REGRESSION_RECIPE
+from skscratch.core import Network
 from skscratch.core.layers import PREDICTING, ImputeMissing
 from skscratch.preprocessing import SmoothClipScaler
 
@@ -340,6 +341,35 @@ def test_warm_start_and_partial_fit_keep_the_input_statistics():
     model.set_params(numeric_scaling=None)
     with pytest.raises(ValueError, match="must keep handle_missing and numeric_scaling"):
         model.fit(X, y)
+
+
+def test_the_input_layers_run_once_per_fit_and_train_the_same_model(monkeypatch):
+    # A stochastic fit runs the imputing and scaling layers over its training
+    # rows once (Network.fixed_front) and starts every batch after them: the
+    # model is the one that running them in every batch trains, bit for bit.
+    X, y = raw_frame()
+    calls = []
+    forward = ImputeMissing.forward
+
+    def counted(self, a_in, buf, mode):
+        calls.append(a_in.shape[0])
+        return forward(self, a_in, buf, mode)
+
+    monkeypatch.setattr(ImputeMissing, "forward", counted)
+    params = dict(SMALL, batch_size=32, max_iter=3, early_stopping=False)
+    once = fit_quietly(TabularMLPClassifier(**params), X, y)
+    calls_once, calls[:] = list(calls), []
+    monkeypatch.setattr(Network, "fixed_front", lambda self, X: (X, 0))
+    every_batch = fit_quietly(TabularMLPClassifier(**params), X, y)
+    for a, b in zip(once.layers_, every_batch.layers_):
+        for name, array in a["params"].items():
+            np.testing.assert_array_equal(array, b["params"][name], strict=True)
+    assert once.loss_curve_ == every_batch.loss_curve_
+    # No batch went through the layer: the whole table did, once (and the
+    # check of the predictions after training, as before).
+    n_batches = 3 * -(-len(X) // 32)
+    assert calls_once == [len(X)] * len(calls_once)
+    assert len(calls) == len(calls_once) - 1 + n_batches
 
 
 # ------------------------------------------------------------- the estimators
