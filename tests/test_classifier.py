@@ -43,6 +43,7 @@ EXTENSIONS = {
     "label_smoothing": 0.0,
     "handle_missing": "error",
     "numeric_scaling": None,
+    "training_dtype": None,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

@@ -35,6 +35,7 @@ EXTENSIONS = {
     "validation_scoring": None,
     "handle_missing": "error",
     "numeric_scaling": None,
+    "training_dtype": None,
     "target_scaling": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,

@@ -274,6 +274,31 @@ class TestNumericScaling:
         assert model.layers_[0]["state"]["fill"].dtype == np.float32
         assert model.predict_proba(X).dtype == np.float32
 
+    @pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+    def test_training_in_float32_keeps_the_model_in_float64(self, cls):
+        # training_dtype="float32" on a float64 frame: the network trains as on
+        # the frame cast to float32 (the same model, bit for bit), and the
+        # fitted model is kept in the frame's float64: its weights and
+        # statistics float32 numbers stored exactly, its outputs float64.
+        X, y = raw_frame()
+        y = y if cls is TabularMLPClassifier else X["age"].to_numpy() * 100
+        model = fit_quietly(cls(training_dtype="float32", **SMALL), X, y)
+        as_float32 = X.astype({"income": np.float32, "age": np.float32})
+        reference = fit_quietly(cls(**SMALL), as_float32, y)
+        assert reference.coefs_[0].dtype == np.float32
+        for ours, theirs in zip(model.layers_, reference.layers_):
+            for group in ("params", "state"):
+                for name, array in ours[group].items():
+                    assert array.dtype == np.float64, name
+                    np.testing.assert_array_equal(array, theirs[group][name])
+        assert model.loss_curve_ == reference.loss_curve_
+        output = model.predict_proba(X) if hasattr(model, "classes_") else model.predict(X)
+        assert output.dtype == np.float64
+        again = pickle.loads(pickle.dumps(model))  # and it trains on, still float64
+        again.partial_fit(X, y)
+        assert again.coefs_[0].dtype == np.float64
+        assert len(again.history_) == len(model.history_) + 1
+
 
 def record_layer(record):
     from skscratch.core.layers import from_record

@@ -105,6 +105,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         label_smoothing=0.0,
         handle_missing="error",
         numeric_scaling=None,
+        training_dtype=None,
         class_weight=None,
     ):
         store(self, locals())

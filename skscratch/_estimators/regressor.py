@@ -105,6 +105,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         validation_scoring=None,
         handle_missing="error",
         numeric_scaling=None,
+        training_dtype=None,
         target_scaling=None,
     ):
         store(self, locals())

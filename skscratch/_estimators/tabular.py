@@ -133,6 +133,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         label_smoothing=0.0,
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
+        training_dtype=None,
         class_weight=None,
     ):
         store(self, locals())
@@ -235,6 +236,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         validation_scoring=None,
         handle_missing=DEFAULTS["handle_missing"],
         numeric_scaling=DEFAULTS["numeric_scaling"],
+        training_dtype=None,
         target_scaling=DEFAULTS["target_scaling"],
     ):
         store(self, locals())

@@ -49,6 +49,9 @@ class TrainingData(NamedTuple):
     alpha: float  #: the L2 penalty, scaled as the weights are
     validation: object = None  #: a Validation set (``X_val``), or None
     host_sample_weight: object = None  #: ``sample_weight`` on the host (numpy)
+    #: the fitted model's dtype, where training computes in another (the
+    #: estimator's ``training_dtype``); None: the network's own
+    model_dtype: object = None
 
 
 def fit_lbfgs(config, net, data, state, hooks):
