@@ -27,7 +27,7 @@ accuracy, log-loss and ROC AUC on held-out rows.
 Usage::
 
     python benchmarks/bench_embeddings.py                 # 10-80 s on 2 shared cores
-    python benchmarks/bench_embeddings.py --threads 1 --repeats 3   # the table in benchmarks/README.md
+    python benchmarks/bench_embeddings.py --threads 1 --repeats 3  # its README table
     python benchmarks/bench_embeddings.py --threads 1 --hidden 256
     python benchmarks/bench_embeddings.py --n-train 100000 --models a b
 """

@@ -45,6 +45,7 @@ EXTENSIONS = {
     "numeric_scaling": None,
     "ema_decay": None,
     "ensemble_size": 1,
+    "training_dtype": None,
 }
 
 converging_cut_short = pytest.mark.filterwarnings(

@@ -276,6 +276,32 @@ class TestEmbedding:
             grads["E0"], expected, rtol=1e-5 if dtype == np.float32 else 1e-12
         )
 
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_tables_in_a_network_give_what_separate_tables_give(self, dtype):
+        # Packed in a network, the tables lie back to back in its flat vectors
+        # and one gather and one scatter-add serve them all; bound to separate
+        # arrays (a loaded model), the layer takes one table at a time. Same
+        # output and same gradients, bit for bit (many rows per code: the sums'
+        # order would show).
+        net, embedding = _embedding_net(dtype=dtype)
+        X = _codes_data(n=400, dtype=dtype)
+        grad_out = np.random.RandomState(7).lognormal(0, 3, (400, embedding.n_out))
+        grad_out = grad_out.astype(dtype)
+        alone = Embedding(N_NUMERIC, N_LEVELS, DIMS)
+        separate = {f"E{j}": np.zeros_like(E) for j, E in enumerate(embedding.E)}
+        alone.bind({f"E{j}": E.copy() for j, E in enumerate(embedding.E)}, separate)
+        outputs, gradients = [], []
+        for layer in (embedding, alone):
+            buf = layer.buffers(len(X), dtype, True)
+            outputs.append(layer.forward(X, buf, TRAINING))
+            layer.backward(grad_out.copy(), buf)
+            gradients.append([dE.copy() for dE in layer.dE])
+        np.testing.assert_array_equal(outputs[0], outputs[1], strict=True)
+        for joined, one_by_one in zip(*gradients):
+            np.testing.assert_array_equal(joined, one_by_one, strict=True)
+        assert all(np.shares_memory(dE, net.grad) for dE in embedding.dE)
+        assert not any(np.shares_memory(dE, net.grad) for dE in alone.dE)
+
     def test_tables_are_weights_penalised_by_l2(self):
         net, embedding = _embedding_net()
         tables = [E for E in embedding.E]

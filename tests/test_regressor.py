@@ -37,6 +37,7 @@ EXTENSIONS = {
     "numeric_scaling": None,
     "ema_decay": None,
     "ensemble_size": 1,
+    "training_dtype": None,
     "target_scaling": None,
 }
 # scikit-learn's MLPRegressor has loss (first, as skscratch's) from 1.7 on; before,

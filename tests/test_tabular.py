@@ -26,6 +26,7 @@ from skscratch import (
     check_gradients,
 )
 from skscratch._estimators.tabular import DEFAULTS, RECIPE, REGRESSION_RECIPE
+from skscratch.core import Network
 from skscratch.core.layers import PREDICTING, ImputeMissing
 from skscratch.preprocessing import SmoothClipScaler
 
@@ -273,6 +274,31 @@ class TestNumericScaling:
         assert model.layers_[0]["state"]["fill"].dtype == np.float32
         assert model.predict_proba(X).dtype == np.float32
 
+    @pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+    def test_training_in_float32_keeps_the_model_in_float64(self, cls):
+        # training_dtype="float32" on a float64 frame: the network trains as on
+        # the frame cast to float32 (the same model, bit for bit), and the
+        # fitted model is kept in the frame's float64: its weights and
+        # statistics float32 numbers stored exactly, its outputs float64.
+        X, y = raw_frame()
+        y = y if cls is TabularMLPClassifier else X["age"].to_numpy() * 100
+        model = fit_quietly(cls(training_dtype="float32", **SMALL), X, y)
+        as_float32 = X.astype({"income": np.float32, "age": np.float32})
+        reference = fit_quietly(cls(**SMALL), as_float32, y)
+        assert reference.coefs_[0].dtype == np.float32
+        for ours, theirs in zip(model.layers_, reference.layers_):
+            for group in ("params", "state"):
+                for name, array in ours[group].items():
+                    assert array.dtype == np.float64, name
+                    np.testing.assert_array_equal(array, theirs[group][name])
+        assert model.loss_curve_ == reference.loss_curve_
+        output = model.predict_proba(X) if hasattr(model, "classes_") else model.predict(X)
+        assert output.dtype == np.float64
+        again = pickle.loads(pickle.dumps(model))  # and it trains on, still float64
+        again.partial_fit(X, y)
+        assert again.coefs_[0].dtype == np.float64
+        assert len(again.history_) == len(model.history_) + 1
+
 
 def record_layer(record):
     from skscratch.core.layers import from_record
@@ -340,6 +366,35 @@ def test_warm_start_and_partial_fit_keep_the_input_statistics():
     model.set_params(numeric_scaling=None)
     with pytest.raises(ValueError, match="must keep handle_missing and numeric_scaling"):
         model.fit(X, y)
+
+
+def test_the_input_layers_run_once_per_fit_and_train_the_same_model(monkeypatch):
+    # A stochastic fit runs the imputing and scaling layers over its training
+    # rows once (Network.fixed_front) and starts every batch after them: the
+    # model is the one that running them in every batch trains, bit for bit.
+    X, y = raw_frame()
+    calls = []
+    forward = ImputeMissing.forward
+
+    def counted(self, a_in, buf, mode):
+        calls.append(a_in.shape[0])
+        return forward(self, a_in, buf, mode)
+
+    monkeypatch.setattr(ImputeMissing, "forward", counted)
+    params = dict(SMALL, batch_size=32, max_iter=3, early_stopping=False)
+    once = fit_quietly(TabularMLPClassifier(**params), X, y)
+    calls_once, calls[:] = list(calls), []
+    monkeypatch.setattr(Network, "fixed_front", lambda self, X: (X, 0))
+    every_batch = fit_quietly(TabularMLPClassifier(**params), X, y)
+    for a, b in zip(once.layers_, every_batch.layers_):
+        for name, array in a["params"].items():
+            np.testing.assert_array_equal(array, b["params"][name], strict=True)
+    assert once.loss_curve_ == every_batch.loss_curve_
+    # No batch went through the layer: the whole table did, once (and the
+    # check of the predictions after training, as before).
+    n_batches = 3 * -(-len(X) // 32)
+    assert calls_once == [len(X)] * len(calls_once)
+    assert len(calls) == len(calls_once) - 1 + n_batches
 
 
 # ------------------------------------------------------------- the estimators

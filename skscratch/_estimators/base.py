@@ -50,6 +50,7 @@ from .model import (
     LayerArrays,
     embedding_tables,
     records_from_legacy,
+    records_in_dtype,
     set_dense_arrays,
 )
 from .parameters import constraints
@@ -171,6 +172,8 @@ class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
         else:
             fit_lbfgs(config, net, data, state, hooks)
         self._finish(state, config)
+        if data.model_dtype is not None:  # trained in training_dtype: kept in X's
+            self.layers_ = records_in_dtype(self.layers_, data.model_dtype, net.ops)
 
     def _network(self, config, task, data, rng, previous=None):
         """The network (and optimizer) this estimator trains on ``data``
@@ -249,7 +252,8 @@ class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
             Whether the fit starts afresh (``validate_data``'s ``reset``).
         dtype : dtype, default=None
             Cast X to this dtype (``check_gradients`` works in float64);
-            by default X keeps its float dtype.
+            by default to ``training_dtype``, and where that is None X keeps
+            its float dtype. The model is kept in X's own (``model_dtype``).
 
         Returns
         -------
@@ -258,8 +262,11 @@ class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
         task.check_y(y)
         X, y = InputStage(self).training(task, X, y, reset=first_pass)
         ops = input_ops(X)
+        model_dtype = ops.numpy_dtype(X.dtype)
+        if dtype is None and self.training_dtype is not None:
+            dtype = np.dtype(self.training_dtype)
         if dtype is not None:
-            X = X.astype(dtype, copy=False)
+            X = ops.astype(X, dtype)
         np_dtype = ops.numpy_dtype(X.dtype)
         Y = _targets_in_dtype(task.encode(y, first_pass, incremental, classes), y, np_dtype)
         vars(self).update(task.attributes(ops))
@@ -273,7 +280,13 @@ class BaseScratchMLP(CallbackSupport, BaseEstimator, metaclass=ABCMeta):
         sample_weight, alpha = self._normalized_weights(sample_weight, np_dtype)
         on_device = None if sample_weight is None else ops.asarray(sample_weight)
         return TrainingData(
-            X, ops.asarray(Y), y, on_device, alpha, host_sample_weight=sample_weight
+            X,
+            ops.asarray(Y),
+            y,
+            on_device,
+            alpha,
+            host_sample_weight=sample_weight,
+            model_dtype=None if model_dtype == np_dtype else model_dtype,
         )
 
     def _validation_set(self, task, data, X_val, y_val, sample_weight_val):

@@ -107,6 +107,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         numeric_scaling=None,
         ema_decay=None,
         ensemble_size=1,
+        training_dtype=None,
         class_weight=None,
     ):
         store(self, locals())

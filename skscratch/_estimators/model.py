@@ -149,6 +149,27 @@ def records_from_legacy(state):
     state["layers_"] = [to_record(layer) for layer in layers]
 
 
+def records_in_dtype(records, dtype, ops):
+    """Copies of layer records with their arrays in ``dtype`` (numpy's name).
+
+    A fit whose ``training_dtype`` is not X's keeps its model in X's dtype:
+    its records, views of the network's vectors while it trains, become
+    arrays of their own in that dtype once it has ended (``dtype`` is not
+    theirs, so each conversion is a copy).
+    """
+    converted = []
+    for record in records:
+        record = dict(record)
+        for group in ("params", "state"):
+            record[group] = {
+                name: ops.astype(array, dtype) for name, array in record[group].items()
+            }
+        if "layers" in record:
+            record["layers"] = records_in_dtype(record["layers"], dtype, ops)
+        converted.append(record)
+    return converted
+
+
 def to_numpy(model):
     """A copy of a fitted model with every array on the host, as numpy arrays.
 

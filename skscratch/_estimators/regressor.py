@@ -107,6 +107,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         numeric_scaling=None,
         ema_decay=None,
         ensemble_size=1,
+        training_dtype=None,
         target_scaling=None,
     ):
         store(self, locals())

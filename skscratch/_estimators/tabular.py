@@ -135,6 +135,7 @@ class TabularMLPClassifier(ScratchMLPClassifier):
         numeric_scaling=DEFAULTS["numeric_scaling"],
         ema_decay=None,
         ensemble_size=1,
+        training_dtype=None,
         class_weight=None,
     ):
         store(self, locals())
@@ -239,6 +240,7 @@ class TabularMLPRegressor(ScratchMLPRegressor):
         numeric_scaling=DEFAULTS["numeric_scaling"],
         ema_decay=None,
         ensemble_size=1,
+        training_dtype=None,
         target_scaling=DEFAULTS["target_scaling"],
     ):
         store(self, locals())

@@ -50,6 +50,9 @@ class TrainingData(NamedTuple):
     alpha: float  #: the L2 penalty, scaled as the weights are
     validation: object = None  #: a Validation set (``X_val``), or None
     host_sample_weight: object = None  #: ``sample_weight`` on the host (numpy)
+    #: the fitted model's dtype, where training computes in another (the
+    #: estimator's ``training_dtype``); None: the network's own
+    model_dtype: object = None
 
 
 def fit_lbfgs(config, net, data, state, hooks):
@@ -181,7 +184,9 @@ def fit_stochastic(
         config, state, net, optimizer.schedule, train.X, validation
     )
     hooks = hooks.after(rules)
-    batches = Batches(train, config.batch_size, config.shuffle, net.ops)
+    X_front, first = net.fixed_front(train.X)  # the input layers, once
+    train_front = train._replace(X=X_front)
+    batches = Batches(train_front, config.batch_size, config.shuffle, net.ops, first)
     hooks("on_fit_begin")
     done = state.checkpoint()
     # Small products on one BLAS thread, large ones on the default (core.blas);
@@ -261,9 +266,13 @@ class Batches:
     shuffle : bool
     ops : NumpyOps or ArrayAPIOps
         The network's array library (:mod:`skscratch.core.backend`).
+    first_layer : int, default=0
+        The network's layers that ``data.X`` has been through already
+        (:meth:`Network.fixed_front <skscratch.core.Network.fixed_front>`);
+        each batch starts at the next one.
     """
 
-    def __init__(self, data, batch_size, shuffle, ops):
+    def __init__(self, data, batch_size, shuffle, ops, first_layer=0):
         X, Y, sample_weight = data.X, data.Y, data.sample_weight
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.host_weight = data.host_sample_weight
@@ -271,6 +280,7 @@ class Batches:
             self.host_weight = ops.to_host(sample_weight)
         self.ops = ops
         self.batch_size = batch_size
+        self.first_layer = first_layer
         self.n_samples = X.shape[0]
         self.draws = shuffle
         # One batch of every sample gives the same gradient in any order (up to
@@ -349,7 +359,9 @@ def run_epoch(net, optimizer, batches, alpha, average=None):
     for X_batch, Y_batch, sw_batch, weight in batches:
         if weight is not None and not weight > 0:
             continue  # no gradient, and no loss to average (scikit-learn raises)
-        batch_loss = net.loss_gradient(X_batch, Y_batch, sw_batch, alpha, weight_sum=weight)
+        batch_loss = net.loss_gradient(
+            X_batch, Y_batch, sw_batch, alpha, weight_sum=weight, first=batches.first_layer
+        )
         if numpy and not math.isfinite(batch_loss):
             return batch_loss
         accumulated = accumulated + batch_loss * Y_batch.shape[0]

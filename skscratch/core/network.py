@@ -231,6 +231,7 @@ class Network:
         self.state = _pack_state(self.leaves, self.dtype, ops)
         self._workspace = None
         self._l2_scratch = None
+        self._first = 0
 
     def param_layout(self):
         """Where each parameter lies in :attr:`params` (and :attr:`grad`).
@@ -384,7 +385,7 @@ class Network:
         self.params[...], self.state[...] = snapshot
 
     # ------------------------------------------------------------------ training
-    def forward(self, X, mode=None):
+    def forward(self, X, mode=None, first=0):
         """The logits ``z[L]`` of a batch, keeping in the layers' buffers what
         :meth:`backward` needs.
 
@@ -396,6 +397,9 @@ class Network:
             default training, with equal row weights and the running
             statistics updated by
             :data:`~skscratch.core.layers.base.STATE_MOMENTUM`.
+        first : int, default=0
+            The layer to start at: ``X`` has been through the ones before it
+            (the output of :meth:`fixed_front`).
 
         Returns
         -------
@@ -404,8 +408,9 @@ class Network:
             member's logits in turn (:mod:`~skscratch.core.layers.ensemble`).
         """
         self._buffers = self._batch_buffers(X.shape[0])
+        self._first = first
         mode = Mode(True, None, STATE_MOMENTUM) if mode is None else mode
-        return forward_pass(self.layers, X, self._buffers, mode)
+        return forward_pass(self.layers[first:], X, self._buffers[first:], mode)
 
     def backward(self, delta_out, l2_scale=0.0):
         """Back-propagate ``delta[L]`` through every layer into :attr:`grad`.
@@ -418,7 +423,8 @@ class Network:
             The L2 term's coefficient ``alpha / sum(sample_weight)``: every
             weight's gradient gains ``l2_scale * W``.
         """
-        backward_pass(self.layers, delta_out, self._buffers)
+        first = self._first
+        backward_pass(self.layers[first:], delta_out, self._buffers[first:])
         if l2_scale:
             # The L2 term of every layer's dW at once: the weights are packed first.
             # Through a scratch vector kept between batches (numpy), so that nothing
@@ -436,6 +442,7 @@ class Network:
         alpha=0.0,
         state_momentum=STATE_MOMENTUM,
         weight_sum=None,
+        first=0,
     ):
         """Loss of a batch and its gradient, written into :attr:`grad`.
 
@@ -460,6 +467,8 @@ class Network:
         weight_sum : float, default=None
             ``sample_weight.sum()`` if the caller knows it (on the host: a
             device need not be asked).
+        first : int, default=0
+            The layer to start at, for a batch of :meth:`fixed_front`'s output.
 
         Returns
         -------
@@ -479,7 +488,7 @@ class Network:
         if mode is None:
             shares = None if sample_weight is None else sample_weight / rows_sum
             mode = Mode(True, shares if self.state.shape[0] else None, state_momentum)
-        logits = self.forward(X, mode)
+        logits = self.forward(X, mode, first)
         losses, delta = self.loss.per_sample_and_delta(y, logits, sample_weight, ops)
         ones = self._buffers[-1].ones  # the output layer is dense
         weights = ones if sample_weight is None else sample_weight
@@ -490,6 +499,31 @@ class Network:
         delta *= 1.0 / rows_sum
         self.backward(delta, alpha / sw_sum)
         return loss
+
+    def fixed_front(self, X):
+        """``X`` through the network's leading fixed layers, and their number.
+
+        Those layers (:attr:`~skscratch.core.layers.Layer.fixed`: the input
+        layers that impute and scale) give each row the same output at every
+        epoch, so a stochastic fit runs them once over its training rows and
+        starts every batch after them (``loss_gradient(..., first=n)``): the
+        same numbers, computed once instead of once per epoch. A sparse ``X``
+        is returned as it is, with 0 (the layers would make it dense).
+
+        Returns
+        -------
+        X_front : array of shape (n_samples, n_out of the last fixed layer)
+        n : int
+        """
+        n = 0
+        while n < len(self.layers) - 1 and self.layers[n].fixed:
+            n += 1
+        if not n or not (isinstance(X, np.ndarray) or is_array_api_obj(X)):
+            return X, 0
+        front = self.layers[:n]
+        n_rows, ops = X.shape[0], _off_numpy(self.ops)
+        buffers = [layer.buffers(n_rows, self.dtype, False, *ops) for layer in front]
+        return forward_pass(front, X, buffers, PREDICTING), n
 
     def fit_state(self, X, sample_weight=None):
         """Set the running statistics to those of ``X`` (the whole training set).

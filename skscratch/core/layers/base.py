@@ -92,6 +92,13 @@ class Layer:
         Whether :meth:`backward` must return ``dL/d(input)``; the network sets
         it to False for each layer up to the first with parameters (their
         input is the data, or made from it alone).
+    fixed : bool
+        True for a layer whose output training cannot change: no parameters,
+        a state set before training, the same output in training and
+        prediction (the input layers). A network's leading fixed layers give
+        every row the same output at every epoch, so a stochastic fit runs
+        them once over the training data (:meth:`Network.fixed_front
+        <skscratch.core.network.Network.fixed_front>`).
     sublayers : tuple of Layer
         The layers this one holds (none but for containers such as :class:`Residual`).
     params, grads, state : dict of ndarray
@@ -100,6 +107,7 @@ class Layer:
 
     kind = None
     needs_input_grad = True
+    fixed = False
     sublayers = ()
     params = grads = state = types.MappingProxyType({})
 

@@ -59,6 +59,7 @@ class ImputeMissing(Layer):
 
     kind = "impute_missing"
     needs_input_grad = False
+    fixed = True
 
     def __init__(self, n_numeric, indicate=(), n_passthrough=0, fill=None):
         self.n_numeric = int(n_numeric)
@@ -150,6 +151,7 @@ class RobustScale(Layer):
 
     kind = "robust_scale"
     needs_input_grad = False
+    fixed = True
 
     def __init__(self, n_numeric, n_passthrough=0, clip=3.0, center=None, factor=None):
         self.n_numeric = int(n_numeric)
