@@ -133,3 +133,18 @@ def test_a_model_pickled_by_530eb81_trains_on(saved, name):
     assert output.shape == entry["predict"].shape
     if output.dtype.kind == "f":
         assert np.isfinite(output).all()
+
+
+def test_every_old_module_path_is_importable_and_reads_as_before():
+    # Code (and skops or pickle files) written against the flat modules of
+    # 530eb81 and before: import them and reach their names as then.
+    import importlib
+
+    import skscratch
+    from skscratch._utils.old_paths import OLD_MODULES
+
+    for old, new in OLD_MODULES.items():
+        assert importlib.import_module(old) is importlib.import_module(new)
+    assert skscratch._classifier.ScratchMLPClassifier is skscratch.ScratchMLPClassifier
+    assert skscratch._tabular.TabularMLPRegressor is skscratch.TabularMLPRegressor
+    assert callable(skscratch._spec.training_config)

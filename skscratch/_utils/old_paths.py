@@ -35,6 +35,11 @@ OLD_MODULES = {
 
 
 def install():
-    """Make every old module name an alias of its module in ``sys.modules``."""
+    """Make every old module name an alias of its module: in ``sys.modules`` (what
+    pickle and ``import`` look up) and as an attribute of the package (what
+    ``skscratch._classifier.ScratchMLPClassifier`` reads)."""
     for old, new in OLD_MODULES.items():
-        sys.modules.setdefault(old, importlib.import_module(new))
+        module = sys.modules.setdefault(old, importlib.import_module(new))
+        package, _, name = old.rpartition(".")
+        if not hasattr(sys.modules[package], name):
+            setattr(sys.modules[package], name, module)
