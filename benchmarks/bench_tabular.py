@@ -284,6 +284,20 @@ MODELS = {
 }
 
 
+def parse_settings(settings):
+    """``"name=value"`` strings as a dict (values as Python literals, else strings)."""
+    params = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep:
+            raise SystemExit(f"--variant takes name=value settings; got {setting!r}")
+        try:
+            params[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            params[name.strip()] = value.strip()  # a bare string: pbld, adamw ...
+    return params
+
+
 def variant(settings):
     """The Tabular estimators with some parameters changed: a ``MODELS`` entry.
 
@@ -298,15 +312,7 @@ def variant(settings):
     -------
     key : str
     """
-    params = {}
-    for setting in settings:
-        name, sep, value = setting.partition("=")
-        if not sep:
-            raise SystemExit(f"--variant takes name=value settings; got {setting!r}")
-        try:
-            params[name.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            params[name.strip()] = value.strip()  # a bare string: pbld, adamw ...
+    params = parse_settings(settings)
     key = "tabular[" + ",".join(f"{k}={v!r}" for k, v in params.items()) + "]"
 
     def build(estimator):

@@ -26,7 +26,6 @@ ames): a recipe is measured on them, never on the held-out sets::
 """
 
 import argparse
-import ast
 import cProfile
 import functools
 import math
@@ -65,20 +64,6 @@ PIECES = {
     "loss and its delta": ("per_sample_and_delta",),
     "batch rows (take)": ("Batches.__iter__",),
 }
-
-
-def parse_settings(settings):
-    """``name=value`` strings as a dict (values as Python literals, else strings)."""
-    params = {}
-    for setting in settings:
-        name, sep, value = setting.partition("=")
-        if not sep:
-            raise SystemExit(f"--variant takes name=value settings; got {setting!r}")
-        try:
-            params[name.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            params[name.strip()] = value.strip()
-    return params
 
 
 def build(task, seed, params):
@@ -247,7 +232,7 @@ def _owner(filename, qualified):
 
 
 def profile(args):
-    params = parse_settings(args.variant_settings)
+    params = bench_tabular.parse_settings(args.variant_settings)
     for name in args.datasets:
         task, X, y, _, _ = split_data(name, args.split)
         print(
@@ -296,7 +281,7 @@ def profile(args):
 
 
 def levers(args):
-    variants = [parse_settings(v.split()) for v in args.variants] or [{}]
+    variants = [bench_tabular.parse_settings(v.split()) for v in args.variants] or [{}]
     rows = []
     for name in args.datasets:
         task = tabular_datasets.DATASETS[name].task
