@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tabular_datasets  # noqa: E402  (beside this script)
-from bench_tabular import TUNING_SETS, splits, test_score  # noqa: E402
+from bench_tabular import TUNING, splits, test_score  # noqa: E402
 
 import skscratch._training.config as training_config  # noqa: E402
 from skscratch import TabularMLPClassifier, TabularMLPRegressor  # noqa: E402
@@ -60,7 +60,7 @@ def fit_and_score(dataset, k, variant, X, y, train, test, seed=0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["concrete"], choices=TUNING_SETS)
+    parser.add_argument("--datasets", nargs="+", default=["concrete"], choices=TUNING)
     parser.add_argument("--configs", nargs="+", default=["1", "mini8", "full8"])
     args = parser.parse_args()
     print(f"{'set':10} {'k':>3} {'variant':7} {'score':>6} {'fit CPU s':>9} {'epochs':>6}")

@@ -100,10 +100,10 @@ class EpochTimer:
 
     def __enter__(self):
         @functools.wraps(self.original)
-        def timed(net, optimizer, batches, alpha):
+        def timed(net, optimizer, batches, *args):
             start = time.process_time()
             try:
-                return self.original(net, optimizer, batches, alpha)
+                return self.original(net, optimizer, batches, *args)
             finally:
                 self.seconds += time.process_time() - start
                 self.steps += math.ceil(batches.n_samples / batches.batch_size)
@@ -322,7 +322,7 @@ def parse_args(argv=None):
         "--datasets",
         nargs="+",
         default=["credit", "concrete"],
-        choices=bench_tabular.TUNING_SETS,
+        choices=bench_tabular.TUNING,
         help="tuning sets only (default: credit concrete)",
     )
     parser.add_argument("--split", type=int, default=0, help="profile: the split (0-2)")
