@@ -1,10 +1,14 @@
 """skscratch.core.schedules written out, and the learning_rate parameter they serve."""
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import same_weights, small_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 
-from skscratch import ScratchMLPClassifier
+from skscratch import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratch.core import make_schedule
 from skscratch.core.schedules import (
     AdaptiveSchedule,
@@ -240,3 +244,68 @@ def test_an_unknown_schedule_name_is_refused_with_the_names():
     match = r"Unknown learning-rate schedule 'cosin'.*'cosine'"
     with pytest.raises(ValueError, match=match):
         make_schedule("cosin", 0.1)
+
+
+# ------------------------------------------------------------- max_iter="auto"
+@pytest.mark.parametrize(
+    "n_samples, batch_size, epochs", [(3000, 256, 167), (30000, 256, 17), (300, "auto", 200)]
+)
+def test_auto_max_iter_plans_about_2000_steps(n_samples, batch_size, epochs):
+    # batch 256: 12 steps an epoch on 3,000 rows (ceil(2000 / 12) = 167 epochs),
+    # 118 on 30,000 (17 epochs); 300 rows in batches of 200: 2 steps an epoch,
+    # and at most 200 epochs. Reaching the planned end is no ConvergenceWarning.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ScratchMLPRegressor(
+            hidden_layer_sizes=(4,),
+            max_iter="auto",
+            batch_size=batch_size,
+            random_state=0,
+        ).fit(X, y)
+    assert model.n_iter_ == epochs
+
+
+def test_auto_max_iter_counts_the_rows_early_stopping_holds_out():
+    # 3,000 rows less a tenth: 11 steps of 256 an epoch, so 182 epochs are planned;
+    # without stopping early (n_iter_no_change=inf) every one of them runs.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    model = ScratchMLPRegressor(
+        hidden_layer_sizes=(4,),
+        max_iter="auto",
+        batch_size=256,
+        early_stopping=True,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ == 182
+
+
+def test_auto_max_iter_anneals_the_cosine_schedule_over_the_plan(iris):
+    # 150 rows, batch 50: 3 steps an epoch, 200 epochs (the most); the cosine
+    # schedule reaches 0 at the last one, as it does with max_iter=200.
+    X, y = iris
+    params = dict(learning_rate="cosine", batch_size=50, random_state=0, tol=0.0)
+    auto = ScratchMLPClassifier((5,), max_iter="auto", **params).fit(X, y)
+    fixed = ScratchMLPClassifier((5,), max_iter=200, **params).fit(X, y)
+    assert auto.n_iter_ == fixed.n_iter_
+    assert same_weights(auto, fixed)
+
+
+def test_auto_max_iter_is_200_lbfgs_iterations(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="ITERATIONS REACHED LIMIT|max_iter"):
+        model = ScratchMLPClassifier(
+            (50,), solver="lbfgs", max_iter="auto", tol=0.0, random_state=0
+        ).fit(X, y)
+    assert model.n_iter_ == 200
+
+
+def test_an_unknown_max_iter_string_is_refused(iris):
+    X, y = iris
+    with pytest.raises(InvalidParameterError, match="max_iter"):
+        ScratchMLPClassifier(max_iter="al").fit(X, y)

@@ -337,8 +337,9 @@ class TestValidationScoring:
             ("neg_log_loss", lambda y, model, X: -log_loss(y, model.predict_proba(X))),
             ("roc_auc", lambda y, model, X: roc_auc_score(y, model.predict_proba(X)[:, 1])),
             (make_scorer(f1_score), lambda y, model, X: f1_score(y, model.predict(X))),
+            ("loss", lambda y, model, X: -log_loss(y, model.predict_proba(X))),
         ],
-        ids=["neg_log_loss", "roc_auc", "make_scorer"],
+        ids=["neg_log_loss", "roc_auc", "make_scorer", "loss"],
     )
     def test_the_kept_epoch_is_the_best_by_the_scorer(self, scoring, metric):
         X, X_val, y, y_val = self._binary()
@@ -392,6 +393,52 @@ class TestValidationScoring:
         ).fit(X, y, X_val=X_val, y_val=y_val)
         expected = -mean_absolute_error(y_val, model.predict(X_val))
         assert model.best_validation_score_ == pytest.approx(expected, rel=1e-9)
+
+    @cut_short
+    def test_loss_of_a_regressor_ranks_epochs_as_the_squared_error(self, regression_data):
+        # 'loss' is the scaled targets' squared error: a constant times scikit-learn's
+        # MSE, so the two score every epoch in proportion and keep the same one.
+        X, y = regression_data
+        X, X_val, y, y_val = train_test_split(X, y, random_state=0)
+        scores = {}
+        for scoring in ("loss", "neg_mean_squared_error"):
+            model = ScratchMLPRegressor(
+                hidden_layer_sizes=(16,),
+                early_stopping=True,
+                validation_scoring=scoring,
+                n_iter_no_change=np.inf,
+                max_iter=30,
+                random_state=0,
+            ).fit(X, y, X_val=X_val, y_val=y_val)
+            scores[scoring] = np.array(model.validation_scores_)
+        ratio = scores["loss"] / scores["neg_mean_squared_error"]
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-7)
+        assert np.all(scores["loss"] < 0)
+
+    def test_loss_goes_on_where_accuracy_of_an_imbalanced_set_is_flat(self):
+        # 5% positives and a weak signal: every epoch predicts the majority
+        # class, so accuracy never improves and stops training after
+        # n_iter_no_change epochs; the validation log-loss keeps improving.
+        rng = np.random.RandomState(0)
+        X = rng.normal(size=(2000, 4))
+        y = (X[:, 0] + 2.0 * rng.normal(size=2000) > 3.4).astype(int)
+        params = dict(
+            hidden_layer_sizes=(8,),
+            early_stopping=True,
+            n_iter_no_change=5,
+            max_iter=60,
+            learning_rate_init=0.002,
+            random_state=0,
+        )
+        accuracy = ScratchMLPClassifier(**params).fit(X, y)
+        with pytest.warns(ConvergenceWarning):  # still improving at max_iter
+            loss = ScratchMLPClassifier(validation_scoring="loss", **params).fit(X, y)
+        # from its second epoch on, the majority's rate (94%)
+        assert len(set(accuracy.validation_scores_[1:])) == 1
+        # the best at epoch 2, then more than n_iter_no_change epochs without
+        assert accuracy.n_iter_ == 2 + params["n_iter_no_change"] + 1
+        assert loss.n_iter_ == params["max_iter"]
+        assert np.argmax(loss.validation_scores_) > 50
 
     @cut_short
     def test_a_callable_gets_a_model_that_predicts_the_validation_set(self, iris):

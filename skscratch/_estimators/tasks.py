@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import (
 )
 
 from ..core import OUTPUT_ACTIVATIONS
+from .._training.stopping import OWN_LOSS
 from ..core.backend import NUMPY, ops_for
 
 MULTILABEL = "multilabel-indicator"
@@ -35,9 +36,13 @@ def resolve_scorer(scoring):
     ----------
     scoring : str, callable or None
         A scikit-learn scorer name (:func:`sklearn.metrics.get_scorer_names`)
-        or a callable; None keeps the task's score (accuracy, R^2).
+        or a callable; None keeps the task's score (accuracy, R^2);
+        :data:`OWN_LOSS` stays as it is: the validation set scores the
+        negated loss itself (:class:`~skscratch._training.stopping.ValidationSet`).
     """
-    return None if scoring is None else get_scorer(scoring)
+    if scoring is None or scoring == OWN_LOSS:
+        return scoring
+    return get_scorer(scoring)
 
 
 def scored(scorer, stand_in, X, y, sample_weight):

@@ -15,6 +15,7 @@ its allowed values.
 """
 
 import dataclasses
+import math
 import os
 from numbers import Integral
 from types import MappingProxyType
@@ -73,6 +74,12 @@ class TrainingConfig:
         keeps the rate constant).
     optimizer_arguments : mapping
         The optimizer's constructor arguments from the estimator's parameters.
+    max_iter : int
+        Epochs (or L-BFGS iterations), 'auto' resolved (:func:`epochs`).
+    planned_epochs : bool
+        Whether ``max_iter`` was 'auto': the number of epochs is then a plan
+        that training is meant to reach, and reaching it raises no
+        ConvergenceWarning.
     numeric_embedding : str or None
         The :class:`~skscratch.core.layers.PeriodicEmbedding` variant, with
         ``numeric_embedding_frequencies``, ``numeric_embedding_dim`` and
@@ -118,6 +125,7 @@ class TrainingConfig:
     early_stopping: bool
     validation_fraction: float
     ema_decay: object = None
+    planned_epochs: bool = False
 
 
 def training_config(est, n_samples):
@@ -146,6 +154,8 @@ def training_config(est, n_samples):
         numeric_embedding=numeric_embedding(est),
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
         batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
+        max_iter=epochs(est, n_samples),
+        planned_epochs=est.max_iter == "auto",
         learning_rate=est.learning_rate if scheduled else "constant",
         optimizer_arguments=MappingProxyType(
             {name: getattr(est, param) for name, param in solver.arguments.items()}
@@ -175,12 +185,62 @@ def numeric_embedding(est):
     return est.numeric_embedding
 
 
-def batch_size(batch_size, n_samples, stochastic=True):
-    """The mini-batch size for ``n_samples``: 'auto' is min(200, n); L-BFGS takes all."""
-    if not stochastic:
-        return n_samples
+#: ``max_iter='auto'``: epochs for about this many optimizer steps ...
+AUTO_STEPS = 2000
+#: ... but at least and at most this many epochs (lbfgs: the most, as iterations).
+AUTO_EPOCHS = (10, 200)
+
+
+def epochs(est, n_samples):
+    """``max_iter`` as a number: 'auto' plans about :data:`AUTO_STEPS` steps.
+
+    With 'auto' a stochastic solver gets ``ceil(AUTO_STEPS / steps_per_epoch)``
+    epochs, clipped to :data:`AUTO_EPOCHS`, where ``steps_per_epoch`` counts
+    the mini-batches of the rows it trains on (``n_samples`` less the
+    early-stopping hold-out, when ``early_stopping`` is not False): a table of
+    300 rows gets 200 short epochs, one of 20,000 rows about 30 long ones, and
+    a schedule planned over ``max_iter`` epochs ('cosine') anneals over that
+    budget. L-BFGS gets the largest number of epochs as its iterations.
+    """
+    if est.max_iter != "auto":
+        return est.max_iter
+    low, high = AUTO_EPOCHS
+    solver = SOLVERS[est.solver]
+    if not solver.stochastic:
+        return high
+    n_fit = n_samples
+    if est.early_stopping:  # True or 'auto': a tenth (validation_fraction) held out
+        n_fit = max(1, math.floor(n_samples * (1 - est.validation_fraction)))
+    steps_per_epoch = math.ceil(n_fit / named_batch_size(est.batch_size, n_fit))
+    return int(np.clip(math.ceil(AUTO_STEPS / steps_per_epoch), low, high))
+
+
+#: ``batch_size='scaled'``: an eighth of the rows, within these bounds.
+SCALED_BATCH = (16, 256)
+
+
+def named_batch_size(batch_size, n_samples):
+    """The size a ``batch_size`` of a name gives ``n_samples`` rows; a number as it is.
+
+    'auto' is ``min(200, n)`` (scikit-learn's); 'scaled' is ``n // 8``
+    within :data:`SCALED_BATCH` (and at most ``n``): at least 8 steps an
+    epoch on a small table, 256 rows a step from 2,048 rows on.
+    """
     if batch_size == "auto":
         return min(200, n_samples)
+    if batch_size == "scaled":
+        low, high = SCALED_BATCH
+        return min(int(np.clip(n_samples // 8, low, high)), n_samples)
+    return min(batch_size, n_samples)
+
+
+def batch_size(batch_size, n_samples, stochastic=True):
+    """The mini-batch size for ``n_samples``: 'auto' is min(200, n), 'scaled' an
+    eighth of n (:func:`named_batch_size`); L-BFGS takes all."""
+    if not stochastic:
+        return n_samples
+    if isinstance(batch_size, str):
+        return named_batch_size(batch_size, n_samples)
     if batch_size > n_samples:
         warn(
             f"batch_size={batch_size} is larger than the {n_samples} training "

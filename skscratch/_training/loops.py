@@ -205,10 +205,11 @@ def fit_stochastic(
                 if incremental:
                     break
             else:
-                convergence(
-                    f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
-                    "reached and the optimization hasn't converged yet."
-                )
+                if not config.planned_epochs:
+                    convergence(
+                        f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
+                        "reached and the optimization hasn't converged yet."
+                    )
         except KeyboardInterrupt:
             state.rollback(done)
             if state.n_iter_ == 0:

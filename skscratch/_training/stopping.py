@@ -35,6 +35,10 @@ from ..core.activations import Identity
 from ..core.backend import ops_for
 from ..core.network import predict_chunked
 
+#: ``validation_scoring`` for the network's own loss on the validation set:
+#: :meth:`ValidationSet.evaluate` scores the negated loss.
+OWN_LOSS = "loss"
+
 
 class Validation:
     """A validation set, evaluated after every epoch.
@@ -73,7 +77,9 @@ class Validation:
             # The activation works in place: the logits stay for the scorer.
             output = net.output_activation.forward(ops.copy(logits), ops)
             score = np.nan
-            if ops.all_finite(output):  # scored on the host, where the user's y is
+            if self.task.scorer == OWN_LOSS:
+                score = -loss
+            elif ops.all_finite(output):  # scored on the host, where the user's y is
                 weights = self.sample_weight
                 weights = None if weights is None else ops.to_host(weights)
                 score = self.task.score(
