@@ -159,6 +159,24 @@ def test_large_batches_keep_the_default_threads(monkeypatch):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dropout_keeps_one_thread_up_to_the_larger_limit(monkeypatch):
+    # Products above SMALL_BATCH_WORK, but dropout's masks do not thread: one
+    # thread below SERIAL_LAYERS_BATCH_WORK, the default threads above it.
+    from skscratch.core import blas
+
+    monkeypatch.setattr(blas, "SMALL_BATCH_WORK", 1)
+    seen, after = _numpy_threads_while_fitting(
+        monkeypatch, hidden_layer_sizes=(10,), dropout=0.2
+    )
+    assert seen == [[1], [1]] and after == [2]
+    monkeypatch.setattr(blas, "SERIAL_LAYERS_BATCH_WORK", 1)
+    seen, after = _numpy_threads_while_fitting(
+        monkeypatch, hidden_layer_sizes=(10,), dropout=0.2
+    )
+    assert seen == [[2], [2]] and after == [2]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_small_batches_train_on_one_thread_in_any_python_thread():
     # threadpoolctl 3.8 ignores limits set outside the thread that holds one
     # (here the main thread); the fit in a worker thread must reach the pool.

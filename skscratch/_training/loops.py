@@ -25,6 +25,7 @@ from .._utils.warnings import convergence, warn
 from ..core import minimize_lbfgs
 from ..core.averaging import WeightAverage
 from ..core.blas import numpy_blas_threads_for
+from ..core.layers import Dropout, PeriodicEmbedding
 from .stopping import (
     ValidationMonitor,
     check_predictions,
@@ -33,6 +34,9 @@ from .stopping import (
     training_split,
     warn_diverged,
 )
+
+#: Layers whose per-row work runs on one thread whatever BLAS does (core.blas).
+SERIAL_LAYERS = (Dropout, PeriodicEmbedding)
 
 
 class TrainingData(NamedTuple):
@@ -193,7 +197,9 @@ def fit_stochastic(
     # a diverging epoch overflows, which the guard detects and reports.
     blas_threads = contextlib.nullcontext()
     if net.ops.is_numpy:
-        blas_threads = numpy_blas_threads_for(batches.batch_size * net.n_coef)
+        products = sum(layer.n_in * layer.n_out for layer in net.dense_layers)
+        serial = any(isinstance(leaf, SERIAL_LAYERS) for leaf in net.leaves)
+        blas_threads = numpy_blas_threads_for(batches.batch_size * products, serial)
     with blas_threads, np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(config.max_iter):
