@@ -248,7 +248,8 @@ def test_an_unknown_schedule_name_is_refused_with_the_names():
 
 # ------------------------------------------------------------- max_iter="auto"
 @pytest.mark.parametrize(
-    "n_samples, batch_size, epochs", [(3000, 256, 167), (30000, 256, 17), (300, "auto", 200)]
+    "n_samples, batch_size, epochs",
+    [(3000, 256, 167), (30000, 256, 17), (300, "auto", 200)],
 )
 def test_auto_max_iter_plans_about_2000_steps(n_samples, batch_size, epochs):
     # batch 256: 12 steps an epoch on 3,000 rows (ceil(2000 / 12) = 167 epochs),

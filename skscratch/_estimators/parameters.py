@@ -729,7 +729,8 @@ PARAMETERS = (
             negated and without the L2 penalty (log-loss, label-smoothed where
             ``label_smoothing`` is, or the regression loss on the scaled
             targets); a scikit-learn scorer name such as 'neg_log_loss',
-            'roc_auc', 'accuracy', 'r2'; or a callable ``scorer(estimator, X, y)`` (e.g. from
+            'roc_auc', 'accuracy', 'r2'; or a callable
+            ``scorer(estimator, X, y)`` (e.g. from
             :func:`~sklearn.metrics.make_scorer`), which gets a stand-in that
             predicts the validation set (``predict``, and ``predict_proba`` for
             a classifier). Greater is better. With ``early_stopping=True``

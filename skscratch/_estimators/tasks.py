@@ -22,8 +22,8 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 
-from ..core import OUTPUT_ACTIVATIONS
 from .._training.stopping import OWN_LOSS
+from ..core import OUTPUT_ACTIVATIONS
 from ..core.backend import NUMPY, ops_for
 
 MULTILABEL = "multilabel-indicator"
@@ -38,7 +38,7 @@ def resolve_scorer(scoring):
         A scikit-learn scorer name (:func:`sklearn.metrics.get_scorer_names`)
         or a callable; None keeps the task's score (accuracy, R^2);
         :data:`OWN_LOSS` stays as it is: the validation set scores the
-        negated loss itself (:class:`~skscratch._training.stopping.ValidationSet`).
+        negated loss itself (:class:`~skscratch._training.stopping.Validation`).
     """
     if scoring is None or scoring == OWN_LOSS:
         return scoring
