@@ -17,8 +17,9 @@ machine's wall clock says little):
     split of each set and prints the test score (ROC-AUC or R², as
     ``bench_tabular.py``) and the fit's CPU seconds.
 
-Only the benchmark's tuning sets belong here (credit, hpc_jobs, concrete,
-ames): a recipe is measured on them, never on the held-out sets::
+Only the benchmark's tuning sets belong here (``bench_tabular.TUNING``: credit,
+hpc_jobs, concrete, ames, carseats, taxi, default, diamonds, cps_wages): a recipe
+is measured on them, never on the held-out sets::
 
     nice -n 10 python benchmarks/profile_tabular.py --datasets credit concrete
     nice -n 10 python benchmarks/profile_tabular.py levers --datasets credit concrete \

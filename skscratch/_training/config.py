@@ -156,6 +156,7 @@ def training_config(est, n_samples):
         batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
         max_iter=epochs(est, n_samples),
         planned_epochs=est.max_iter == "auto",
+        n_iter_no_change=patience(est, epochs(est, n_samples)),
         learning_rate=est.learning_rate if scheduled else "constant",
         optimizer_arguments=MappingProxyType(
             {name: getattr(est, param) for name, param in solver.arguments.items()}
@@ -213,6 +214,24 @@ def epochs(est, n_samples):
         n_fit = max(1, math.floor(n_samples * (1 - est.validation_fraction)))
     steps_per_epoch = math.ceil(n_fit / named_batch_size(est.batch_size, n_fit))
     return int(np.clip(math.ceil(AUTO_STEPS / steps_per_epoch), low, high))
+
+
+#: ``n_iter_no_change='auto'``: a tenth of the epochs, within these bounds.
+AUTO_PATIENCE = (5, 12)
+
+
+def patience(est, max_iter):
+    """``n_iter_no_change`` as a number: 'auto' is a tenth of ``max_iter``.
+
+    ``ceil(max_iter / 10)`` epochs, clipped to :data:`AUTO_PATIENCE`
+    (``max_iter`` as resolved, 'auto' included): 12 where 120 or more
+    epochs are planned (a small table's), 5 where 50 or fewer are (a large
+    table's long epochs, scored on a large and less noisy validation set).
+    """
+    if est.n_iter_no_change != "auto":
+        return est.n_iter_no_change
+    low, high = AUTO_PATIENCE
+    return int(np.clip(math.ceil(max_iter / 10), low, high))
 
 
 #: ``batch_size='scaled'``: an eighth of the rows, within these bounds.
