@@ -143,6 +143,7 @@ def training_config(est, n_samples):
         check_residual_widths(hidden)
     scheduled = est.solver == "sgd" or callable(est.learning_rate)
     scheduled = scheduled or est.learning_rate in SCHEDULES_FOR_EVERY_SOLVER
+    max_iter = epochs(est, n_samples)
     return TrainingConfig(
         **config_copies(est),  # the parameters it holds as given
         stochastic=solver.stochastic,
@@ -154,9 +155,9 @@ def training_config(est, n_samples):
         numeric_embedding=numeric_embedding(est),
         init_fallback=est.activation if isinstance(est.activation, str) else "identity",
         batch_size=batch_size(est.batch_size, n_samples, solver.stochastic),
-        max_iter=epochs(est, n_samples),
+        max_iter=max_iter,
         planned_epochs=est.max_iter == "auto",
-        n_iter_no_change=patience(est, epochs(est, n_samples)),
+        n_iter_no_change=patience(est, max_iter),
         learning_rate=est.learning_rate if scheduled else "constant",
         optimizer_arguments=MappingProxyType(
             {name: getattr(est, param) for name, param in solver.arguments.items()}

@@ -36,7 +36,7 @@ from ..core.backend import ops_for
 from ..core.network import predict_chunked
 
 #: ``validation_scoring`` for the network's own loss on the validation set:
-#: :meth:`ValidationSet.evaluate` scores the negated loss.
+#: :meth:`Validation.evaluate` scores the negated loss.
 OWN_LOSS = "loss"
 
 
