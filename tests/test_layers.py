@@ -107,6 +107,23 @@ def test_dropout_masks_and_scales_while_training_only():
     assert layer.forward(a_in, layer.buffers(50, np.float64, False), PREDICTING) is a_in
 
 
+@pytest.mark.parametrize("rate, dropped", [(0.2, 13107), (0.5, 32768), (1 - 1e-9, 65535)])
+def test_dropout_scales_by_the_rate_in_effect(rate, dropped):
+    # Each draw is 16 bits: ``dropped`` of the 2**16 values drop a unit (at
+    # least one value keeps it), and the kept units are scaled by the inverse of
+    # the keep rate in effect, so the output's mean is still the input's.
+    layer = Dropout(2000, rate, np.random.default_rng(1))
+    buf = layer.buffers(500, np.float64, True)
+    out = layer.forward(np.ones((500, 2000)), buf, TRAINING)
+    kept = out != 0
+    keep_rate = (2**16 - dropped) / 2**16
+    np.testing.assert_allclose(out[kept], 1 / keep_rate)
+    assert kept.any()
+    if rate < 0.9:
+        assert abs(kept.mean() - keep_rate) < 0.002
+        assert abs(out.mean() - 1.0) < 0.005
+
+
 def test_dropout_masks_change_per_batch_and_follow_the_seed():
     def two_masks(seed):
         layer = Dropout(20, 0.5, np.random.default_rng(seed))

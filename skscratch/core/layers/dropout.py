@@ -7,6 +7,11 @@ import numpy as np
 from ..backend import NUMPY
 from .base import Layer, _allocator, register_layer
 
+#: Random bits behind each unit's keep-or-drop draw. Sixteen are drawn a third as
+#: fast as a float32 uniform (the masks were a sixth of a Tabular step); the drop
+#: rate is then a multiple of 1 / 65536, the nearest to ``rate``.
+MASK_BITS = 16
+
 
 @register_layer
 class Dropout(Layer):
@@ -15,6 +20,11 @@ class Dropout(Layer):
     The kept units are scaled by ``1 / (1 - rate)`` so that nothing changes at
     prediction time, when the layer passes its input through. Its backward
     step multiplies ``dL/d(output)`` by the same mask.
+
+    Each unit's draw is :data:`MASK_BITS` random bits compared with a threshold,
+    so the rate in effect is ``rate`` rounded to a multiple of ``2**-16`` (0.2
+    becomes 0.199997), and the kept units are scaled by the inverse of the
+    rounded keep rate: the mean of the output is still the input's.
 
     Parameters
     ----------
@@ -34,6 +44,10 @@ class Dropout(Layer):
         self.n_in = self.n_out = int(width)
         self.rate = float(rate)
         self.rng = rng
+        levels = 2**MASK_BITS
+        # The draws below the threshold drop their unit; at least one level keeps.
+        self._threshold = np.uint16(min(round(self.rate * levels), levels - 1))
+        self._scale = levels / (levels - int(self._threshold))
 
     def config(self):
         return {"width": self.n_in, "rate": self.rate}
@@ -47,6 +61,7 @@ class Dropout(Layer):
             # The masks are drawn on the host (numpy), so every namespace gets
             # the same ones; a device copy follows.
             host_mask=np.empty((n_rows, self.n_out), np.dtype(dtype)),
+            keep=np.empty((n_rows, self.n_out), bool),
             mask=None,
             a=empty((n_rows, self.n_out)),
         )
@@ -54,10 +69,12 @@ class Dropout(Layer):
     def forward(self, a_in, buf, mode):
         if not mode.training:
             return a_in
-        ops, mask = buf.ops, buf.host_mask
-        self.rng.random(out=mask, dtype=mask.dtype)
-        np.greater_equal(mask, self.rate, out=mask)
-        mask *= 1.0 / (1.0 - self.rate)
+        ops, mask, keep = buf.ops, buf.host_mask, buf.keep
+        n_draws = mask.size
+        words = self.rng.bit_generator.random_raw(-(-n_draws // 4))  # 4 draws a word
+        draws = words.view(np.uint16)[:n_draws].reshape(mask.shape)
+        np.greater_equal(draws, self._threshold, out=keep)
+        np.multiply(keep, self._scale, out=mask)
         buf.mask = ops.asarray(mask)  # numpy: the same array
         # Into a buffer of its own: the layer below still needs a_in for f'.
         return ops.multiply(a_in, buf.mask, out=buf.a)
