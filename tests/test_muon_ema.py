@@ -160,7 +160,7 @@ def test_float32_stays_float32(iris):
     ).fit(X.astype(np.float32), y)
     assert all(a.dtype == np.float32 for a in model.coefs_ + model.intercepts_)
     state = model._optimizer_state
-    arrays = [*state["B"], *state["weight_average"]["sums"], state["adamw"][0]["M"]]
+    arrays = [*state["B"], *state["weight_average"]["means"], state["adamw"][0]["M"]]
     assert all(a.dtype == np.float32 for a in arrays)
 
 
@@ -188,6 +188,34 @@ def test_weight_average_is_the_bias_corrected_mean():
     assert_allclose(vector, np.average(steps, axis=0, weights=weights), rtol=1e-14)
     average.take_back()
     np.testing.assert_array_equal(vector, steps[-1])
+
+
+def test_weight_average_keeps_a_value_that_does_not_move_exactly():
+    # An input layer's median sits in the averaged state and never changes: the
+    # average must give it back bit for bit, in float32 as well.
+    moving = np.zeros(3, np.float32)
+    still = np.array([22738.88, 50.81713, -3e-7], np.float32)
+    expected = still.copy()
+    average = WeightAverage([moving, still], 0.98)
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        moving[...] = rng.normal(size=3)
+        average.update()
+    average.swap_in()
+    np.testing.assert_array_equal(still, expected)
+    assert np.abs(moving).max() < 1  # the moving one is averaged
+
+
+def test_weight_average_resumes_from_a_state_of_sums():
+    # A partial_fit state saved when the average was kept as E_t (sums).
+    vector = np.zeros(2)
+    average = WeightAverage([vector], 0.5)
+    weight = 1 - 0.5**2
+    average.load_state_dict(
+        {"sums": [np.array([0.3, 1.5])], "weight": weight, "trained": None}
+    )
+    average.swap_in()
+    assert_allclose(vector, np.array([0.3, 1.5]) / weight, rtol=1e-15)
 
 
 @cut_short

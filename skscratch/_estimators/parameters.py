@@ -354,6 +354,15 @@ PARAMETERS = (
             the gradient tolerance.
         """,
         config=float,
+        recipe=(
+            1e-3,
+            """
+            the weight average's validation loss falls smoothly, by less and
+            less: an epoch counts as better only if it gains 0.001. On the
+            tuning sets the same epoch is kept on seven of nine, in 26% less
+            time than with 0.0001 (concrete R^2 -0.016)
+            """,
+        ),
     ),
     Parameter(
         "verbose",
@@ -515,13 +524,17 @@ PARAMETERS = (
             hidden layers or one rate per hidden layer, in [0, 1). Inverted
             dropout: kept units are scaled by ``1 / (1 - rate)`` while training,
             so prediction uses the whole network unchanged. Masks are drawn from
-            ``random_state``.
+            ``random_state``, 16 random bits per unit: the rate in effect is
+            ``rate`` rounded to a multiple of ``2**-16``, and the scale is its
+            keep rate's inverse.
         """,
         recipe=(
-            0.2,
+            0.1,
             """
-            a regularizer for the wide layers (0.2 rather than 0.1: better on
-            three of the four tuning sets)
+            a regularizer for the wide layers; 0.1 beside the weight average
+            (``ema_decay``), which smooths too: with the average, every tuning
+            set scored higher than with 0.2 and no average; without dropout,
+            three of the nine scored lower
             """,
         ),
     ),
@@ -848,6 +861,14 @@ PARAMETERS = (
             statistics are averaged alike. 0 keeps the last step's weights, as
             None (scikit-learn's) does.
         """,
+        recipe=(
+            0.98,
+            """
+            the last 50 steps or so averaged: with ``dropout=0.1``, higher
+            scores on all nine tuning sets than 0.2 and no average (concrete
+            R^2 +0.018, carseats +0.026); 0.99 and 0.95 no better
+            """,
+        ),
     ),
     Parameter(
         "ensemble_size",

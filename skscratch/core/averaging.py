@@ -1,16 +1,19 @@
 """An exponential moving average of the weights, for prediction.
 
 Training moves the weights ``theta_t`` step by step; with a decay ``d`` in
-[0, 1), :class:`WeightAverage` keeps after every step::
+[0, 1), :class:`WeightAverage` keeps after every step the bias-corrected
+average ``A_t = E_t / w_t`` of::
 
     E_t = d E_{t-1} + (1 - d) theta_t,   w_t = d w_{t-1} + (1 - d),   E_0 = w_0 = 0
 
-and the average is ``E_t / w_t`` (``w_t = 1 - d**t``: Adam's bias
-correction), the mean of the steps' weights with weights ``d**(t - s)``: the
-last ``1 / (1 - d)`` steps or so count, and the starting weights not at all.
-The training loop (``skscratch/_training/loops.py``) predicts, scores the
-validation set and ends with the average, while the optimizer keeps stepping
-from the weights it reached.
+(``w_t = 1 - d**t``: Adam's bias correction), the mean of the steps' weights
+with weights ``d**(t - s)``: the last ``1 / (1 - d)`` steps or so count, and
+the starting weights not at all. It is kept as the mean itself, updated by
+``A_t = A_{t-1} + (1 - d) / w_t * (theta_t - A_{t-1})`` (the same numbers), so
+that a value that does not move (an input layer's median) stays exactly
+itself. The training loop (``skscratch/_training/loops.py``) predicts, scores
+the validation set and ends with the average, while the optimizer keeps
+stepping from the weights it reached.
 
 The user guide's section "A moving average of the weights" derives it.
 """
@@ -37,8 +40,8 @@ class WeightAverage:
 
     Attributes
     ----------
-    sums : list of array
-        ``E_t``, one per vector.
+    means : list of array
+        ``A_t``, one per vector (0 before the first :meth:`update`).
     weight : float
         ``w_t = 1 - d**t`` (kept as a sum, so that a changed ``decay`` carries on).
     """
@@ -47,7 +50,7 @@ class WeightAverage:
         self.vectors = list(vectors)
         self.decay = float(decay)
         self.ops = ops
-        self.sums = [ops.zeros(v.shape, v.dtype) for v in self.vectors]
+        self.means = [ops.zeros(v.shape, v.dtype) for v in self.vectors]
         self.weight = 0.0
         self._held = None  # the trained weights while the average stands in
         self._scratch = [None] * len(self.vectors)
@@ -55,12 +58,15 @@ class WeightAverage:
     def update(self):
         """Take the vectors' current values into the average (after a step)."""
         ops, d = self.ops, self.decay
-        for i, (E, v) in enumerate(zip(self.sums, self.vectors)):
+        self.weight = d * self.weight + (1.0 - d)
+        # 1 at the first update, which makes the average the vectors themselves.
+        rate = (1.0 - d) / self.weight
+        for i, (A, v) in enumerate(zip(self.means, self.vectors)):
             if ops.is_numpy and self._scratch[i] is None:
                 self._scratch[i] = np.empty_like(v)
-            E *= d
-            E += ops.multiply(v, 1.0 - d, out=self._scratch[i])
-        self.weight = d * self.weight + (1.0 - d)
+            change = ops.subtract(v, A, out=self._scratch[i])
+            change *= rate
+            A += change
 
     def swap_in(self):
         """Put the average into the vectors, keeping their trained values aside.
@@ -70,12 +76,9 @@ class WeightAverage:
         """
         if self._held is not None or not self.weight:
             return
-        ops = self.ops
-        self._held = [ops.copy(v) for v in self.vectors]
-        for E, v in zip(self.sums, self.vectors):
-            averaged = ops.divide(E, self.weight, out=v if ops.is_numpy else None)
-            if not ops.is_numpy:
-                v[...] = averaged
+        self._held = [self.ops.copy(v) for v in self.vectors]
+        for A, v in zip(self.means, self.vectors):
+            v[...] = A
 
     def take_back(self):
         """Put the trained values back into the vectors (after :meth:`swap_in`)."""
@@ -86,11 +89,11 @@ class WeightAverage:
         self._held = None
 
     def state_dict(self):
-        """Copies of the sums, the weight, and the trained values (``None`` when the
-        vectors hold them)."""
+        """Copies of the averages, the weight, and the trained values (``None``
+        when the vectors hold them)."""
         held = None if self._held is None else [self.ops.copy(v) for v in self._held]
         return {
-            "sums": [self.ops.copy(E) for E in self.sums],
+            "means": [self.ops.copy(A) for A in self.means],
             "weight": self.weight,
             "trained": held,
         }
@@ -99,20 +102,25 @@ class WeightAverage:
         """Resume from a :meth:`state_dict`: the vectors take the trained values
         back (the average stood in for them) and the average goes on.
 
+        A state saved before the averages were kept as means (its ``"sums"``,
+        ``E_t``) is read as ``E_t / w_t``.
+
         Raises
         ------
         ValueError
             When the saved vectors have other shapes than these.
         """
-        shapes = [tuple(E.shape) for E in state["sums"]]
-        if shapes != [tuple(v.shape) for v in self.vectors]:
+        ops, weight = self.ops, float(state["weight"])
+        if "means" in state:
+            means = [ops.asarray(A) for A in state["means"]]
+        else:
+            means = [ops.asarray(E) / (weight or 1.0) for E in state["sums"]]
+        if [tuple(A.shape) for A in means] != [tuple(v.shape) for v in self.vectors]:
             raise ValueError("The saved weight average is for other vectors.")
-        ops = self.ops
-        self.sums = [
-            ops.copy(ops.asarray(E, dtype=v.dtype))
-            for E, v in zip(state["sums"], self.vectors)
+        self.means = [
+            ops.copy(ops.asarray(A, dtype=v.dtype)) for A, v in zip(means, self.vectors)
         ]
-        self.weight = float(state["weight"])
+        self.weight = weight
         self._held = None
         if state["trained"] is not None:
             for saved, v in zip(state["trained"], self.vectors):
