@@ -12,6 +12,8 @@ from sklearn.neural_network import MLPClassifier
 
 import skscratch
 from skscratch import ScratchMLPClassifier
+from skscratch._training.gradient_check import central_differences
+from skscratch.core.layers import Mode
 
 #: For tests that compare with scikit-learn's MLPs fitted with sample_weight,
 #: which their ``fit`` takes from scikit-learn 1.7 on.
@@ -89,3 +91,42 @@ def small_classifier(**params):
     """A (6, 5) classifier that trains for 10 epochs, seeded."""
     defaults = {"hidden_layer_sizes": (6, 5), "max_iter": 10, "random_state": 0}
     return ScratchMLPClassifier(**{**defaults, **params})
+
+
+def assert_layer_backward_is_the_derivative(layer, x, params, grads, needs_input_grad=True):
+    """A layer's backward against central differences of its forward.
+
+    For ``L = sum(g * forward(x))`` in training mode (the layer must be
+    deterministic there): every parameter's gradient in ``grads`` (bound to
+    ``params``) and, with ``needs_input_grad``, ``dL/dx``; without it the
+    backward must return None.
+    """
+    training = Mode(True)
+    n = x.shape[0]
+    layer.needs_input_grad = needs_input_grad
+    buf = layer.buffers(n, np.float64, True)
+    out = layer.forward(x, buf, training)
+    g = np.random.RandomState(5).normal(size=out.shape)
+    grad_in = layer.backward(g.copy(), buf)
+    if not needs_input_grad:
+        assert grad_in is None
+    else:
+        grad_in = grad_in.copy()
+
+    def loss_of(array):
+        def f(flat):
+            saved = array.copy()
+            array[...] = flat.reshape(array.shape)
+            out = layer.forward(x, layer.buffers(n, np.float64, True), training)
+            value = float((g * out).sum())
+            array[...] = saved
+            return value
+
+        return f
+
+    checks = [(params[name], grads[name]) for name in params]
+    if needs_input_grad:
+        checks.append((x, grad_in))
+    for array, analytic in checks:
+        numeric = central_differences(loss_of(array), array.ravel().copy())
+        np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from helpers import ARRAY_API_DISPATCH_REFUSAL
+from helpers import ARRAY_API_DISPATCH_REFUSAL, assert_layer_backward_is_the_derivative
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -67,38 +67,6 @@ def _bind(layer, seed=0, jitter=0.3):
     return params, grads
 
 
-def _assert_backward_is_the_derivative(layer, x, params, grads, needs_input_grad=True):
-    """For L = sum(g * forward(x)) in training: every parameter's gradient, dL/dx."""
-    n = x.shape[0]
-    layer.needs_input_grad = needs_input_grad
-    buf = layer.buffers(n, np.float64, True)
-    out = layer.forward(x, buf, TRAINING)
-    g = np.random.RandomState(5).normal(size=out.shape)
-    grad_in = layer.backward(g.copy(), buf)
-    if not needs_input_grad:
-        assert grad_in is None
-    else:
-        grad_in = grad_in.copy()
-
-    def loss_of(array):
-        def f(flat):
-            saved = array.copy()
-            array[...] = flat.reshape(array.shape)
-            out = layer.forward(x, layer.buffers(n, np.float64, True), TRAINING)
-            value = float((g * out).sum())
-            array[...] = saved
-            return value
-
-        return f
-
-    checks = [(params[name], grads[name]) for name in params]
-    if needs_input_grad:
-        checks.append((x, grad_in))
-    for array, analytic in checks:
-        numeric = central_differences(loss_of(array), array.ravel().copy())
-        np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
-
-
 def _blocks(a, k=K):
     return a.reshape(k, a.shape[0] // k, *a.shape[1:])
 
@@ -120,7 +88,7 @@ class TestEnsembleFork:
         layer = EnsembleFork(4, K)
         params, grads = _bind(layer)
         x = np.random.RandomState(2).normal(size=(6, 4))
-        _assert_backward_is_the_derivative(layer, x, params, grads, needs_input_grad)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads, needs_input_grad)
 
     def test_r_starts_as_random_signs_in_the_weights(self):
         layer = EnsembleFork(50, 8)
@@ -168,7 +136,7 @@ class TestEnsembleDense:
         layer = EnsembleDense(4, 3, K, f, bias, input_scale, weight_scale)
         params, grads = _bind(layer)
         x = np.random.RandomState(2).normal(size=(K * 5, 4))
-        _assert_backward_is_the_derivative(layer, x, params, grads)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads)
 
     def test_starts_as_tabm_adapters_in_the_weights_biases_in_the_biases(self):
         layer = EnsembleDense(4, 3, K, HIDDEN_ACTIVATIONS["relu"])
@@ -196,7 +164,7 @@ class TestEnsembleOutput:
         layer = EnsembleOutput(4, 2, K, OUTPUT_ACTIVATIONS["softmax"], weight_scale)
         params, grads = _bind(layer)
         x = np.random.RandomState(2).normal(size=(K * 5, 4))
-        _assert_backward_is_the_derivative(layer, x, params, grads)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads)
 
     @pytest.mark.parametrize(
         "name, scale",

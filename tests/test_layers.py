@@ -5,6 +5,7 @@ import types
 
 import numpy as np
 import pytest
+from helpers import assert_layer_backward_is_the_derivative
 
 import skscratch.core.network as network_module
 from skscratch._training.gradient_check import central_differences
@@ -718,38 +719,6 @@ def _bind_random(layer, seed=0, jitter=0.3):
     return params, grads
 
 
-def _assert_backward_is_the_derivative(layer, x, params, grads, first_layer=False):
-    """For L = sum(g * forward(x)): every parameter's gradient and dL/dx."""
-    n = x.shape[0]
-    g = np.random.RandomState(5).normal(size=(n, layer.n_out))
-    layer.needs_input_grad = not first_layer
-    buf = layer.buffers(n, np.float64, True)
-    layer.forward(x, buf, TRAINING)
-    grad_in = layer.backward(g.copy(), buf)
-    if first_layer:
-        assert grad_in is None
-    else:
-        grad_in = grad_in.copy()
-
-    def loss_of(array):
-        def f(flat):
-            saved = array.copy()
-            array[...] = flat.reshape(array.shape)
-            out = layer.forward(x, layer.buffers(n, np.float64, False), PREDICTING)
-            value = float((g * out).sum())
-            array[...] = saved
-            return value
-
-        return f
-
-    checks = [(params[name], grads[name]) for name in params]
-    if not first_layer:
-        checks.append((x, grad_in))
-    for array, analytic in checks:
-        numeric = central_differences(loss_of(array), array.ravel().copy())
-        np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
-
-
 class TestFeatureScale:
     def test_forward_scales_each_column_and_starts_as_the_identity(self):
         layer = FeatureScale(3)
@@ -766,7 +735,7 @@ class TestFeatureScale:
         layer = FeatureScale(4)
         params, grads = _bind_random(layer)
         x = np.random.RandomState(1).normal(size=(6, 4))
-        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads, not first_layer)
 
     def test_sparse_input_gives_the_dense_result(self):
         layer = FeatureScale(5)
@@ -833,7 +802,7 @@ class TestPeriodicEmbedding:
         layer = PeriodicEmbedding(3, n_passthrough, 5, 4, variant, sigma=0.5)
         params, grads = _bind_random(layer)
         x = np.random.RandomState(2).normal(size=(7, layer.n_in)) * 2
-        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads, not first_layer)
 
     def test_initialization(self):
         layer = PeriodicEmbedding(40, 0, 50, 5, "pbld", sigma=0.3)
@@ -887,7 +856,7 @@ class TestNTKParametrization:
         layer = Dense(N_IN, N_OUT, HIDDEN_ACTIVATIONS["gelu"], weight_scale=0.5)
         params, grads = _bind_random(layer, jitter=1.0)
         x = np.random.RandomState(1).normal(size=(N_ROWS, N_IN))
-        _assert_backward_is_the_derivative(layer, x, params, grads, first_layer)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads, not first_layer)
 
     def test_initialization_and_scales(self):
         net = Network((30, 200, 100, 3), "relu", "log_loss", parametrization="ntk")
