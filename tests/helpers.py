@@ -93,15 +93,17 @@ def small_classifier(**params):
     return ScratchMLPClassifier(**{**defaults, **params})
 
 
-def assert_layer_backward_is_the_derivative(layer, x, params, grads, needs_input_grad=True):
+def assert_layer_backward_is_the_derivative(
+    layer, x, params, grads, needs_input_grad=True, mode=None
+):
     """A layer's backward against central differences of its forward.
 
-    For ``L = sum(g * forward(x))`` in training mode (the layer must be
-    deterministic there): every parameter's gradient in ``grads`` (bound to
-    ``params``) and, with ``needs_input_grad``, ``dL/dx``; without it the
-    backward must return None.
+    For ``L = sum(g * forward(x))`` in a training ``mode`` (default
+    ``Mode(True)``; the layer must be deterministic in it): every parameter's
+    gradient in ``grads`` (bound to ``params``) and, with ``needs_input_grad``,
+    ``dL/dx``; without it the backward must return None.
     """
-    training = Mode(True)
+    training = Mode(True) if mode is None else mode
     n = x.shape[0]
     layer.needs_input_grad = needs_input_grad
     buf = layer.buffers(n, np.float64, True)

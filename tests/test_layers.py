@@ -52,29 +52,10 @@ def test_dense_forward_is_f_of_a_W_plus_b(name):
 @pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
 def test_dense_backward_is_the_derivative_of_forward(name):
     # For L = sum(g * forward(a_in)) with a fixed g: dL/dW, dL/db and dL/da_in.
-    activation = HIDDEN_ACTIVATIONS[name]
-    layer, buf = _bound_dense(activation)
-    rng = np.random.RandomState(2)
-    a_in = rng.normal(size=(N_ROWS, N_IN))
-    g = rng.normal(size=(N_ROWS, N_OUT))
-
-    layer.forward(a_in, buf, TRAINING)
-    grad_in = layer.backward(g.copy(), buf).copy()
-
-    def loss_of(array):
-        def f(flat):
-            saved = array.copy()
-            array[...] = flat.reshape(array.shape)
-            out = layer.forward(a_in, layer.buffers(N_ROWS, np.float64, False), PREDICTING)
-            value = float((g * out).sum())
-            array[...] = saved
-            return value
-
-        return f
-
-    for array, analytic in ((layer.W, layer.dW), (layer.b, layer.db), (a_in, grad_in)):
-        numeric = central_differences(loss_of(array), array.ravel().copy())
-        np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
+    layer, _ = _bound_dense(HIDDEN_ACTIVATIONS[name])
+    a_in = np.random.RandomState(2).normal(size=(N_ROWS, N_IN))
+    params, grads = {"W": layer.W, "b": layer.b}, {"W": layer.dW, "b": layer.db}
+    assert_layer_backward_is_the_derivative(layer, a_in, params, grads)
 
 
 def test_first_layer_returns_no_input_gradient():
@@ -549,33 +530,15 @@ class TestBatchNorm:
     @pytest.mark.parametrize("weighted", [False, True])
     def test_backward_is_the_derivative_of_forward(self, weighted):
         # L = sum(g * a) for a fixed g: dL/dgamma, dL/dbeta and dL/dx.
-        layer, buf = self._bound()
+        layer, _ = self._bound()
         rng = np.random.RandomState(2)
-        x, g = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+        x = rng.normal(size=(8, 3))
         p = rng.uniform(0.2, 2.0, 8) if weighted else None
         p = None if p is None else p / p.sum()
+        params = {"gamma": layer.gamma, "beta": layer.beta}
+        grads = {"gamma": layer.dgamma, "beta": layer.dbeta}
         mode = Mode(True, p, None)
-        layer.forward(x, buf, mode)
-        grad_in = layer.backward(g.copy(), buf).copy()
-
-        def loss_of(array):
-            def f(flat):
-                saved = array.copy()
-                array[...] = flat.reshape(array.shape)
-                out = layer.forward(x, layer.buffers(8, np.float64, True), mode)
-                value = float((g * out).sum())
-                array[...] = saved
-                return value
-
-            return f
-
-        for array, analytic in (
-            (layer.gamma, layer.dgamma),
-            (layer.beta, layer.dbeta),
-            (x, grad_in),
-        ):
-            numeric = central_differences(loss_of(array), array.ravel().copy())
-            np.testing.assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-8)
+        assert_layer_backward_is_the_derivative(layer, x, params, grads, mode=mode)
 
     @pytest.mark.parametrize("activation", sorted(HIDDEN_ACTIVATIONS))
     @pytest.mark.parametrize("weighted", [False, True])
